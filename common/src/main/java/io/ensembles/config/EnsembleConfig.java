@@ -1,0 +1,228 @@
+package io.ensembles.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import io.ensembles.model.Architecture;
+import java.io.File;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The validated configuration of an ensemble job: the user's file over the bundled defaults
+ * ({@code ensembles-defaults.conf}), then command-line overrides. Every value is checked here,
+ * before Spark starts; a bad one fails with a message naming the key, the value and what is allowed.
+ */
+public record EnsembleConfig(
+        EnsembleSection ensemble,
+        DataSection data,
+        ModelSection model,
+        TrainingSection training,
+        EvaluationSection evaluation,
+        DebugSection debug,
+        String rendered) implements Serializable {
+
+    public static final String DEFAULTS_RESOURCE = "ensembles-defaults.conf";
+    public static final Set<String> METHODS = Set.of("deep");
+    public static final Set<String> SCHEDULES = Set.of("constant", "step", "cosine");
+
+    public record EnsembleSection(String name, String method, int members, long seed, boolean bagging)
+            implements Serializable {
+        /** The seed of member {@code k}: distinct per member, reproducible from the base seed. */
+        public long memberSeed(int k) {
+            return seed + 1000L * k;
+        }
+    }
+
+    public record DataSection(String trainImages, String trainLabels, String testImages, String testLabels,
+                              int classes, int limit, int testLimit, double validationFraction, long splitSeed)
+            implements Serializable {}
+
+    public record ModelSection(List<Architecture> architectures, double dropout, List<Integer> mlpHidden,
+                               List<Integer> cnnChannels, int cnnKernel, int cnnDense,
+                               List<Integer> resnetWidths, int resnetBlocks) implements Serializable {
+        public Architecture architectureOf(int member) {
+            return architectures.get(member % architectures.size());
+        }
+    }
+
+    public record TrainingSection(int epochs, int batchSize, double learningRate, double momentum,
+                                  double weightDecay, String schedule, int stepEpochs, double stepFactor,
+                                  double divergenceLoss, int logEveryIterations) implements Serializable {}
+
+    public record EvaluationSection(int batchSize, int eceBins) implements Serializable {}
+
+    public record DebugSection(int failMember, int failAfterEpoch) implements Serializable {}
+
+    /** Defaults only. */
+    public static EnsembleConfig defaults() {
+        return from(ConfigFactory.empty(), Map.of());
+    }
+
+    /** Loads a config file (HOCON or JSON) over the defaults, then applies overrides (key -> value). */
+    public static EnsembleConfig load(File file, Map<String, Object> overrides) {
+        if (!file.isFile()) {
+            throw new ConfigValidationException("config file " + file + " does not exist or is not a file");
+        }
+        Config user;
+        try {
+            user = ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false));
+        } catch (ConfigException e) {
+            throw new ConfigValidationException("config file " + file + " cannot be parsed: " + e.getMessage());
+        }
+        return from(user, overrides);
+    }
+
+    /** Builds from an already parsed user config (over the defaults) and overrides. */
+    public static EnsembleConfig from(Config user, Map<String, Object> overrides) {
+        Config defaults = ConfigFactory.parseResources(EnsembleConfig.class.getClassLoader(), DEFAULTS_RESOURCE);
+        if (defaults.isEmpty()) throw new IllegalStateException(DEFAULTS_RESOURCE + " is missing from the classpath");
+        Config merged;
+        try {
+            merged = user.resolve();
+        } catch (ConfigException e) {
+            throw new ConfigValidationException("config cannot be resolved: " + e.getMessage());
+        }
+        for (Map.Entry<String, ConfigValue> e : merged.entrySet()) {
+            if (!defaults.hasPath(e.getKey())) {
+                throw new ConfigValidationException("unknown configuration key '" + e.getKey() + "' (value "
+                        + e.getValue().render(ConfigRenderOptions.concise()) + "); see "
+                        + DEFAULTS_RESOURCE + " for the known keys");
+            }
+        }
+        for (Map.Entry<String, Object> o : overrides.entrySet()) {
+            merged = merged.withValue(o.getKey(), ConfigValueFactory.fromAnyRef(o.getValue()));
+        }
+        merged = merged.withFallback(defaults).resolve();
+        return parse(merged);
+    }
+
+    private static EnsembleConfig parse(Config c) {
+        Reader r = new Reader(c);
+        EnsembleSection ens = new EnsembleSection(
+                r.nonBlank("ensemble.name"),
+                r.oneOf("ensemble.method", METHODS),
+                r.intAtLeast("ensemble.members", 1),
+                r.longAny("ensemble.seed"),
+                r.bool("ensemble.bagging"));
+        DataSection data = new DataSection(
+                r.nonBlank("data.train-images"), r.nonBlank("data.train-labels"),
+                r.nonBlank("data.test-images"), r.nonBlank("data.test-labels"),
+                r.intAtLeast("data.classes", 2),
+                r.intAtLeast("data.limit", 0),
+                r.intAtLeast("data.test-limit", 0),
+                r.doubleIn("data.validation-fraction", 0.0, true, 0.9, true),
+                r.longAny("data.split-seed"));
+        List<Architecture> archs = new ArrayList<>();
+        List<String> names = r.stringList("model.architectures");
+        if (names.isEmpty()) r.fail("model.architectures", "[]", "a non-empty list of " + Architecture.names());
+        for (String n : names) {
+            Architecture a = Architecture.byName(n);
+            if (a == null) r.fail("model.architectures", "\"" + n + "\"", "one of " + Architecture.names());
+            archs.add(a);
+        }
+        ModelSection model = new ModelSection(List.copyOf(archs),
+                r.doubleIn("model.dropout", 0.0, true, 1.0, false),
+                r.positiveInts("model.mlp.hidden"),
+                r.positiveInts("model.cnn.channels"),
+                r.intAtLeast("model.cnn.kernel", 1),
+                r.intAtLeast("model.cnn.dense", 1),
+                r.positiveInts("model.resnet.widths"),
+                r.intAtLeast("model.resnet.blocks-per-stage", 1));
+        if (model.cnnChannels().size() > 4) {
+            r.fail("model.cnn.channels", model.cnnChannels().toString(), "at most 4 conv stages for 28x28 inputs");
+        }
+        if (model.resnetWidths().size() > 4) {
+            r.fail("model.resnet.widths", model.resnetWidths().toString(), "at most 4 stages for 28x28 inputs");
+        }
+        TrainingSection tr = new TrainingSection(
+                r.intAtLeast("training.epochs", 1),
+                r.intAtLeast("training.batch-size", 1),
+                r.doubleIn("training.learning-rate", 0.0, false, 10.0, true),
+                r.doubleIn("training.momentum", 0.0, true, 1.0, false),
+                r.doubleIn("training.weight-decay", 0.0, true, 1.0, true),
+                r.oneOf("training.schedule", SCHEDULES),
+                r.intAtLeast("training.step-epochs", 1),
+                r.doubleIn("training.step-factor", 0.0, false, 1.0, true),
+                r.doubleIn("training.divergence-loss", 0.0, false, Double.MAX_VALUE, true),
+                r.intAtLeast("training.log-every-iterations", 1));
+        EvaluationSection ev = new EvaluationSection(
+                r.intAtLeast("evaluation.batch-size", 1),
+                r.intAtLeast("evaluation.ece-bins", 1));
+        DebugSection dbg = new DebugSection(r.intAtLeast("debug.fail-member", -1), r.intAtLeast("debug.fail-after-epoch", 1));
+        String rendered = c.root().render(ConfigRenderOptions.concise().setFormatted(true));
+        return new EnsembleConfig(ens, data, model, tr, ev, dbg, rendered);
+    }
+
+    /** Typed reads that turn every wrong type or range into a message naming key, value and what is allowed. */
+    private record Reader(Config c) {
+        String raw(String key) {
+            return c.getValue(key).render(ConfigRenderOptions.concise());
+        }
+
+        void fail(String key, String value, String allowed) {
+            throw new ConfigValidationException("invalid value for " + key + ": " + value + " (expected " + allowed + ")");
+        }
+
+        String nonBlank(String key) {
+            String v = get(key, () -> c.getString(key), "a string");
+            if (v.isBlank()) fail(key, "\"\"", "a non-empty string");
+            return v;
+        }
+
+        String oneOf(String key, Set<String> allowed) {
+            String v = get(key, () -> c.getString(key), "one of " + allowed);
+            if (!allowed.contains(v)) fail(key, "\"" + v + "\"", "one of " + new java.util.TreeSet<>(allowed));
+            return v;
+        }
+
+        boolean bool(String key) {
+            return get(key, () -> c.getBoolean(key), "true or false");
+        }
+
+        long longAny(String key) {
+            return get(key, () -> c.getLong(key), "a whole number");
+        }
+
+        int intAtLeast(String key, int min) {
+            int v = get(key, () -> c.getInt(key), "a whole number >= " + min);
+            if (v < min) fail(key, raw(key), "a whole number >= " + min);
+            return v;
+        }
+
+        double doubleIn(String key, double lo, boolean loIncl, double hi, boolean hiIncl) {
+            String allowed = "a number " + (loIncl ? ">= " : "> ") + lo
+                    + (hi == Double.MAX_VALUE ? "" : " and " + (hiIncl ? "<= " : "< ") + hi);
+            double v = get(key, () -> c.getDouble(key), allowed);
+            boolean ok = !Double.isNaN(v) && (loIncl ? v >= lo : v > lo) && (hiIncl ? v <= hi : v < hi);
+            if (!ok) fail(key, raw(key), allowed);
+            return v;
+        }
+
+        List<String> stringList(String key) {
+            return get(key, () -> c.getStringList(key), "a list of strings");
+        }
+
+        List<Integer> positiveInts(String key) {
+            List<Integer> v = get(key, () -> c.getIntList(key), "a non-empty list of whole numbers >= 1");
+            if (v.isEmpty() || v.stream().anyMatch(x -> x < 1)) fail(key, raw(key), "a non-empty list of whole numbers >= 1");
+            return List.copyOf(v);
+        }
+
+        private <T> T get(String key, java.util.function.Supplier<T> read, String allowed) {
+            try {
+                return read.get();
+            } catch (ConfigException.WrongType | ConfigException.BadValue e) {
+                fail(key, raw(key), allowed);
+                return null; // unreachable
+            }
+        }
+    }
+}

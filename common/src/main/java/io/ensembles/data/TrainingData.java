@@ -1,0 +1,51 @@
+package io.ensembles.data;
+
+import java.util.Random;
+
+/** The training file split (seeded, fixed) into a training part and a validation part, with its normalisation. */
+public record TrainingData(ImageDataset train, ImageDataset validation, Normalisation normalisation)
+        implements java.io.Serializable {
+
+    /**
+     * Splits {@code full} with a permutation drawn from {@code splitSeed}: the same seed gives the
+     * same split on every executor. {@code validationFraction = 0} leaves validation empty.
+     */
+    public static TrainingData split(ImageDataset full, double validationFraction, long splitSeed) {
+        int n = full.size();
+        int nVal = (int) Math.round(n * validationFraction);
+        if (validationFraction > 0 && nVal == 0) nVal = 1;
+        if (n - nVal < 1) {
+            throw new DataFormatException(full.source(), "has " + n + " examples: too few to hold out "
+                    + validationFraction + " for validation and still train");
+        }
+        int[] perm = permutation(n, new Random(splitSeed));
+        int[] val = java.util.Arrays.copyOfRange(perm, 0, nVal);
+        int[] tr = java.util.Arrays.copyOfRange(perm, nVal, n);
+        java.util.Arrays.sort(val);
+        java.util.Arrays.sort(tr);
+        ImageDataset train = full.select(tr);
+        ImageDataset validation = full.select(val);
+        return new TrainingData(train, validation, Normalisation.fit(train));
+    }
+
+    /** A bootstrap resample of {@code d} (n draws with replacement), for bagging. */
+    public static ImageDataset bootstrap(ImageDataset d, long seed) {
+        Random rnd = new Random(seed);
+        int[] idx = new int[d.size()];
+        for (int i = 0; i < idx.length; i++) idx[i] = rnd.nextInt(d.size());
+        return d.select(idx);
+    }
+
+    /** A uniformly random permutation of 0..n-1 (Fisher-Yates). */
+    public static int[] permutation(int n, Random rnd) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        for (int i = n - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+}

@@ -1,0 +1,87 @@
+package io.ensembles.metrics;
+
+import java.util.List;
+
+/**
+ * Metrics of predicted class probabilities (row-major [n * classes]) against labels, as the
+ * ensemble literature computes them. Pure functions.
+ */
+public final class ClassificationMetrics {
+    /** Probabilities are clipped here before the log, so one confident mistake stays finite. */
+    public static final double EPS = 1e-12;
+
+    private ClassificationMetrics() {}
+
+    public static int argmax(float[] probs, int row, int classes) {
+        int off = row * classes;
+        int best = 0;
+        for (int k = 1; k < classes; k++) if (probs[off + k] > probs[off + best]) best = k;
+        return best;
+    }
+
+    public static double accuracy(float[] probs, int[] labels, int classes) {
+        check(probs, labels, classes);
+        int correct = 0;
+        for (int i = 0; i < labels.length; i++) if (argmax(probs, i, classes) == labels[i]) correct++;
+        return correct / (double) labels.length;
+    }
+
+    public static double error(float[] probs, int[] labels, int classes) {
+        return 1 - accuracy(probs, labels, classes);
+    }
+
+    /** Negative log-likelihood: -mean log p(y|x). */
+    public static double nll(float[] probs, int[] labels, int classes) {
+        check(probs, labels, classes);
+        double s = 0;
+        for (int i = 0; i < labels.length; i++) s -= Math.log(Math.max(probs[i * classes + labels[i]], EPS));
+        return s / labels.length;
+    }
+
+    /**
+     * Expected calibration error with {@code bins} equal-width confidence bins:
+     * sum over bins of (bin size / n) * |accuracy(bin) - mean confidence(bin)|.
+     * A confidence of exactly b/bins falls in bin b-1 (bins are (lo, hi]); 0 falls in bin 0.
+     */
+    public static double ece(float[] probs, int[] labels, int classes, int bins) {
+        check(probs, labels, classes);
+        double[] conf = new double[bins];
+        double[] acc = new double[bins];
+        int[] count = new int[bins];
+        for (int i = 0; i < labels.length; i++) {
+            int pred = argmax(probs, i, classes);
+            double c = probs[i * classes + pred];
+            int b = Math.min(bins - 1, Math.max(0, (int) Math.ceil(c * bins) - 1));
+            conf[b] += c;
+            acc[b] += pred == labels[i] ? 1 : 0;
+            count[b]++;
+        }
+        double e = 0;
+        for (int b = 0; b < bins; b++) {
+            if (count[b] > 0) e += Math.abs(acc[b] - conf[b]) / labels.length;
+        }
+        return e;
+    }
+
+    /** The mean of several members' probabilities: the deep-ensemble prediction. */
+    public static float[] average(List<float[]> members) {
+        if (members.isEmpty()) throw new IllegalArgumentException("no members to average");
+        int len = members.get(0).length;
+        double[] sum = new double[len];
+        for (float[] m : members) {
+            if (m.length != len) throw new IllegalArgumentException("members predict different shapes");
+            for (int i = 0; i < len; i++) sum[i] += m[i];
+        }
+        float[] out = new float[len];
+        for (int i = 0; i < len; i++) out[i] = (float) (sum[i] / members.size());
+        return out;
+    }
+
+    private static void check(float[] probs, int[] labels, int classes) {
+        if (labels.length == 0) throw new IllegalArgumentException("no examples");
+        if (probs.length != labels.length * classes) {
+            throw new IllegalArgumentException("probabilities hold " + probs.length + " values, expected "
+                    + labels.length + " x " + classes);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.ensembles.store;
+
+/**
+ * Where everything of one ensemble lives, relative to its folder:
+ * <pre>
+ *   manifest.json                         written last by the driver: the ensemble exists once this does
+ *   metrics.json                          written by the evaluation
+ *   members/m000/model.zip                the finished member
+ *   members/m000/result.json              the member's record, written right after its model
+ *   members/m000/checkpoint.json          the newest epoch checkpoint (names its zip and SHA-256)
+ *   members/m000/checkpoint-e0003.zip
+ *   members/m000/progress.json            the latest progress, polled by the driver's log
+ * </pre>
+ * Paths stored in manifests are relative and checked so that they cannot leave the folder.
+ */
+public record EnsembleLayout(String root) {
+    public EnsembleLayout {
+        while (root.endsWith("/") && root.length() > 1) root = root.substring(0, root.length() - 1);
+    }
+
+    public String manifest() { return root + "/manifest.json"; }
+    public String metrics() { return root + "/metrics.json"; }
+    public String membersDir() { return root + "/members"; }
+    public String memberDir(String id) { return membersDir() + "/" + id; }
+    public static String modelRelative(String id) { return "members/" + id + "/model.zip"; }
+    public String result(String id) { return memberDir(id) + "/result.json"; }
+    public String checkpointIndex(String id) { return memberDir(id) + "/checkpoint.json"; }
+    public String checkpointZip(String id, int epoch) { return memberDir(id) + String.format("/checkpoint-e%04d.zip", epoch); }
+    public String progress(String id) { return memberDir(id) + "/progress.json"; }
+
+    /** A manifest-relative path resolved inside the folder; anything that could escape it is refused. */
+    public String resolve(String relative) {
+        if (relative == null || relative.isBlank() || relative.startsWith("/") || relative.contains(":")
+                || relative.contains("\\")) {
+            throw new IntegrityException("manifest path '" + relative + "' is not a relative path inside the ensemble folder");
+        }
+        for (String part : relative.split("/")) {
+            if (part.equals("..") || part.equals(".") || part.isEmpty()) {
+                throw new IntegrityException("manifest path '" + relative + "' may not contain '..', '.' or empty parts");
+            }
+        }
+        return root + "/" + relative;
+    }
+}

@@ -1,0 +1,166 @@
+package io.ensembles.store;
+
+import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Every file of the project goes through here, on any Hadoop filesystem ({@code file://},
+ * {@code hdfs://}, ...). Writes are atomic: bytes go to a hidden temporary file beside the
+ * target and are renamed into place only when complete, so no reader ever sees half a file.
+ */
+public final class Fs {
+    private static volatile Configuration conf = new Configuration();
+
+    private Fs() {}
+
+    /** Sets the Hadoop configuration used by this JVM (executors receive the driver's). */
+    public static void configure(Map<String, String> entries) {
+        Configuration c = new Configuration();
+        entries.forEach(c::set);
+        conf = c;
+    }
+
+    public static Configuration conf() { return conf; }
+
+    public static FileSystem fs(Path p) {
+        try {
+            return p.getFileSystem(conf);
+        } catch (IOException e) {
+            throw new UncheckedIOException("no filesystem for " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static Path path(String uri) { return new Path(uri); }
+
+    /** The fully qualified form of a URI (scheme and authority filled in from the default FS). */
+    public static String qualify(String uri) {
+        Path p = path(uri);
+        return fs(p).makeQualified(p).toString();
+    }
+
+    public static InputStream open(String uri) throws IOException {
+        Path p = path(uri);
+        FileSystem fs = fs(p);
+        if (!fs.exists(p)) throw new FileNotFoundException("no such file");
+        if (fs.getFileStatus(p).isDirectory()) throw new IOException("is a directory, expected a file");
+        return fs.open(p);
+    }
+
+    public static boolean exists(String uri) {
+        Path p = path(uri);
+        try {
+            return fs(p).exists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(uri + ": cannot be checked: " + e.getMessage(), e);
+        }
+    }
+
+    public static boolean isFile(String uri) {
+        Path p = path(uri);
+        try {
+            FileSystem fs = fs(p);
+            return fs.exists(p) && fs.getFileStatus(p).isFile();
+        } catch (IOException e) {
+            throw new UncheckedIOException(uri + ": cannot be checked: " + e.getMessage(), e);
+        }
+    }
+
+    public static byte[] readAll(String uri) throws IOException {
+        try (InputStream in = open(uri)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            in.transferTo(out);
+            return out.toByteArray();
+        }
+    }
+
+    public static String readString(String uri) throws IOException {
+        return new String(readAll(uri), StandardCharsets.UTF_8);
+    }
+
+    public static void mkdirs(String uri) throws IOException {
+        Path p = path(uri);
+        fs(p).mkdirs(p);
+    }
+
+    public static boolean delete(String uri, boolean recursive) throws IOException {
+        Path p = path(uri);
+        return fs(p).delete(p, recursive);
+    }
+
+    /** Writes the bytes that {@code body} produces to {@code uri} atomically; returns their SHA-256. */
+    public static String writeAtomically(String uri, boolean overwrite, IoConsumer<OutputStream> body)
+            throws IOException {
+        Path target = path(uri);
+        FileSystem fs = fs(target);
+        Path tmp = new Path(target.getParent(), "._tmp-" + target.getName() + "-" + UUID.randomUUID());
+        MessageDigest digest = sha256();
+        try {
+            try (FSDataOutputStream raw = fs.create(tmp, false);
+                 DigestOutputStream out = new DigestOutputStream(raw, digest)) {
+                body.accept(out);
+                out.flush();
+                raw.hsync();
+            }
+            if (overwrite && fs.exists(target)) fs.delete(target, false);
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("could not rename " + tmp + " to " + target
+                        + (fs.exists(target) ? " (the target exists)" : ""));
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                fs.delete(tmp, false);
+            } catch (IOException ignored) {
+                // the original failure is the one to report
+            }
+            throw e;
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    public static String writeString(String uri, String text, boolean overwrite) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return writeAtomically(uri, overwrite, out -> out.write(bytes));
+    }
+
+    public static String sha256Hex(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
+    public static String sha256Hex(String uri) throws IOException {
+        MessageDigest d = sha256();
+        try (InputStream in = open(uri)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) d.update(buf, 0, n);
+        }
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A consumer that may throw IOException. */
+    @FunctionalInterface
+    public interface IoConsumer<T> {
+        void accept(T t) throws IOException;
+    }
+}

@@ -1,0 +1,73 @@
+package io.ensembles.cli;
+
+import io.ensembles.config.ConfigValidationException;
+import io.ensembles.data.DataFormatException;
+import io.ensembles.store.IntegrityException;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ensemble}: the command line of the project. Each subcommand first validates everything
+ * it can without Spark (options, configuration, paths), then starts the Spark application, which
+ * runs the same subcommand again inside Spark with {@code --in-spark}.
+ * Exit codes: 0 success, 1 the job failed, 2 invalid input.
+ */
+@Command(name = "ensemble", mixinStandardHelpOptions = true, versionProvider = EnsembleCli.Version.class,
+        description = "Deep ensembles on Apache Spark: train members in parallel, evaluate them.",
+        subcommands = {TrainCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
+public final class EnsembleCli implements Callable<Integer> {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int INVALID = 2;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return INVALID;
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new EnsembleCli());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            if (e instanceof CliException || e instanceof ConfigValidationException
+                    || e instanceof DataFormatException || e instanceof IntegrityException) {
+                err.println("error: " + e.getMessage());
+                err.flush();
+                return e instanceof IntegrityException ? FAILED : INVALID;
+            }
+            err.println("error: " + e);
+            e.printStackTrace(err);
+            err.flush();
+            return FAILED;
+        });
+        cl.setParameterExceptionHandler((e, a) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("error: " + e.getMessage());
+            err.println("(see: ensemble " + e.getCommandLine().getCommandName() + " --help)");
+            err.flush();
+            return INVALID;
+        });
+        return cl.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            var v = io.ensembles.util.BuildInfo.codeVersion();
+            return new String[] {"ensemble " + v.get("version") + " (" + v.get("describe") + ")"};
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.ensembles.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.data.DataLoader;
+import io.ensembles.data.TrainingData;
+import io.ensembles.store.EnsembleLayout;
+import io.ensembles.store.Fs;
+import io.ensembles.store.IntegrityException;
+import io.ensembles.store.Json;
+import io.ensembles.store.Manifest;
+import io.ensembles.store.MemberRecord;
+import io.ensembles.train.MemberSpec;
+import io.ensembles.util.BuildInfo;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains a deep ensemble: K independent members, one Spark task each (no barrier, no parameter
+ * averaging), then writes {@code manifest.json}. The training data is broadcast once; each task
+ * uses {@code spark.task.cpus} native threads. Re-running on the same folder with the same
+ * configuration keeps the members already complete and resumes the others from their checkpoints.
+ */
+public final class TrainJob {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+
+    private TrainJob() {}
+
+    public static Manifest run(SparkSession spark, EnsembleConfig config, String out) throws IOException {
+        long start = System.nanoTime();
+        EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
+        JsonNode configJson = Json.MAPPER.readTree(config.rendered());
+        checkOutputFolder(layout, configJson);
+        Fs.mkdirs(layout.membersDir());
+
+        TrainingData data = DataLoader.training(config.data());
+        LOG.info("training data: {} examples for training, {} for validation ({}x{}, {} classes) from {}",
+                data.train().size(), data.validation().size(), data.train().rows(), data.train().cols(),
+                data.train().classes(), config.data().trainImages());
+
+        int k = config.ensemble().members();
+        List<MemberSpec> specs = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            specs.add(new MemberSpec(i, MemberSpec.idOf(i), config.model().architectureOf(i),
+                    config.ensemble().memberSeed(i), config.ensemble().bagging()));
+        }
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int threads = SparkSupport.taskCpus(spark);
+        Broadcast<TrainingData> bData = jsc.broadcast(data);
+        MemberTask task = new MemberTask(config, layout.root(), bData, SparkSupport.hadoopSettings(spark), threads);
+        List<MemberRecord> records;
+        jsc.setJobGroup("train-" + config.ensemble().name(), "Train " + k + " members of ensemble '"
+                + config.ensemble().name() + "' (" + config.training().epochs() + " epochs each)", false);
+        LOG.info("training {} members, one task each, {} thread(s) per task, into {}", k, threads, layout.root());
+        try (ProgressMonitor ignored = new ProgressMonitor(layout, specs.stream().map(MemberSpec::id).toList(), 2000)) {
+            records = new ArrayList<>(jsc.parallelize(specs, k).map(task).collect());
+        } finally {
+            jsc.clearJobGroup();
+            bData.destroy();
+        }
+        records.sort(Comparator.comparingInt(MemberRecord::index));
+
+        Map<String, Object> dataInfo = new LinkedHashMap<>();
+        dataInfo.put("trainImages", config.data().trainImages());
+        dataInfo.put("trainExamples", data.train().size());
+        dataInfo.put("validationExamples", data.validation().size());
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("master", spark.sparkContext().master());
+        run.put("applicationId", spark.sparkContext().applicationId());
+        run.put("taskCpus", threads);
+        run.put("wallSeconds", (System.nanoTime() - start) / 1e9);
+        Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, config.ensemble().name(), config.ensemble().method(),
+                Instant.now().toString(), BuildInfo.codeVersion(), data.train().classes(), data.train().rows(),
+                data.train().cols(), data.normalisation(), dataInfo, run, records, configJson);
+        manifest.write(layout);
+        long failed = records.stream().filter(r -> !r.completed()).count();
+        LOG.info("wrote {} ({} members completed, {} failed) in {} s", layout.manifest(), k - failed, failed,
+                String.format("%.1f", (System.nanoTime() - start) / 1e9));
+        for (MemberRecord r : records) {
+            if (!r.completed()) LOG.warn("member {} failed: {}", r.id(), r.failureReason());
+        }
+        return manifest;
+    }
+
+    /** An existing manifest must describe the same configuration; anything else is another ensemble. */
+    private static void checkOutputFolder(EnsembleLayout layout, JsonNode configJson) throws IOException {
+        if (!Fs.exists(layout.manifest())) return;
+        Manifest old;
+        try {
+            old = Manifest.read(layout);
+        } catch (IntegrityException e) {
+            throw new IntegrityException("output folder " + layout.root() + " holds an unreadable manifest; "
+                    + "choose another --out (" + e.getMessage() + ")");
+        }
+        if (!configJson.equals(old.config())) {
+            throw new IntegrityException("output folder " + layout.root() + " already holds ensemble '" + old.name()
+                    + "' made with a different configuration; choose another --out");
+        }
+        LOG.info("{} already holds this ensemble: complete members are kept, the others are (re)trained",
+                layout.root());
+    }
+}
