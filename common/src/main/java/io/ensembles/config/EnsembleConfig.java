@@ -98,10 +98,26 @@ public record EnsembleConfig(
             }
         }
         for (Map.Entry<String, Object> o : overrides.entrySet()) {
-            merged = merged.withValue(o.getKey(), ConfigValueFactory.fromAnyRef(o.getValue()));
+            if (!defaults.hasPath(o.getKey())) {
+                throw new ConfigValidationException("unknown configuration key '" + o.getKey() + "' (value "
+                        + o.getValue() + "); see " + DEFAULTS_RESOURCE + " for the known keys");
+            }
+            merged = merged.withValue(o.getKey(), overrideValue(o.getValue()));
         }
         merged = merged.withFallback(defaults).resolve();
         return parse(merged);
+    }
+
+    /** Command-line text is read as a HOCON value (numbers, lists, booleans), else kept as a string. */
+    private static ConfigValue overrideValue(Object v) {
+        if (v instanceof String text) {
+            try {
+                return ConfigFactory.parseString("v = " + text).getValue("v");
+            } catch (ConfigException e) {
+                return ConfigValueFactory.fromAnyRef(text);
+            }
+        }
+        return ConfigValueFactory.fromAnyRef(v);
     }
 
     private static EnsembleConfig parse(Config c) {

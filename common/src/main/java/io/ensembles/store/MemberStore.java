@@ -116,7 +116,14 @@ public final class MemberStore implements Checkpoint.Store {
         if (!Fs.exists(uri)) {
             throw new IntegrityException("member " + r.id() + ": model file " + uri + " is missing");
         }
-        byte[] bytes = Fs.readAll(uri);
+        byte[] bytes;
+        try {
+            bytes = Fs.readAll(uri);
+        } catch (org.apache.hadoop.fs.ChecksumException e) {
+            // the filesystem's own checksum caught the change before our SHA-256 could
+            throw new IntegrityException("member " + r.id() + ": model file " + uri
+                    + " is corrupted (filesystem checksum error: " + e.getMessage() + ")");
+        }
         String sha = Fs.sha256Hex(bytes);
         if (!sha.equals(r.sha256())) {
             throw new IntegrityException("member " + r.id() + ": model file " + uri + " has SHA-256 " + sha

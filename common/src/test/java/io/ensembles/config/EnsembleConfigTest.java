@@ -1,0 +1,111 @@
+package io.ensembles.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.ensembles.model.Architecture;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EnsembleConfigTest {
+    @TempDir
+    Path dir;
+
+    private static EnsembleConfig parse(String hocon) {
+        return EnsembleConfig.from(ConfigFactory.parseString(hocon), Map.of());
+    }
+
+    private static String rejected(String hocon) {
+        ConfigValidationException e = assertThrows(ConfigValidationException.class, () -> parse(hocon));
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        return e.getMessage();
+    }
+
+    @Test
+    void defaultsAreValid() {
+        EnsembleConfig c = EnsembleConfig.defaults();
+        assertEquals(5, c.ensemble().members());
+        assertEquals(List.of(Architecture.CNN), c.model().architectures());
+        assertEquals("cosine", c.training().schedule());
+        assertEquals(15, c.evaluation().eceBins());
+    }
+
+    @Test
+    void fileOverridesDefaultsAndOverridesWin() throws Exception {
+        Path f = dir.resolve("job.conf");
+        Files.writeString(f, "ensemble { members = 3 }\ntraining.epochs = 7\nmodel.architectures = [mlp, resnet]\n");
+        EnsembleConfig c = EnsembleConfig.load(f.toFile(), Map.of("training.epochs", 2, "data.limit", "500"));
+        assertEquals(3, c.ensemble().members());
+        assertEquals(2, c.training().epochs());
+        assertEquals(500, c.data().limit());
+        assertEquals(Architecture.MLP, c.model().architectureOf(0));
+        assertEquals(Architecture.RESNET, c.model().architectureOf(1));
+        assertEquals(Architecture.MLP, c.model().architectureOf(2));
+        assertTrue(c.ensemble().memberSeed(0) != c.ensemble().memberSeed(1));
+    }
+
+    @Test
+    void badValuesNameKeyValueAndWhatIsAllowed() {
+        String m = rejected("ensemble.members = 0");
+        assertTrue(m.contains("ensemble.members") && m.contains(": 0") && m.contains(">= 1"), m);
+        m = rejected("training.learning-rate = -0.1");
+        assertTrue(m.contains("training.learning-rate") && m.contains("-0.1") && m.contains("> 0.0"), m);
+        m = rejected("model.architectures = [cnn, transformer]");
+        assertTrue(m.contains("model.architectures") && m.contains("transformer") && m.contains("mlp"), m);
+        m = rejected("training.schedule = warmup");
+        assertTrue(m.contains("training.schedule") && m.contains("warmup") && m.contains("cosine"), m);
+        m = rejected("training.epochs = lots");
+        assertTrue(m.contains("training.epochs") && m.contains("lots") && m.contains("whole number"), m);
+        m = rejected("model.dropout = 1.0");
+        assertTrue(m.contains("model.dropout") && m.contains("< 1.0"), m);
+        m = rejected("data.validation-fraction = 0.95");
+        assertTrue(m.contains("data.validation-fraction"), m);
+        m = rejected("ensemble.method = boosting");
+        assertTrue(m.contains("ensemble.method") && m.contains("deep"), m);
+        m = rejected("model.cnn.channels = [16, 0]");
+        assertTrue(m.contains("model.cnn.channels"), m);
+        m = rejected("data.train-images = \"\"");
+        assertTrue(m.contains("data.train-images"), m);
+    }
+
+    @Test
+    void unknownKeysAreTypos() {
+        String m = rejected("training.epoch = 3");
+        assertTrue(m.contains("unknown configuration key 'training.epoch'"), m);
+    }
+
+    @Test
+    void missingOrBrokenFiles() throws Exception {
+        ConfigValidationException e = assertThrows(ConfigValidationException.class,
+                () -> EnsembleConfig.load(new File(dir.toFile(), "none.conf"), Map.of()));
+        assertTrue(e.getMessage().contains("none.conf") && e.getMessage().contains("does not exist"));
+        Path broken = dir.resolve("broken.conf");
+        Files.writeString(broken, "training { epochs = ");
+        e = assertThrows(ConfigValidationException.class, () -> EnsembleConfig.load(broken.toFile(), Map.of()));
+        assertTrue(e.getMessage().contains("cannot be parsed"), e.getMessage());
+    }
+
+    @Test
+    void overridesAreValidatedToo() throws Exception {
+        Path f = dir.resolve("ok.conf");
+        Files.writeString(f, "ensemble.members = 2");
+        ConfigValidationException e = assertThrows(ConfigValidationException.class,
+                () -> EnsembleConfig.load(f.toFile(), Map.of("ensemble.members", -3)));
+        assertTrue(e.getMessage().contains("ensemble.members") && e.getMessage().contains("-3"));
+    }
+
+    @Test
+    void theShippedConfigsAreValid() {
+        File conf = new File("../conf");
+        File[] files = conf.listFiles((d, n) -> n.endsWith(".conf") && !n.startsWith("spark"));
+        assertTrue(files != null && files.length >= 2, "conf/ holds job configs");
+        for (File f : files) EnsembleConfig.load(f, Map.of());
+    }
+}

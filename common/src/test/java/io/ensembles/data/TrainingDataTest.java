@@ -1,0 +1,71 @@
+package io.ensembles.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class TrainingDataTest {
+    static ImageDataset synthetic(int n) {
+        byte[] px = new byte[n * 4];
+        int[] lb = new int[n];
+        for (int i = 0; i < n; i++) {
+            for (int p = 0; p < 4; p++) px[i * 4 + p] = (byte) i; // pixel value identifies the example
+            lb[i] = i % 10;
+        }
+        return new ImageDataset(px, lb, 2, 2, 10, "synthetic");
+    }
+
+    @Test
+    void splitIsSeededDisjointAndComplete() {
+        ImageDataset d = synthetic(100);
+        TrainingData a = TrainingData.split(d, 0.2, 7);
+        TrainingData b = TrainingData.split(d, 0.2, 7);
+        TrainingData c = TrainingData.split(d, 0.2, 8);
+        assertEquals(80, a.train().size());
+        assertEquals(20, a.validation().size());
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < 80; i++) seen.add(a.train().pixel(i, 0));
+        for (int i = 0; i < 20; i++) assertTrue(seen.add(a.validation().pixel(i, 0)), "disjoint");
+        assertEquals(100, seen.size());
+        assertEquals(Arrays.toString(a.validation().labels()), Arrays.toString(b.validation().labels()));
+        int same = 0;
+        for (int i = 0; i < 20; i++) if (a.validation().pixel(i, 0) == c.validation().pixel(i, 0)) same++;
+        assertTrue(same < 20, "another seed gives another split");
+    }
+
+    @Test
+    void normalisationStandardisesTheTrainingPixels() {
+        TrainingData t = TrainingData.split(synthetic(50), 0.0, 1);
+        assertEquals(0, t.validation().size());
+        double sum = 0;
+        double sq = 0;
+        int n = 0;
+        for (int i = 0; i < t.train().size(); i++) {
+            for (int p = 0; p < 4; p++) {
+                double v = t.normalisation().apply(t.train().pixel(i, p));
+                sum += v;
+                sq += v * v;
+                n++;
+            }
+        }
+        assertEquals(0.0, sum / n, 1e-5);
+        assertEquals(1.0, sq / n, 1e-4);
+    }
+
+    @Test
+    void bootstrapDrawsWithReplacement() {
+        ImageDataset d = synthetic(200);
+        ImageDataset b = TrainingData.bootstrap(d, 3);
+        assertEquals(200, b.size());
+        Set<Integer> distinct = new HashSet<>();
+        for (int i = 0; i < b.size(); i++) distinct.add(b.pixel(i, 0));
+        // about 1 - 1/e = 63% of the examples appear in a bootstrap sample
+        assertTrue(distinct.size() > 100 && distinct.size() < 150, "distinct " + distinct.size());
+        assertNotEquals(Arrays.toString(TrainingData.bootstrap(d, 4).labels()), Arrays.toString(b.labels()));
+    }
+}

@@ -1,0 +1,112 @@
+package io.ensembles.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.model.Architecture;
+import io.ensembles.model.ModelFactory;
+import io.ensembles.train.Checkpoint;
+import io.ensembles.train.EpochMetrics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.schedule.FixedSchedule;
+
+class MemberStoreTest {
+    @TempDir
+    Path dir;
+
+    private static ComputationGraph net(long seed) {
+        EnsembleConfig c = EnsembleConfig.from(ConfigFactory.parseString("model.mlp.hidden = [16]"), Map.of());
+        return ModelFactory.build(Architecture.MLP, c.model(), 28, 28, 10, seed,
+                new ModelFactory.Optimizer(new FixedSchedule(0.1), 0.9, 0));
+    }
+
+    private static MemberRecord record(String id) {
+        return new MemberRecord(id, 0, "deep", "mlp", 1, false, MemberRecord.COMPLETED, null, null, null, 0, 1, 1, 0, 1,
+                1.0, 0.5, 1.2, List.of(new EpochMetrics(1, 1.0, 0.5, 1.2, 0.1, 1.0)), "test");
+    }
+
+    @Test
+    void storesVerifiesAndLoadsAFinishedMember() throws Exception {
+        EnsembleLayout layout = new EnsembleLayout(dir.toUri().toString());
+        MemberStore store = new MemberStore(layout, "m000");
+        ComputationGraph n = net(1);
+        MemberRecord r = store.storeFinal(n, record("m000"));
+        assertEquals("members/m000/model.zip", r.path());
+        assertEquals(Fs.sha256Hex(layout.resolve(r.path())), r.sha256());
+        assertEquals(n.params(), MemberStore.loadVerified(layout, r).params());
+        assertEquals(r, store.finishedRecord());
+        // no temporary files left behind
+        try (var files = Files.list(dir.resolve("members/m000"))) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith("._tmp")));
+        }
+        // a second attempt keeps the first complete copy
+        MemberRecord again = store.storeFinal(net(2), record("m000"));
+        assertEquals(r.sha256(), again.sha256());
+    }
+
+    @Test
+    void aChangedModelFileIsRefusedWithAClearMessage() throws Exception {
+        EnsembleLayout layout = new EnsembleLayout(dir.toUri().toString());
+        MemberRecord r = new MemberStore(layout, "m003").storeFinal(net(1), record("m003"));
+        Path file = dir.resolve("members/m003/model.zip");
+        byte[] original = Files.readAllBytes(file);
+        byte[] bytes = original.clone();
+        bytes[bytes.length / 2] ^= 1;
+        // replaced through the filesystem API (its checksum updated): only the SHA-256 tells
+        Fs.writeAtomically(layout.resolve(r.path()), true, out -> out.write(bytes));
+        IntegrityException e = assertThrows(IntegrityException.class, () -> MemberStore.loadVerified(layout, r));
+        assertTrue(e.getMessage().contains("member m003") && e.getMessage().contains("model.zip")
+                && e.getMessage().contains("SHA-256") && e.getMessage().contains(r.sha256()), e.getMessage());
+        assertNull(new MemberStore(layout, "m003").finishedRecord(), "a changed file is not a finished member");
+        // flipped on disk behind the filesystem's back: its checksum tells first, with the same kind of error
+        Fs.writeAtomically(layout.resolve(r.path()), true, out -> out.write(original));
+        Files.write(file, bytes);
+        e = assertThrows(IntegrityException.class, () -> MemberStore.loadVerified(layout, r));
+        assertTrue(e.getMessage().contains("member m003") && e.getMessage().contains("corrupted"), e.getMessage());
+        Files.delete(file);
+        e = assertThrows(IntegrityException.class, () -> MemberStore.loadVerified(layout, r));
+        assertTrue(e.getMessage().contains("missing"), e.getMessage());
+    }
+
+    @Test
+    void checkpointsReplaceEachOtherAndRestoreTheUpdater() throws Exception {
+        EnsembleLayout layout = new EnsembleLayout(dir.toUri().toString());
+        MemberStore store = new MemberStore(layout, "m001");
+        assertNull(store.load());
+        ComputationGraph n = net(1);
+        EpochMetrics e1 = new EpochMetrics(1, 1.0, 0.5, 1.1, 0.1, 2.0);
+        store.save(new Checkpoint(n, 1, List.of(e1), 2.0));
+        store.save(new Checkpoint(n, 2, List.of(e1, e1), 4.0));
+        Checkpoint c = store.load();
+        assertNotNull(c);
+        assertEquals(2, c.epochsDone());
+        assertEquals(2, c.history().size());
+        assertEquals(n.params(), c.net().params());
+        assertEquals(n.getUpdater().getStateViewArray(), c.net().getUpdater().getStateViewArray());
+        assertTrue(Files.exists(dir.resolve("members/m001/checkpoint-e0002.zip")));
+        assertTrue(Files.notExists(dir.resolve("members/m001/checkpoint-e0001.zip")), "older checkpoint removed");
+        store.clear();
+        assertNull(store.load());
+    }
+
+    @Test
+    void manifestPathsCannotLeaveTheEnsembleFolder() {
+        EnsembleLayout layout = new EnsembleLayout("file:/data/ens");
+        assertEquals("file:/data/ens/members/m000/model.zip", layout.resolve("members/m000/model.zip"));
+        for (String bad : new String[] {"../other/model.zip", "/etc/passwd", "members/../../x", "hdfs://nn/x", "", "a//b"}) {
+            IntegrityException e = assertThrows(IntegrityException.class, () -> layout.resolve(bad), bad);
+            assertTrue(e.getMessage().contains("manifest path"), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package io.ensembles.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Invalid options and configurations are rejected before Spark starts: a one-line error that
+ * names the key or option, the value and what is allowed, and exit code 2.
+ */
+class EnsembleCliTest {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String err, String out) {}
+
+    static Run run(String... args) {
+        PrintStream oldErr = System.err;
+        PrintStream oldOut = System.out;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            int code = EnsembleCli.execute(args);
+            return new Run(code, err.toString(StandardCharsets.UTF_8), out.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(oldErr);
+            System.setOut(oldOut);
+        }
+    }
+
+    private String quickstart() {
+        return Path.of("../conf/quickstart.conf").toAbsolutePath().toString();
+    }
+
+    private void rejected(String mustContain, String... args) {
+        Run r = run(args);
+        assertEquals(EnsembleCli.INVALID, r.code(), r.err());
+        String line = r.err().lines().filter(l -> l.startsWith("error: ")).findFirst().orElse("");
+        assertTrue(line.contains(mustContain), r.err());
+        assertEquals(1, r.err().lines().filter(l -> l.startsWith("error: ")).count(), r.err());
+    }
+
+    @Test
+    void helpIsThereForEveryCommand() {
+        Run r = run("--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("train") && r.out().contains("evaluate"), r.out());
+        r = run("train", "--help");
+        assertEquals(0, r.code());
+        for (String opt : new String[] {"--config", "--master", "--out", "--members", "--epochs", "--limit", "--set"}) {
+            assertTrue(r.out().contains(opt), opt);
+        }
+        r = run("evaluate", "--help");
+        assertTrue(r.out().contains("--ensemble") && r.out().contains("--master"), r.out());
+    }
+
+    @Test
+    void invalidValuesAreRejectedBeforeSparkStarts() throws Exception {
+        String q = quickstart();
+        rejected("ensemble.members: 0", "train", "--config", q, "--members", "0");
+        rejected("training.epochs: -1", "train", "--config", q, "--epochs", "-1");
+        rejected("data.limit", "train", "--config", q, "--limit", "-5");
+        rejected("training.learning-rate: -0.1", "train", "--config", q, "--set", "training.learning-rate=-0.1");
+        rejected("model.architectures", "train", "--config", q, "--set", "model.architectures=[vit]");
+        rejected("unknown configuration key 'training.lr'", "train", "--config", q, "--set", "training.lr=1");
+        rejected("--master: mars://x", "train", "--config", q, "--master", "mars://x");
+        rejected("spark.task.cpus: zero", "train", "--config", q, "--spark-conf", "spark.task.cpus=zero");
+        rejected("does not exist", "train", "--config", dir.resolve("missing.conf").toString());
+        rejected("Missing required option: '--config", "train");
+        rejected("'--members'", "train", "--config", q, "--members", "many");
+
+        Path conf = dir.resolve("bad-data.conf");
+        Files.writeString(conf, "data.train-images = \"" + dir.resolve("nowhere.gz").toUri() + "\"\n");
+        rejected("data.train-images", "train", "--config", conf.toString());
+    }
+
+    @Test
+    void evaluateRefusesAFolderWithoutAnEnsemble() {
+        Run r = run("evaluate", "--ensemble", dir.toUri().toString());
+        assertEquals(EnsembleCli.FAILED, r.code());
+        assertTrue(r.err().contains("error: ") && r.err().contains("no manifest here"), r.err());
+        Run neg = run("evaluate", "--ensemble", dir.toString(), "--test-limit", "-1");
+        assertEquals(EnsembleCli.INVALID, neg.code(), neg.err());
+    }
+}

@@ -1,0 +1,152 @@
+package io.ensembles.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.data.DataLoader;
+import io.ensembles.data.ImageDataset;
+import io.ensembles.ensemble.Predictor;
+import io.ensembles.metrics.ClassificationMetrics;
+import io.ensembles.report.EvaluationReport;
+import io.ensembles.store.EnsembleLayout;
+import io.ensembles.store.Fs;
+import io.ensembles.store.IntegrityException;
+import io.ensembles.store.Json;
+import io.ensembles.store.Manifest;
+import io.ensembles.store.MemberRecord;
+import io.ensembles.store.MemberStore;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The training and evaluation jobs in real Spark local[2], on a Fashion-MNIST slice, real files. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TrainAndEvaluateJobTest {
+    @TempDir
+    static Path dir;
+
+    static EnsembleConfig config;
+    static Manifest manifest;
+    static String out;
+
+    static EnsembleConfig config(String hocon) {
+        assertTrue(new File("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz").isFile(),
+                "Fashion-MNIST is missing: run submit/setup");
+        return EnsembleConfig.from(ConfigFactory.parseString(hocon), Map.of());
+    }
+
+    @BeforeAll
+    static void trainThreeMembers() throws Exception {
+        config = config("""
+                ensemble { name = "test3", members = 3, seed = 7 }
+                data { limit = 3000, test-limit = 1000, validation-fraction = 0.2 }
+                model { architectures = [cnn], cnn { channels = [8, 16], dense = 64 } }
+                training { epochs = 2, batch-size = 64, learning-rate = 0.05 }
+                """);
+        out = dir.resolve("ens").toUri().toString();
+        manifest = TrainJob.run(TestSpark.get(), config, out);
+    }
+
+    @Test
+    @Order(1)
+    void manifestListsThreeVerifiedMembersWithDistinctSeeds() throws Exception {
+        EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
+        Manifest read = Manifest.read(layout);
+        assertEquals(3, read.members().size());
+        Set<Long> seeds = new HashSet<>();
+        for (MemberRecord r : read.members()) {
+            assertTrue(r.completed(), r.id() + " " + r.failureReason());
+            assertTrue(seeds.add(r.seed()), "distinct seeds");
+            assertEquals(Fs.sha256Hex(layout.resolve(r.path())), r.sha256(), "SHA-256 of " + r.id());
+            assertEquals(2, r.history().size());
+            assertEquals(2, r.epochsRun());
+            assertEquals(1, r.attempts());
+            assertTrue(r.validationAccuracy() > 0.5, r.id() + " val acc " + r.validationAccuracy());
+            assertTrue(r.executor().contains("executor"), r.executor());
+            // checkpoints are gone once the member is stored
+            assertFalse(Fs.exists(layout.checkpointIndex(r.id())));
+        }
+        assertEquals("deep", read.method());
+        assertTrue(read.codeVersion().containsKey("commit"));
+        assertEquals(config.rendered().replaceAll("\\s", "").length() > 0, true);
+        JsonNode cfg = read.config();
+        assertEquals(3, cfg.path("ensemble").path("members").asInt());
+        assertTrue(read.run().get("wallSeconds") instanceof Number);
+        // the whole manifest is parseable JSON with nothing half-written beside it
+        try (var files = Files.list(dir.resolve("ens"))) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith("._tmp")));
+        }
+    }
+
+    @Test
+    @Order(2)
+    void membersDifferAndTheEnsembleIsNotWorseThanTheMeanMember() throws Exception {
+        EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
+        ImageDataset test = DataLoader.test(config.data(), 28, 28);
+        List<float[]> probs = new ArrayList<>();
+        for (MemberRecord r : manifest.members()) {
+            probs.add(Predictor.probabilities(MemberStore.loadVerified(layout, r), test, manifest.normalisation(), 500));
+        }
+        assertFalse(Arrays.equals(probs.get(0), probs.get(1)));
+        assertFalse(Arrays.equals(probs.get(1), probs.get(2)));
+        int[] labels = test.labels();
+        double meanNll = probs.stream().mapToDouble(p -> ClassificationMetrics.nll(p, labels, 10)).average().orElseThrow();
+        double ensNll = ClassificationMetrics.nll(ClassificationMetrics.average(probs), labels, 10);
+        assertTrue(ensNll <= meanNll, "ensemble NLL " + ensNll + " vs mean member " + meanNll);
+
+        // the evaluation job computes the same numbers on the cluster
+        EvaluationReport report = EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(-1));
+        assertEquals(ensNll, report.ensembleOfSize(3).nll(), 1e-6);
+        assertEquals(meanNll, report.meanMember().nll(), 1e-6);
+        assertTrue(report.table().contains("ensemble"));
+        JsonNode metrics = Json.MAPPER.readTree(Fs.readString(layout.metrics()));
+        assertEquals(1000, metrics.path("testExamples").asInt());
+        assertEquals(3 + 1 + 3, metrics.path("rows").size());
+    }
+
+    @Test
+    @Order(3)
+    void rerunningOnTheSameFolderKeepsCompleteMembers() throws Exception {
+        Manifest again = TrainJob.run(TestSpark.get(), config, out);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(manifest.members().get(i).sha256(), again.members().get(i).sha256());
+            assertEquals(manifest.members().get(i).trainingSeconds(), again.members().get(i).trainingSeconds());
+        }
+        EnsembleConfig other = config("""
+                ensemble { name = "test3", members = 4, seed = 7 }
+                data { limit = 3000, test-limit = 1000, validation-fraction = 0.2 }
+                """);
+        IntegrityException e = assertThrows(IntegrityException.class, () -> TrainJob.run(TestSpark.get(), other, out));
+        assertTrue(e.getMessage().contains("different configuration"), e.getMessage());
+    }
+
+    @Test
+    @Order(4)
+    void aTamperedMemberStopsTheEvaluationNamingIt() throws Exception {
+        Path model = dir.resolve("ens/members/m001/model.zip");
+        byte[] bytes = Files.readAllBytes(model);
+        bytes[100] ^= 0x55;
+        EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
+        Fs.writeAtomically(layout.resolve("members/m001/model.zip"), true, o -> o.write(bytes));
+        Exception e = assertThrows(Exception.class, () -> EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(200)));
+        String all = e.toString() + (e.getCause() != null ? e.getCause().toString() : "");
+        assertTrue(all.contains("member m001") && all.contains("SHA-256"), all);
+    }
+}
