@@ -35,6 +35,11 @@ public final class Fs {
         conf = c;
     }
 
+    /** Uses this Hadoop configuration (the driver passes Spark's, with its spark.hadoop.* settings). */
+    public static void configure(Configuration c) {
+        conf = new Configuration(c);
+    }
+
     public static Configuration conf() { return conf; }
 
     public static FileSystem fs(Path p) {

@@ -48,8 +48,13 @@ public final class EnsembleCli implements Callable<Integer> {
                 err.flush();
                 return e instanceof IntegrityException ? FAILED : INVALID;
             }
-            err.println("error: " + e);
-            e.printStackTrace(err);
+            String remote = ErrorMessages.taskFailure(e);
+            if (remote != null) {
+                err.println("error: " + remote);
+            } else {
+                err.println("error: " + e);
+                e.printStackTrace(err);
+            }
             err.flush();
             return FAILED;
         });

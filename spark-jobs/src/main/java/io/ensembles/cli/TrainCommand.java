@@ -30,7 +30,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "Job configuration (HOCON), e.g. conf/quickstart.conf")
     File config;
 
-    @Option(names = "--out", paramLabel = "URI", description = "Output folder, any Hadoop URI (default: ./ensembles/<ensemble.name>)")
+    @Option(names = "--out", paramLabel = "URI", description = "Output folder, any Hadoop URI (default: ensembles/<ensemble.name> in the working directory)")
     String out;
 
     @Option(names = "--members", paramLabel = "K", description = "Overrides ensemble.members")

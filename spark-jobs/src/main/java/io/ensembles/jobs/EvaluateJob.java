@@ -38,6 +38,7 @@ public final class EvaluateJob {
     public record Options(int testLimit) {}
 
     public static EvaluationReport run(SparkSession spark, String ensembleUri, Options options) throws IOException {
+        Fs.configure(spark.sparkContext().hadoopConfiguration());
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(ensembleUri));
         Manifest manifest = Manifest.read(layout);
         List<MemberRecord> members = manifest.completedMembers();

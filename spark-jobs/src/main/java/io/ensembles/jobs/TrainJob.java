@@ -38,6 +38,7 @@ public final class TrainJob {
 
     public static Manifest run(SparkSession spark, EnsembleConfig config, String out) throws IOException {
         long start = System.nanoTime();
+        Fs.configure(spark.sparkContext().hadoopConfiguration());
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
         JsonNode configJson = Json.MAPPER.readTree(config.rendered());
         checkOutputFolder(layout, configJson);
@@ -47,6 +48,8 @@ public final class TrainJob {
         LOG.info("training data: {} examples for training, {} for validation ({}x{}, {} classes) from {}",
                 data.train().size(), data.validation().size(), data.train().rows(), data.train().cols(),
                 data.train().classes(), config.data().trainImages());
+        // The test files are read now too: a bad one should stop the job before hours of training.
+        int testExamples = DataLoader.test(config.data(), data.train().rows(), data.train().cols()).size();
 
         int k = config.ensemble().members();
         List<MemberSpec> specs = new ArrayList<>();
@@ -74,6 +77,8 @@ public final class TrainJob {
         dataInfo.put("trainImages", config.data().trainImages());
         dataInfo.put("trainExamples", data.train().size());
         dataInfo.put("validationExamples", data.validation().size());
+        dataInfo.put("testImages", config.data().testImages());
+        dataInfo.put("testExamples", testExamples);
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("master", spark.sparkContext().master());
         run.put("applicationId", spark.sparkContext().applicationId());

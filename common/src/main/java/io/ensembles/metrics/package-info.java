@@ -1,0 +1,2 @@
+/** Metrics of predicted probabilities: accuracy, error, NLL, ECE, and the averaging of members. */
+package io.ensembles.metrics;

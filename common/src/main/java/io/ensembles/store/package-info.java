@@ -1,0 +1,2 @@
+/** The model store: atomic writes through the Hadoop FileSystem API, SHA-256 integrity, manifests, member files and checkpoints. */
+package io.ensembles.store;

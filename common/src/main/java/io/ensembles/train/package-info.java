@@ -1,0 +1,2 @@
+/** Training one member: the trainer, its epoch checkpoints, listeners and native thread limits. Spark-free. */
+package io.ensembles.train;

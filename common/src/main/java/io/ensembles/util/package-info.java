@@ -1,0 +1,2 @@
+/** Small shared helpers: the build's code version. */
+package io.ensembles.util;
