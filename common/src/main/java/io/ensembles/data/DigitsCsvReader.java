@@ -1,15 +1,12 @@
 package io.ensembles.data;
 
 import io.ensembles.store.Fs;
-import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Reads scikit-learn's handwritten digits ({@code digits.csv.gz}: 64 pixel columns of grey
@@ -28,7 +25,7 @@ public final class DigitsCsvReader {
     public static ImageDataset read(String uri, int limit) {
         List<byte[]> images = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(openMaybeGzip(uri), StandardCharsets.US_ASCII))) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(Fs.openMaybeGzip(uri), StandardCharsets.US_ASCII))) {
             String line;
             int lineNo = 0;
             while ((line = r.readLine()) != null && (limit <= 0 || images.size() < limit)) {
@@ -102,12 +99,4 @@ public final class DigitsCsvReader {
         return out;
     }
 
-    private static InputStream openMaybeGzip(String uri) throws IOException {
-        InputStream raw = new BufferedInputStream(Fs.open(uri), 1 << 16);
-        raw.mark(2);
-        int b1 = raw.read();
-        int b2 = raw.read();
-        raw.reset();
-        return b1 == 0x1f && b2 == 0x8b ? new GZIPInputStream(raw, 1 << 16) : raw;
-    }
 }

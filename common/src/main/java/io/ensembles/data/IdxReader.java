@@ -1,12 +1,9 @@
 package io.ensembles.data;
 
 import io.ensembles.store.Fs;
-import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Reads the IDX format of the MNIST family (unsigned-byte images and labels), gzipped or not,
@@ -39,12 +36,7 @@ public final class IdxReader {
 
     static Images readImages(String uri, int limit) {
         try (DataInputStream in = open(uri)) {
-            int magic = header(in, uri);
-            if (magic != IMAGES_MAGIC) {
-                throw new DataFormatException(uri, String.format(
-                        "wrong magic number 0x%08X, expected 0x%08X (IDX unsigned-byte images, 3 dimensions)",
-                        magic, IMAGES_MAGIC));
-            }
+            expectMagic(in, uri, IMAGES_MAGIC, "IDX unsigned-byte images, 3 dimensions");
             int declared = header(in, uri);
             int rows = header(in, uri);
             int cols = header(in, uri);
@@ -58,15 +50,7 @@ public final class IdxReader {
                 throw new DataFormatException(uri, count + " images are too many to hold; use a limit");
             }
             byte[] pixels = new byte[(int) bytes];
-            try {
-                in.readFully(pixels);
-            } catch (EOFException e) {
-                throw new DataFormatException(uri, "is truncated: the header declares " + declared
-                        + " images of " + rows + "x" + cols + " but the data ends early");
-            }
-            if (count == declared && in.read() >= 0) {
-                throw new DataFormatException(uri, "has bytes after the " + declared + " images it declares");
-            }
+            readBody(in, uri, pixels, count == declared, declared + " images of " + rows + "x" + cols);
             return new Images(pixels, count, rows, cols);
         } catch (IOException e) {
             throw new DataFormatException(uri, "cannot be read: " + e.getMessage(), e);
@@ -75,30 +59,39 @@ public final class IdxReader {
 
     static int[] readLabels(String uri, int limit) {
         try (DataInputStream in = open(uri)) {
-            int magic = header(in, uri);
-            if (magic != LABELS_MAGIC) {
-                throw new DataFormatException(uri, String.format(
-                        "wrong magic number 0x%08X, expected 0x%08X (IDX unsigned-byte labels, 1 dimension)",
-                        magic, LABELS_MAGIC));
-            }
+            expectMagic(in, uri, LABELS_MAGIC, "IDX unsigned-byte labels, 1 dimension");
             int declared = header(in, uri);
             if (declared <= 0) throw new DataFormatException(uri, "is empty (0 labels)");
             int count = limit > 0 ? Math.min(limit, declared) : declared;
             byte[] raw = new byte[count];
-            try {
-                in.readFully(raw);
-            } catch (EOFException e) {
-                throw new DataFormatException(uri, "is truncated: the header declares " + declared
-                        + " labels but the data ends early");
-            }
-            if (count == declared && in.read() >= 0) {
-                throw new DataFormatException(uri, "has bytes after the " + declared + " labels it declares");
-            }
+            readBody(in, uri, raw, count == declared, declared + " labels");
             int[] labels = new int[count];
             for (int i = 0; i < count; i++) labels[i] = raw[i] & 0xFF;
             return labels;
         } catch (IOException e) {
             throw new DataFormatException(uri, "cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private static void expectMagic(DataInputStream in, String uri, int expected, String what) throws IOException {
+        int magic = header(in, uri);
+        if (magic != expected) {
+            throw new DataFormatException(uri, String.format("wrong magic number 0x%08X, expected 0x%08X (%s)",
+                    magic, expected, what));
+        }
+    }
+
+    /** Fills {@code into}; when it is meant to hold everything the header declares, nothing may follow. */
+    private static void readBody(DataInputStream in, String uri, byte[] into, boolean whole, String declared)
+            throws IOException {
+        try {
+            in.readFully(into);
+        } catch (EOFException e) {
+            throw new DataFormatException(uri, "is truncated: the header declares " + declared
+                    + " but the data ends early");
+        }
+        if (whole && in.read() >= 0) {
+            throw new DataFormatException(uri, "has bytes after the " + declared + " it declares");
         }
     }
 
@@ -110,14 +103,7 @@ public final class IdxReader {
         }
     }
 
-    /** Opens a file, un-gzipping it when it starts with the gzip magic bytes. */
     static DataInputStream open(String uri) throws IOException {
-        InputStream raw = new BufferedInputStream(Fs.open(uri), 1 << 16);
-        raw.mark(2);
-        int b1 = raw.read();
-        int b2 = raw.read();
-        raw.reset();
-        boolean gz = b1 == 0x1f && b2 == 0x8b;
-        return new DataInputStream(gz ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw);
+        return new DataInputStream(Fs.openMaybeGzip(uri));
     }
 }

@@ -66,6 +66,17 @@ public final class Fs {
         return fs.open(p);
     }
 
+    /** Opens a file, un-gzipping it when it starts with the gzip magic bytes (whatever its name). */
+    public static InputStream openMaybeGzip(String uri) throws IOException {
+        InputStream raw = new java.io.BufferedInputStream(open(uri), 1 << 16);
+        raw.mark(2);
+        int b1 = raw.read();
+        int b2 = raw.read();
+        raw.reset();
+        return b1 == 0x1f && b2 == 0x8b
+                ? new java.io.BufferedInputStream(new java.util.zip.GZIPInputStream(raw, 1 << 16), 1 << 16) : raw;
+    }
+
     public static boolean exists(String uri) {
         Path p = path(uri);
         try {
