@@ -34,6 +34,7 @@ public final class EnsembleCli implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        io.ensembles.train.NativeRuntime.configure(); // before anything loads ND4J
         System.exit(execute(args));
     }
 

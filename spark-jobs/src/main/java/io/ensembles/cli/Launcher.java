@@ -79,7 +79,11 @@ final class Launcher {
         if (master.startsWith("local") && System.getenv("SPARK_LOCAL_IP") == null) env.put("SPARK_LOCAL_IP", "127.0.0.1");
         String appJar = appJar();
         String log4j = new File(confDir(), "log4j2.properties").getAbsolutePath();
-        String opens = jvmOpens();
+        Properties jvm = jvmProperties();
+        String opens = jvm.getProperty("java.module.opens", "");
+        String nd4j = jvm.getProperty("java.nd4j.options", "");
+        // Executors need the ND4J options too; a user's own executor options come first.
+        conf.merge("spark.executor.extraJavaOptions", nd4j, (user, ours) -> user + " " + ours);
         List<String> submitArgs = new ArrayList<>(List.of("--master", master, "--class", MAIN_CLASS,
                 "--driver-memory", driverMemory));
         for (Map.Entry<String, String> e : conf.entrySet()) {
@@ -87,7 +91,7 @@ final class Launcher {
             submitArgs.add(e.getKey() + "=" + e.getValue());
         }
         submitArgs.add("--conf");
-        submitArgs.add("spark.driver.extraJavaOptions=-Dlog4j.configurationFile=file:" + log4j);
+        submitArgs.add("spark.driver.extraJavaOptions=-Dlog4j.configurationFile=file:" + log4j + " " + nd4j);
         submitArgs.add(appJar);
         submitArgs.add(subcommand);
         submitArgs.addAll(jobArgs);
@@ -107,6 +111,7 @@ final class Launcher {
             cmd.add(new File(System.getProperty("java.home"), "bin/java").getAbsolutePath());
             cmd.add("-Xmx" + driverMemory);
             cmd.addAll(Arrays.asList(opens.trim().split("\\s+")));
+            cmd.addAll(Arrays.asList(nd4j.trim().split("\\s+")));
             cmd.add("-Dlog4j.configurationFile=file:" + log4j);
             cmd.add("-cp");
             cmd.add(cp);
@@ -138,11 +143,11 @@ final class Launcher {
         }
     }
 
-    private static String jvmOpens() throws IOException {
+    private static Properties jvmProperties() throws IOException {
         Properties p = new Properties();
         try (InputStream in = new FileInputStream(new File(confDir(), "jvm.properties"))) {
             p.load(in);
         }
-        return p.getProperty("java.module.opens", "");
+        return p;
     }
 }

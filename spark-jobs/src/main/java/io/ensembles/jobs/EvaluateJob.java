@@ -70,7 +70,7 @@ public final class EvaluateJob {
         try {
             predictions = jsc.parallelize(members, members.size()).map(r -> {
                 Fs.configure(hadoop);
-                io.ensembles.train.NativeThreads.limit(threads);
+                io.ensembles.train.NativeRuntime.limitThreads(threads);
                 ComputationGraph net = MemberStore.loadVerified(new EnsembleLayout(root), r);
                 return new Tuple2<>(r.id(), Predictor.probabilities(net, bTest.value(), norm, batch));
             }).collect();

@@ -11,7 +11,7 @@ import io.ensembles.train.EpochMetrics;
 import io.ensembles.train.MemberOutcome;
 import io.ensembles.train.MemberSpec;
 import io.ensembles.train.MemberTrainer;
-import io.ensembles.train.NativeThreads;
+import io.ensembles.train.NativeRuntime;
 import io.ensembles.train.TrainingListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,7 +48,7 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
     @Override
     public MemberRecord call(MemberSpec spec) throws IOException {
         Fs.configure(hadoop);
-        NativeThreads.limit(threads);
+        NativeRuntime.limitThreads(threads);
         EnsembleLayout layout = new EnsembleLayout(root);
         MemberStore store = new MemberStore(layout, spec.id());
         int attempt = TaskContext.get() != null ? TaskContext.get().attemptNumber() : 0;
