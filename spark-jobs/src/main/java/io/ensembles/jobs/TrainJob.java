@@ -62,6 +62,8 @@ public final class TrainJob {
         Broadcast<TrainingData> bData = jsc.broadcast(data);
         MemberTask task = new MemberTask(config, layout.root(), bData, SparkSupport.hadoopSettings(spark), threads);
         List<MemberRecord> records;
+        ExecutorMemoryPeaks memory = new ExecutorMemoryPeaks();
+        spark.sparkContext().addSparkListener(memory);
         jsc.setJobGroup("train-" + config.ensemble().name(), "Train " + k + " members of ensemble '"
                 + config.ensemble().name() + "' (" + config.training().epochs() + " epochs each)", false);
         LOG.info("training {} members, one task each, {} thread(s) per task, into {}", k, threads, layout.root());
@@ -70,6 +72,7 @@ public final class TrainJob {
         } finally {
             jsc.clearJobGroup();
             bData.destroy();
+            spark.sparkContext().removeSparkListener(memory);
         }
         records.sort(Comparator.comparingInt(MemberRecord::index));
 
@@ -84,6 +87,7 @@ public final class TrainJob {
         run.put("applicationId", spark.sparkContext().applicationId());
         run.put("taskCpus", threads);
         run.put("wallSeconds", (System.nanoTime() - start) / 1e9);
+        run.put("executorPeakMemoryMiB", memory.peaksMiB());
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, config.ensemble().name(), config.ensemble().method(),
                 Instant.now().toString(), BuildInfo.codeVersion(), data.train().classes(), data.train().rows(),
                 data.train().cols(), data.normalisation(), dataInfo, run, records, configJson);
