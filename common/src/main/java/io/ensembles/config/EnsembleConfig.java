@@ -26,11 +26,18 @@ public record EnsembleConfig(
         ModelSection model,
         TrainingSection training,
         EvaluationSection evaluation,
+        BudgetSection budget,
+        SnapshotSection snapshot,
         DebugSection debug,
         String rendered) implements Serializable {
 
     public static final String DEFAULTS_RESOURCE = "ensembles-defaults.conf";
-    public static final Set<String> METHODS = Set.of("deep");
+    /** Methods of the {@code train} command: independent members, one task each. */
+    public static final Set<String> MEMBER_METHODS = Set.of("deep", "single-cycle", "mc-dropout");
+    /** Methods of the {@code snapshot} command: one run, several members. */
+    public static final Set<String> SNAPSHOT_METHODS = Set.of("sse", "fge", "nocycle");
+    public static final Set<String> METHODS = Set.of("deep", "single-cycle", "mc-dropout", "sse", "fge", "nocycle");
+    public static final Set<String> SNAPSHOT_MODES = Set.of("auto", "single-task", "data-parallel");
     public static final Set<String> SCHEDULES = Set.of("constant", "step", "cosine");
 
     public record EnsembleSection(String name, String method, int members, long seed, boolean bagging)
@@ -57,7 +64,24 @@ public record EnsembleConfig(
                                   double weightDecay, String schedule, int stepEpochs, double stepFactor,
                                   double divergenceLoss, int logEveryIterations) implements Serializable {}
 
-    public record EvaluationSection(int batchSize, int eceBins) implements Serializable {}
+    public record EvaluationSection(int batchSize, int eceBins, int mcPasses) implements Serializable {}
+
+    /** B, the epochs of one ordinary model; {@link #baseEpochs(TrainingSection)} resolves the 0 default. */
+    public record BudgetSection(int baseEpochsSetting) implements Serializable {
+        public int baseEpochs(TrainingSection t) {
+            return baseEpochsSetting > 0 ? baseEpochsSetting : t.epochs();
+        }
+    }
+
+    public record SnapshotSection(int cycles, int fgePretrainEpochsSetting, double fgePretrainFinalRatio,
+                                  double fgeCycleEpochs, double fgeRateHigh, double fgeRateLow,
+                                  double nocycleDropFactor, String mode, int dataParallelMinExamples,
+                                  int averagingFrequency, int workers) implements Serializable {
+        /** Pre-training epochs of FGE: the setting, or 80% of the run rounded down. */
+        public int fgePretrainEpochs(TrainingSection t) {
+            return fgePretrainEpochsSetting > 0 ? fgePretrainEpochsSetting : (int) Math.floor(0.8 * t.epochs());
+        }
+    }
 
     public record DebugSection(int failMember, int failAfterEpoch) implements Serializable {}
 
@@ -171,10 +195,46 @@ public record EnsembleConfig(
                 r.intAtLeast("training.log-every-iterations", 1));
         EvaluationSection ev = new EvaluationSection(
                 r.intAtLeast("evaluation.batch-size", 1),
-                r.intAtLeast("evaluation.ece-bins", 1));
+                r.intAtLeast("evaluation.ece-bins", 1),
+                r.intAtLeast("evaluation.mc-passes", 1));
+        BudgetSection budget = new BudgetSection(r.intAtLeast("budget.base-epochs", 0));
+        SnapshotSection snap = new SnapshotSection(
+                r.intAtLeast("snapshot.cycles", 1),
+                r.intAtLeast("snapshot.fge.pretrain-epochs", 0),
+                r.doubleIn("snapshot.fge.pretrain-final-ratio", 0.0, false, 1.0, true),
+                r.doubleIn("snapshot.fge.cycle-epochs", 0.0, false, 1000.0, true),
+                r.doubleIn("snapshot.fge.rate-high", 0.0, false, 10.0, true),
+                r.doubleIn("snapshot.fge.rate-low", 0.0, false, 10.0, true),
+                r.doubleIn("snapshot.nocycle.drop-factor", 0.0, false, 1.0, true),
+                r.oneOf("snapshot.mode", SNAPSHOT_MODES),
+                r.intAtLeast("snapshot.data-parallel-min-examples", 1),
+                r.intAtLeast("snapshot.averaging-frequency", 1),
+                r.intAtLeast("snapshot.workers", 0));
+        checkMethod(r, ens.method(), tr, snap);
         DebugSection dbg = new DebugSection(r.intAtLeast("debug.fail-member", -1), r.intAtLeast("debug.fail-after-epoch", 1));
         String rendered = c.root().render(ConfigRenderOptions.concise().setFormatted(true));
-        return new EnsembleConfig(ens, data, model, tr, ev, dbg, rendered);
+        return new EnsembleConfig(ens, data, model, tr, ev, budget, snap, dbg, rendered);
+    }
+
+    /** Cross-key rules of the one-run methods, checked before any data is read. */
+    private static void checkMethod(Reader r, String method, TrainingSection t, SnapshotSection s) {
+        switch (method) {
+            case "sse", "nocycle" -> {
+                if (s.cycles() < 2) r.fail("snapshot.cycles", String.valueOf(s.cycles()), "2 or more for " + method);
+            }
+            case "fge" -> {
+                if (s.fgeRateHigh() <= s.fgeRateLow()) {
+                    r.fail("snapshot.fge.rate-high", String.valueOf(s.fgeRateHigh()),
+                            "a rate above snapshot.fge.rate-low = " + s.fgeRateLow() + " (a1 > a2)");
+                }
+                int pre = s.fgePretrainEpochs(t);
+                if (pre < 1 || pre + s.fgeCycleEpochs() / 2 > t.epochs()) {
+                    r.fail("snapshot.fge.pretrain-epochs", String.valueOf(pre), "at least 1 and leaving room for half a "
+                            + "cycle (" + s.fgeCycleEpochs() / 2 + " epochs) within training.epochs = " + t.epochs());
+                }
+            }
+            default -> { }
+        }
     }
 
     /** Typed reads that turn every wrong type or range into a message naming key, value and what is allowed. */

@@ -8,6 +8,9 @@ import java.util.List;
  * One member as the manifest lists it. {@code path} is relative to the ensemble folder;
  * {@code epochsRun} counts the epochs the last attempt trained, {@code resumedFromEpoch} those it
  * took over from a checkpoint, {@code attempts} the Spark task attempts it needed.
+ * {@code epochsSpent} is what this member added to the ensemble's training cost, in epochs: its
+ * own epochs for an independent member, the epochs since the previous capture for a snapshot (so
+ * the members' sum is the cost of the run). {@code snapshot} is null for independent members.
  */
 public record MemberRecord(
         String id, int index, String method, String architecture, long seed, boolean bagging,
@@ -15,12 +18,31 @@ public record MemberRecord(
         String path, String sha256, long parameters,
         int epochs, int epochsRun, int resumedFromEpoch, int attempts,
         double trainingSeconds, double validationAccuracy, double validationNll,
-        List<EpochMetrics> history, String executor) implements Serializable {
+        List<EpochMetrics> history, String executor,
+        double epochsSpent, Snapshot snapshot) implements Serializable {
 
     public static final String COMPLETED = "completed";
     public static final String FAILED = "failed";
 
+    /**
+     * Where in its run a snapshot was taken: cycle (1-based), update count, epochs (fractional)
+     * and the learning rate of the capturing update.
+     */
+    public record Snapshot(int cycle, long iteration, double epoch, double learningRate) implements Serializable {}
+
     public boolean completed() {
         return COMPLETED.equals(status);
+    }
+
+    public MemberRecord withFile(String newPath, String newSha256) {
+        return new MemberRecord(id, index, method, architecture, seed, bagging, status, failureReason, newPath,
+                newSha256, parameters, epochs, epochsRun, resumedFromEpoch, attempts, trainingSeconds,
+                validationAccuracy, validationNll, history, executor, epochsSpent, snapshot);
+    }
+
+    public MemberRecord withRun(int newAttempts, String newExecutor, double newTrainingSeconds) {
+        return new MemberRecord(id, index, method, architecture, seed, bagging, status, failureReason, path,
+                sha256, parameters, epochs, epochsRun, resumedFromEpoch, newAttempts, newTrainingSeconds,
+                validationAccuracy, validationNll, history, newExecutor, epochsSpent, snapshot);
     }
 }

@@ -90,7 +90,7 @@ public final class MemberStore implements Checkpoint.Store {
         byte[] bytes = ModelIO.toBytes(net, false);
         String rel = EnsembleLayout.modelRelative(id);
         String sha = Fs.writeAtomically(layout.resolve(rel), true, out -> out.write(bytes));
-        MemberRecord done = withFile(record, rel, sha);
+        MemberRecord done = record.withFile(rel, sha);
         Fs.writeString(layout.result(id), Json.write(done), true);
         clear();
         return done;
@@ -130,12 +130,5 @@ public final class MemberStore implements Checkpoint.Store {
                     + " but the manifest records " + r.sha256() + " (the file was changed or corrupted)");
         }
         return ModelIO.fromBytes(bytes, false);
-    }
-
-    private static MemberRecord withFile(MemberRecord r, String path, String sha) {
-        return new MemberRecord(r.id(), r.index(), r.method(), r.architecture(), r.seed(), r.bagging(), r.status(),
-                r.failureReason(), path, sha, r.parameters(), r.epochs(), r.epochsRun(), r.resumedFromEpoch(),
-                r.attempts(), r.trainingSeconds(), r.validationAccuracy(), r.validationNll(), r.history(),
-                r.executor());
     }
 }

@@ -37,24 +37,39 @@ public final class MemberTrainer {
         return member.bagging() ? TrainingData.bootstrap(data.train(), member.seed() ^ 0x5DEECE66DL) : data.train();
     }
 
-    /** The configured schedule for a training set of this size (iterations per epoch follow from it). */
-    public Dl4jSchedule scheduleFor(ImageDataset train) {
-        TrainingSection t = config.training();
-        long itersPerEpoch = (train.size() + t.batchSize() - 1) / t.batchSize();
-        return Dl4jSchedule.of(t.schedule(), t.learningRate(), t.stepFactor(), t.stepEpochs(),
-                itersPerEpoch, itersPerEpoch * t.epochs());
+    /** The method's plan for a training set of this size (iterations per epoch follow from it). */
+    public TrainingPlan planFor(ImageDataset train) {
+        int b = config.training().batchSize();
+        return TrainingPlan.of(config, (train.size() + b - 1) / b);
     }
 
     public ComputationGraph newNetwork(MemberSpec member, ImageDataset train) {
+        return newNetwork(config, member, train, planFor(train).schedule());
+    }
+
+    /** A freshly initialised network of this member, its updater driven by {@code schedule}. */
+    public static ComputationGraph newNetwork(EnsembleConfig config, MemberSpec member, ImageDataset train,
+                                              Dl4jSchedule schedule) {
         TrainingSection t = config.training();
         return ModelFactory.build(member.architecture(), config.model(), train.rows(), train.cols(), train.classes(),
-                member.seed(), new ModelFactory.Optimizer(scheduleFor(train), t.momentum(), t.weightDecay()));
+                member.seed(), new ModelFactory.Optimizer(schedule, t.momentum(), t.weightDecay()));
     }
 
     public MemberOutcome train(MemberSpec member, TrainingData data, Checkpoint.Store store, TrainingListener listener)
             throws IOException {
+        return train(member, data, store, listener, SnapshotSink.NONE);
+    }
+
+    /**
+     * Trains the run of {@code member} under the method's plan, handing every capture of a snapshot
+     * method to {@code sink}. A resumed run repeats the captures after its checkpoint; the sink
+     * keeps the first stored copy.
+     */
+    public MemberOutcome train(MemberSpec member, TrainingData data, Checkpoint.Store store, TrainingListener listener,
+                               SnapshotSink sink) throws IOException {
         TrainingSection t = config.training();
         ImageDataset train = trainingSetOf(member, data);
+        TrainingPlan plan = planFor(train);
         Checkpoint resumed = store.load();
         ComputationGraph net;
         List<EpochMetrics> history = new ArrayList<>();
@@ -67,18 +82,20 @@ public final class MemberTrainer {
             priorSeconds = resumed.trainingSeconds();
             LOG.info("member {}: resuming from the checkpoint of epoch {}", member.id(), startEpoch);
         } else {
-            net = newNetwork(member, train);
+            net = newNetwork(config, member, train, plan.schedule());
         }
-        Dl4jSchedule schedule = scheduleFor(train);
+        Dl4jSchedule schedule = plan.schedule();
         long attemptStart = System.nanoTime();
-        for (int epoch = startEpoch; epoch < t.epochs(); epoch++) {
+        int epochsDone = startEpoch;
+        for (int epoch = startEpoch; epoch < t.epochs() && net.getIterationCount() < plan.iterations(); epoch++) {
             long epochStart = System.nanoTime();
             // The data order of an epoch depends only on (member seed, epoch): a resumed member sees
             // exactly the batches it would have seen without the interruption.
             int[] order = TrainingData.permutation(train.size(), new Random(member.seed() * 31 + epoch));
             double lossSum = 0;
             int batches = 0;
-            for (int from = 0; from < train.size(); from += t.batchSize()) {
+            for (int from = 0; from < train.size() && net.getIterationCount() < plan.iterations();
+                 from += t.batchSize()) {
                 int to = Math.min(train.size(), from + t.batchSize());
                 long iteration = net.getIterationCount();
                 DataSet batch = Batches.batch(train, order, from, to, data.normalisation());
@@ -98,17 +115,20 @@ public final class MemberTrainer {
                 if (iteration % t.logEveryIterations() == 0) {
                     listener.onIteration(member, epoch + 1, iteration, loss, schedule.valueAt((int) iteration, epoch));
                 }
+                TrainingPlan.Capture capture = plan.captureAfter(net.getIterationCount());
+                if (capture != null) {
+                    double[] v = validate(net, data);
+                    double rate = plan.rateOfUpdate(net.getIterationCount());
+                    LOG.info("member {}: capture {} (cycle {}) after update {} at rate {}", member.id(),
+                            capture.index() + 1, capture.cycle(), capture.iteration(), String.format("%.3g", rate));
+                    sink.capture(member, capture, net, rate, plan.epochsAt(net.getIterationCount()), v[0], v[1]);
+                }
             }
             net.incrementEpochCount();
-            double valAcc = Double.NaN;
-            double valNll = Double.NaN;
-            if (data.validation().size() > 0) {
-                float[] p = Predictor.probabilities(net, data.validation(), data.normalisation(),
-                        config.evaluation().batchSize());
-                int[] labels = data.validation().labels();
-                valAcc = ClassificationMetrics.accuracy(p, labels, train.classes());
-                valNll = ClassificationMetrics.nll(p, labels, train.classes());
-            }
+            epochsDone = epoch + 1;
+            double[] v = validate(net, data);
+            double valAcc = v[0];
+            double valNll = v[1];
             EpochMetrics m = new EpochMetrics(epoch + 1, lossSum / batches, valAcc, valNll,
                     schedule.valueAt(net.getIterationCount(), epoch), seconds(epochStart));
             history.add(m);
@@ -117,8 +137,17 @@ public final class MemberTrainer {
                     t.epochs(), fmt(m.trainLoss()), fmt(valAcc), fmt(valNll), fmt(m.seconds()));
             listener.onEpochEnd(member, m, t.epochs());
         }
-        return new MemberOutcome(member, true, null, net, List.copyOf(history), t.epochs() - startEpoch, startEpoch,
+        return new MemberOutcome(member, true, null, net, List.copyOf(history), epochsDone - startEpoch, startEpoch,
                 priorSeconds + seconds(attemptStart));
+    }
+
+    /** Validation accuracy and NLL, NaN without a validation split. */
+    private double[] validate(ComputationGraph net, TrainingData data) {
+        if (data.validation().size() == 0) return new double[] {Double.NaN, Double.NaN};
+        float[] p = Predictor.probabilities(net, data.validation(), data.normalisation(), config.evaluation().batchSize());
+        int[] labels = data.validation().labels();
+        int c = data.validation().classes();
+        return new double[] {ClassificationMetrics.accuracy(p, labels, c), ClassificationMetrics.nll(p, labels, c)};
     }
 
     private static double seconds(long startNanos) {

@@ -108,4 +108,20 @@ class EnsembleConfigTest {
         assertTrue(files != null && files.length >= 2, "conf/ holds job configs");
         for (File f : files) EnsembleConfig.load(f, Map.of());
     }
+
+    @Test
+    void snapshotMethodsAndTheirRules() {
+        EnsembleConfig c = parse("ensemble.method = fge, training.epochs = 10");
+        assertEquals(8, c.snapshot().fgePretrainEpochs(c.training()));
+        assertEquals(10, c.budget().baseEpochs(c.training()));
+        assertEquals(4, parse("budget.base-epochs = 4").budget().baseEpochs(c.training()));
+        assertTrue(rejected("ensemble.method = snapshot").contains("ensemble.method"));
+        assertTrue(rejected("ensemble.method = sse, snapshot.cycles = 1").contains("snapshot.cycles: 1"));
+        assertTrue(rejected("ensemble.method = fge, snapshot.fge { rate-high = 0.001, rate-low = 0.01 }")
+                .contains("a1 > a2"));
+        assertTrue(rejected("ensemble.method = fge, training.epochs = 4, snapshot.fge.pretrain-epochs = 4")
+                .contains("snapshot.fge.pretrain-epochs"));
+        assertTrue(rejected("snapshot.mode = spread").contains("snapshot.mode"));
+        assertTrue(rejected("evaluation.mc-passes = 0").contains("evaluation.mc-passes"));
+    }
 }

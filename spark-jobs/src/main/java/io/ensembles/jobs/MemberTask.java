@@ -68,7 +68,7 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
                 null, null, o.net() != null ? o.net().numParams() : 0,
                 config.training().epochs(), o.epochsRun(), o.resumedFromEpoch(), attempt + 1, o.trainingSeconds(),
                 last != null ? last.validationAccuracy() : Double.NaN, last != null ? last.validationNll() : Double.NaN,
-                o.history(), SparkSupport.executorDescription());
+                o.history(), SparkSupport.executorDescription(), o.epochsRun() + o.resumedFromEpoch(), null);
         if (!o.completed()) return record;
         MemberRecord stored = store.storeFinal(o.net(), record);
         writeProgress(layout, spec.id(), Map.of("state", "completed", "epoch", config.training().epochs()));
