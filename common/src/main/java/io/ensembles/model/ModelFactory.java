@@ -66,7 +66,9 @@ public final class ModelFactory {
         if (opt.weightDecay() > 0) base.weightDecay(opt.weightDecay());
         ComputationGraphConfiguration.GraphBuilder g = base.graphBuilder().addInputs(INPUT);
         // DL4J's dropOut(x) takes the probability of *keeping* a unit; the config states the drop rate.
-        Dropout drop = m.dropout() > 0 ? new Dropout(1.0 - m.dropout()) : null;
+        // A Dropout object keeps its layer's mask between forward and backward pass, so every layer
+        // needs its own: one instance shared by two layers loses a mask and fails in backprop.
+        java.util.function.Supplier<Dropout> drop = m.dropout() > 0 ? () -> new Dropout(1.0 - m.dropout()) : null;
         String last = switch (arch) {
             case MLP -> mlp(g, m.mlpHidden(), drop);
             case CNN -> cnn(g, m.cnnChannels(), m.cnnKernel(), m.cnnDense(), drop);
@@ -74,7 +76,7 @@ public final class ModelFactory {
         };
         OutputLayer.Builder out = new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
                 .nOut(classes).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER);
-        if (drop != null) out.dropOut(drop);
+        if (drop != null) out.dropOut(drop.get());
         g.addLayer(OUTPUT, out.build(), last).setOutputs(OUTPUT);
         g.setInputTypes(arch == Architecture.MLP
                 ? InputType.feedForward((long) rows * cols)
@@ -82,11 +84,12 @@ public final class ModelFactory {
         return g.build();
     }
 
-    private static String mlp(ComputationGraphConfiguration.GraphBuilder g, List<Integer> hidden, Dropout drop) {
+    private static String mlp(ComputationGraphConfiguration.GraphBuilder g, List<Integer> hidden,
+                              java.util.function.Supplier<Dropout> drop) {
         String prev = INPUT;
         for (int i = 0; i < hidden.size(); i++) {
             DenseLayer.Builder d = new DenseLayer.Builder().nOut(hidden.get(i)).activation(Activation.RELU);
-            if (drop != null && i > 0) d.dropOut(drop); // dropout acts on a layer's input: not on raw pixels
+            if (drop != null && i > 0) d.dropOut(drop.get()); // dropout acts on a layer's input: not on raw pixels
             g.addLayer("dense" + i, d.build(), prev);
             prev = "dense" + i;
         }
@@ -94,7 +97,7 @@ public final class ModelFactory {
     }
 
     private static String cnn(ComputationGraphConfiguration.GraphBuilder g, List<Integer> channels, int kernel,
-                              int dense, Dropout drop) {
+                              int dense, java.util.function.Supplier<Dropout> drop) {
         String prev = INPUT;
         for (int i = 0; i < channels.size(); i++) {
             g.addLayer("conv" + i, new ConvolutionLayer.Builder(kernel, kernel).nOut(channels.get(i))
@@ -104,7 +107,7 @@ public final class ModelFactory {
             prev = "pool" + i;
         }
         DenseLayer.Builder d = new DenseLayer.Builder().nOut(dense).activation(Activation.RELU);
-        if (drop != null) d.dropOut(drop);
+        if (drop != null) d.dropOut(drop.get());
         g.addLayer("dense", d.build(), prev);
         return "dense";
     }

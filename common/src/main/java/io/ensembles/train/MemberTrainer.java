@@ -141,10 +141,14 @@ public final class MemberTrainer {
                 priorSeconds + seconds(attemptStart));
     }
 
-    /** Validation accuracy and NLL, NaN without a validation split. */
     private double[] validate(ComputationGraph net, TrainingData data) {
+        return validate(net, data, config.evaluation().batchSize());
+    }
+
+    /** Validation accuracy and NLL, NaN without a validation split. */
+    public static double[] validate(ComputationGraph net, TrainingData data, int batchSize) {
         if (data.validation().size() == 0) return new double[] {Double.NaN, Double.NaN};
-        float[] p = Predictor.probabilities(net, data.validation(), data.normalisation(), config.evaluation().batchSize());
+        float[] p = Predictor.probabilities(net, data.validation(), data.normalisation(), batchSize);
         int[] labels = data.validation().labels();
         int c = data.validation().classes();
         return new double[] {ClassificationMetrics.accuracy(p, labels, c), ClassificationMetrics.nll(p, labels, c)};

@@ -72,4 +72,26 @@ class ModelFactoryTest {
         assertEquals(0.75, drop.getP(), 1e-12);
         assertTrue(((org.deeplearning4j.nn.conf.layers.BaseLayer) layer).getIUpdater() instanceof Nesterovs);
     }
+
+    @Test
+    void everyArchitectureTrainsWithDropoutOnSeveralLayers() {
+        // regression: one Dropout object shared by two layers lost a mask ("Dropout mask array is absent")
+        for (Architecture a : Architecture.values()) {
+            ComputationGraph net = build(a, "model { dropout = 0.3, mlp.hidden = [32, 16], resnet.widths = [8] }", 3);
+            java.util.Set<Object> dropouts = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            int layersWithDropout = 0;
+            for (var l : net.getLayers()) {
+                if (l.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BaseLayer bl && bl.getIDropout() != null) {
+                    layersWithDropout++;
+                    dropouts.add(bl.getIDropout());
+                }
+            }
+            assertEquals(layersWithDropout, dropouts.size(), a + ": each layer has its own Dropout");
+            INDArray x = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 8, 784);
+            INDArray y = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 8, 10);
+            for (int i = 0; i < 8; i++) y.putScalar(i, i % 10, 1f);
+            for (int i = 0; i < 3; i++) net.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
+            assertTrue(Double.isFinite(net.score()), a + " trains");
+        }
+    }
 }

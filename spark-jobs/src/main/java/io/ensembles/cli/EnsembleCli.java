@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
  * Exit codes: 0 success, 1 the job failed, 2 invalid input.
  */
 @Command(name = "ensemble", mixinStandardHelpOptions = true, versionProvider = EnsembleCli.Version.class,
-        description = "Deep ensembles on Apache Spark: train members in parallel, evaluate them.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
+        description = "Deep ensembles on Apache Spark: train members in parallel (train), ensembles from one run (snapshot), evaluate them (evaluate).",
+        subcommands = {TrainCommand.class, SnapshotCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
 public final class EnsembleCli implements Callable<Integer> {
     public static final int OK = 0;
     public static final int FAILED = 1;

@@ -30,6 +30,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--test-limit", paramLabel = "N", description = "Evaluate on the first N test examples (0 = all; default: as trained)")
     Integer testLimit;
 
+    @Option(names = "--mc-passes", paramLabel = "T",
+            description = "Stochastic passes per MC-dropout member, each evaluated as a member (default: evaluation.mc-passes, 10)")
+    Integer mcPasses;
+
     @Mixin
     SparkOptions spark;
 
@@ -38,6 +42,9 @@ final class EvaluateCommand implements Callable<Integer> {
         spark.validate();
         if (testLimit != null && testLimit < 0) {
             throw new CliException("invalid value for --test-limit: " + testLimit + " (expected a whole number >= 0)");
+        }
+        if (mcPasses != null && mcPasses < 1) {
+            throw new CliException("invalid value for --mc-passes: " + mcPasses + " (expected a whole number >= 1)");
         }
         String uri = Fs.qualify(ensemble);
         Manifest m = Manifest.read(new EnsembleLayout(uri));
@@ -50,7 +57,8 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         SparkSession session = SparkSupport.session("ensemble evaluate " + m.name());
         try {
-            EvaluationReport report = EvaluateJob.run(session, uri, new EvaluateJob.Options(testLimit == null ? -1 : testLimit));
+            EvaluationReport report = EvaluateJob.run(session, uri, new EvaluateJob.Options(testLimit == null ? -1 : testLimit,
+                    mcPasses == null ? 0 : mcPasses));
             System.out.println(report.table());
             System.out.println("metrics: " + new EnsembleLayout(uri).metrics());
             return EnsembleCli.OK;

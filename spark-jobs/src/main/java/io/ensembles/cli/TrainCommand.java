@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train a deep ensemble: K independently initialised members, one Spark task each.",
+        description = {"Train an ensemble of K independently trained members, one Spark task each: a deep ensemble, "
+                + "single-cycle members, or MC-dropout members.",
                 "Writes the members and manifest.json into --out. Re-running on the same --out with the same "
                         + "configuration keeps complete members and resumes the others from their checkpoints."})
 final class TrainCommand implements Callable<Integer> {
@@ -32,6 +33,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "URI", description = "Output folder, any Hadoop URI (default: ensembles/<ensemble.name> in the working directory)")
     String out;
+
+    @Option(names = "--method", paramLabel = "METHOD",
+            description = "deep, single-cycle or mc-dropout (overrides ensemble.method; snapshot methods: see 'snapshot')")
+    String method;
 
     @Option(names = "--members", paramLabel = "K", description = "Overrides ensemble.members")
     Integer members;
@@ -50,10 +55,21 @@ final class TrainCommand implements Callable<Integer> {
 
     EnsembleConfig validatedConfig() {
         Map<String, Object> overrides = new LinkedHashMap<>(set);
+        if (method != null) overrides.put("ensemble.method", method);
         if (members != null) overrides.put("ensemble.members", members);
         if (epochs != null) overrides.put("training.epochs", epochs);
         if (limit != null) overrides.put("data.limit", limit);
         EnsembleConfig cfg = EnsembleConfig.load(config, overrides);
+        String m = cfg.ensemble().method();
+        if (!EnsembleConfig.MEMBER_METHODS.contains(m)) {
+            throw new CliException("invalid method for train: " + m + " (expected one of "
+                    + new java.util.TreeSet<>(EnsembleConfig.MEMBER_METHODS) + "; " + m + " is trained by "
+                    + "'ensemble snapshot --method " + m + "')");
+        }
+        if (m.equals("mc-dropout") && cfg.model().dropout() <= 0) {
+            throw new CliException("invalid value for model.dropout: 0.0 (expected a rate > 0 for mc-dropout, "
+                    + "e.g. --set model.dropout=0.2)");
+        }
         DataChecks.requireFiles(cfg.data());
         return cfg;
     }

@@ -3,6 +3,7 @@ package io.ensembles.jobs;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.DataLoader;
 import io.ensembles.data.ImageDataset;
+import io.ensembles.ensemble.McDropout;
 import io.ensembles.ensemble.Predictor;
 import io.ensembles.report.EvaluationReport;
 import io.ensembles.store.EnsembleLayout;
@@ -34,8 +35,20 @@ public final class EvaluateJob {
 
     private EvaluateJob() {}
 
-    /** Options of an evaluation; {@code testLimit < 0} keeps the manifest's setting. */
-    public record Options(int testLimit) {}
+    /**
+     * Options of an evaluation; {@code testLimit < 0} keeps the manifest's setting, {@code mcPasses < 1}
+     * the configured {@code evaluation.mc-passes}.
+     */
+    public record Options(int testLimit, int mcPasses) {
+        public Options(int testLimit) {
+            this(testLimit, 0);
+        }
+    }
+
+    /** The id under which pass {@code p} (0-based) of an MC-dropout member is evaluated. */
+    public static String passId(String memberId, int p) {
+        return memberId + "/p" + String.format("%02d", p + 1);
+    }
 
     public static EvaluationReport run(SparkSession spark, String ensembleUri, Options options) throws IOException {
         Fs.configure(spark.sparkContext().hadoopConfiguration());
@@ -51,6 +64,7 @@ public final class EvaluateJob {
         }
         Map<String, Object> overrides = new LinkedHashMap<>();
         if (options.testLimit() >= 0) overrides.put("data.test-limit", options.testLimit());
+        if (options.mcPasses() >= 1) overrides.put("evaluation.mc-passes", options.mcPasses());
         EnsembleConfig config = EnsembleConfig.from(com.typesafe.config.ConfigFactory.parseString(
                 manifest.config().toString()), overrides);
         ImageDataset test = DataLoader.test(config.data(), manifest.rows(), manifest.cols());
@@ -64,15 +78,24 @@ public final class EvaluateJob {
         var norm = manifest.normalisation();
         int batch = config.evaluation().batchSize();
         int threads = SparkSupport.taskCpus(spark);
+        int passes = config.evaluation().mcPasses();
         jsc.setJobGroup("evaluate-" + manifest.name(), "Predict the test set with " + members.size()
                 + " members of '" + manifest.name() + "'", false);
         List<Tuple2<String, float[]>> predictions;
         try {
-            predictions = jsc.parallelize(members, members.size()).map(r -> {
+            predictions = jsc.parallelize(members, members.size()).flatMap(r -> {
                 Fs.configure(hadoop);
                 io.ensembles.train.NativeRuntime.limitThreads(threads);
                 ComputationGraph net = MemberStore.loadVerified(new EnsembleLayout(root), r);
-                return new Tuple2<>(r.id(), Predictor.probabilities(net, bTest.value(), norm, batch));
+                List<Tuple2<String, float[]>> out = new ArrayList<>();
+                if ("mc-dropout".equals(r.method())) {
+                    // every stochastic pass is a member of the ensemble
+                    List<float[]> ps = McDropout.passes(net, bTest.value(), norm, batch, passes, r.seed());
+                    for (int p = 0; p < ps.size(); p++) out.add(new Tuple2<>(passId(r.id(), p), ps.get(p)));
+                } else {
+                    out.add(new Tuple2<>(r.id(), Predictor.probabilities(net, bTest.value(), norm, batch)));
+                }
+                return out.iterator();
             }).collect();
         } finally {
             jsc.clearJobGroup();
@@ -80,15 +103,26 @@ public final class EvaluateJob {
         }
         List<String> ids = new ArrayList<>();
         List<float[]> probs = new ArrayList<>();
+        Map<String, Double> spentById = new LinkedHashMap<>();
+        for (MemberRecord r : members) spentById.put(r.id(), r.epochsSpent());
+        double[] spent = new double[predictions.size()];
         for (Tuple2<String, float[]> t : predictions) {
+            Double s = spentById.get(t._1());
+            // a pass of an MC-dropout member: its first pass carries the member's training cost
+            if (s == null) s = t._1().endsWith("/p01") ? spentById.get(t._1().substring(0, t._1().indexOf('/'))) : 0.0;
+            spent[ids.size()] = s;
             ids.add(t._1());
             probs.add(t._2());
         }
-        EvaluationReport report = EvaluationReport.compute(manifest.name(), ids, probs, test.labels(),
+        double base = config.budget().baseEpochs(config.training());
+        EvaluationReport report = EvaluationReport.compute(manifest.name(), ids, probs, spent, base, test.labels(),
                 manifest.classes(), config.evaluation().eceBins());
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("testImages", config.data().testImages());
         extra.put("eceBins", config.evaluation().eceBins());
+        extra.put("method", manifest.method());
+        extra.put("baseEpochs", base);
+        if (members.stream().anyMatch(r -> "mc-dropout".equals(r.method()))) extra.put("mcPasses", passes);
         Fs.writeString(layout.metrics(), Json.write(report.toJson(extra)), true);
         LOG.info("wrote {}", layout.metrics());
         return report;

@@ -76,18 +76,14 @@ public final class TrainJob {
         }
         records.sort(Comparator.comparingInt(MemberRecord::index));
 
-        Map<String, Object> dataInfo = new LinkedHashMap<>();
-        dataInfo.put("trainImages", config.data().trainImages());
-        dataInfo.put("trainExamples", data.train().size());
-        dataInfo.put("validationExamples", data.validation().size());
-        dataInfo.put("testImages", config.data().testImages());
-        dataInfo.put("testExamples", testExamples);
+        Map<String, Object> dataInfo = dataInfo(config, data, testExamples);
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("master", spark.sparkContext().master());
         run.put("applicationId", spark.sparkContext().applicationId());
         run.put("taskCpus", threads);
         run.put("wallSeconds", (System.nanoTime() - start) / 1e9);
         run.put("executorPeakMemoryMiB", memory.peaksMiB());
+        run.put("budget", budget(config, records));
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, config.ensemble().name(), config.ensemble().method(),
                 Instant.now().toString(), BuildInfo.codeVersion(), data.train().classes(), data.train().rows(),
                 data.train().cols(), data.normalisation(), dataInfo, run, records, configJson);
@@ -101,8 +97,29 @@ public final class TrainJob {
         return manifest;
     }
 
+    static Map<String, Object> dataInfo(EnsembleConfig config, TrainingData data, int testExamples) {
+        Map<String, Object> dataInfo = new LinkedHashMap<>();
+        dataInfo.put("trainImages", config.data().trainImages());
+        dataInfo.put("trainExamples", data.train().size());
+        dataInfo.put("validationExamples", data.validation().size());
+        dataInfo.put("testImages", config.data().testImages());
+        dataInfo.put("testExamples", testExamples);
+        return dataInfo;
+    }
+
+    /** The training cost in epochs and in units of B (budget.base-epochs). */
+    static Map<String, Object> budget(EnsembleConfig config, List<MemberRecord> records) {
+        double spent = records.stream().filter(MemberRecord::completed).mapToDouble(MemberRecord::epochsSpent).sum();
+        int base = config.budget().baseEpochs(config.training());
+        Map<String, Object> b = new LinkedHashMap<>();
+        b.put("baseEpochs", base);
+        b.put("epochsSpent", spent);
+        b.put("budgets", spent / base);
+        return b;
+    }
+
     /** An existing manifest must describe the same configuration; anything else is another ensemble. */
-    private static void checkOutputFolder(EnsembleLayout layout, JsonNode configJson) throws IOException {
+    static void checkOutputFolder(EnsembleLayout layout, JsonNode configJson) throws IOException {
         if (!Fs.exists(layout.manifest())) return;
         Manifest old;
         try {

@@ -1,0 +1,194 @@
+package io.ensembles.jobs;
+
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.data.Batches;
+import io.ensembles.data.ImageDataset;
+import io.ensembles.data.Normalisation;
+import io.ensembles.data.TrainingData;
+import io.ensembles.model.ModelFactory;
+import io.ensembles.store.EnsembleLayout;
+import io.ensembles.store.MemberRecord;
+import io.ensembles.store.MemberStore;
+import io.ensembles.store.SnapshotStore;
+import io.ensembles.train.Checkpoint;
+import io.ensembles.train.EpochMetrics;
+import io.ensembles.train.MemberSpec;
+import io.ensembles.train.MemberTrainer;
+import io.ensembles.train.TrainingPlan;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.CollectionAccumulator;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.api.TrainingHook;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data-parallel mode of a snapshot run: the driver holds the one network and its schedule;
+ * each averaging round, every worker fits up to {@code averaging-frequency} minibatches with DL4J's
+ * parameter averaging ({@link SparkComputationGraph}), starting from the round's global iteration,
+ * so the per-iteration schedule travels with the model configuration and every worker update uses
+ * the rate of its iteration. Rounds are cut at capture points so each snapshot is taken exactly
+ * where the plan says. One global iteration = one minibatch on every worker.
+ */
+final class DataParallelRun {
+    private static final Logger LOG = LoggerFactory.getLogger(DataParallelRun.class);
+
+    /** What the run did, for the manifest: the rounds the driver started and the rates the workers used. */
+    record Trace(List<Map<String, Object>> rounds, List<double[]> workerRates) {}
+
+    private DataParallelRun() {}
+
+    static List<MemberRecord> train(JavaSparkContext jsc, EnsembleConfig config, EnsembleLayout layout,
+                                    TrainingData data, MemberSpec run, int workers, Trace trace) throws IOException {
+        ImageDataset train = MemberTrainer.trainingSetOf(run, data);
+        int b = config.training().batchSize();
+        int f = config.snapshot().averagingFrequency();
+        int batchesPerEpoch = (train.size() + b - 1) / b;
+        long ipe = (batchesPerEpoch + workers - 1) / workers;
+        TrainingPlan plan = TrainingPlan.of(config, ipe);
+        List<MemberRecord> done = SnapshotStore.allStored(layout, plan);
+        if (done != null) {
+            LOG.info("all {} snapshots of this run are stored and verified, not training again", done.size());
+            return done;
+        }
+        MemberStore checkpoints = new MemberStore(layout, SnapshotTask.RUN_ID);
+        Checkpoint resumed = checkpoints.load();
+        ComputationGraph net;
+        List<EpochMetrics> history = new ArrayList<>();
+        int startEpoch = 0;
+        double prior = 0;
+        if (resumed != null) {
+            net = resumed.net();
+            startEpoch = resumed.epochsDone();
+            history.addAll(resumed.history());
+            prior = resumed.trainingSeconds();
+            LOG.info("resuming the run from the checkpoint of epoch {} (iteration {})", startEpoch,
+                    net.getIterationCount());
+        } else {
+            net = MemberTrainer.newNetwork(config, run, train, plan.schedule());
+        }
+        SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method(), plan, 0, prior,
+                () -> "driver (data-parallel over " + workers + " workers)", () -> history);
+
+        CollectionAccumulator<double[]> rates = jsc.sc().collectionAccumulator("worker learning rates");
+        ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, b)
+                .batchSizePerWorker(b).averagingFrequency(f).workerPrefetchNumBatches(0)
+                .rddTrainingApproach(RDDTrainingApproach.Direct).repartionData(Repartition.Never)
+                .storageLevel(null).saveUpdater(true).collectTrainingStats(false)
+                .trainingHooks(new RateProbe(rates)).build();
+        SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, tm);
+        Broadcast<TrainingData> bData = jsc.broadcast(data);
+        Normalisation norm = data.normalisation();
+        boolean bagging = run.bagging();
+        long seed = run.seed();
+        LOG.info("data-parallel run: {} workers, {} minibatches of {} per epoch, {} global iterations per epoch, "
+                + "averaging every {} minibatches, {} updates, {} captures", workers, batchesPerEpoch, b, ipe, f,
+                plan.iterations(), plan.captures().size());
+        long started = System.nanoTime();
+        try {
+            long iter = net.getIterationCount();
+            for (int epoch = startEpoch; epoch < config.training().epochs() && iter < plan.iterations(); epoch++) {
+                long epochStart = System.nanoTime();
+                int[] order = TrainingData.permutation(train.size(), new Random(seed * 31 + epoch));
+                double lossSum = 0;
+                int rounds = 0;
+                for (int pos = 0; pos < batchesPerEpoch && iter < plan.iterations(); ) {
+                    long steps = Math.min(f, (batchesPerEpoch - pos + workers - 1) / workers);
+                    steps = Math.min(steps, plan.iterations() - iter);
+                    for (TrainingPlan.Capture c : plan.captures()) {
+                        if (c.iteration() > iter) {
+                            steps = Math.min(steps, c.iteration() - iter);
+                            break;
+                        }
+                    }
+                    int nb = (int) Math.min(steps * workers, batchesPerEpoch - pos);
+                    List<int[]> batches = new ArrayList<>(nb);
+                    for (int k = pos; k < pos + nb; k++) {
+                        int from = k * b;
+                        int to = Math.min(train.size(), from + b);
+                        batches.add(java.util.Arrays.copyOfRange(order, from, to));
+                    }
+                    JavaRDD<DataSet> rdd = jsc.parallelize(batches, workers).map(idx -> {
+                        TrainingData d = bData.value();
+                        ImageDataset t = bagging ? MemberTrainer.trainingSetOf(run, d) : d.train();
+                        return Batches.batch(t, idx, 0, idx.length, norm);
+                    });
+                    net.getConfiguration().setIterationCount((int) iter);
+                    Map<String, Object> round = new LinkedHashMap<>();
+                    round.put("iteration", iter);
+                    round.put("steps", steps);
+                    round.put("minibatches", nb);
+                    round.put("rate", plan.schedule().rate(iter));
+                    trace.rounds().add(round);
+                    sparkNet.fit(rdd);
+                    iter += steps;
+                    // the master adds its averaging frequency; the round may have been shorter
+                    net.getConfiguration().setIterationCount((int) iter);
+                    lossSum += sparkNet.getScore();
+                    rounds++;
+                    pos += nb;
+                    TrainingPlan.Capture capture = plan.captureAfter(iter);
+                    if (capture != null) {
+                        double[] v = MemberTrainer.validate(net, data, config.evaluation().batchSize());
+                        double rate = plan.rateOfUpdate(iter);
+                        LOG.info("capture {} (cycle {}) after update {} at rate {}", capture.index() + 1,
+                                capture.cycle(), iter, String.format("%.3g", rate));
+                        sink.capture(run, capture, net, rate, plan.epochsAt(iter), v[0], v[1]);
+                    }
+                }
+                net.getConfiguration().setEpochCount(epoch + 1);
+                double[] v = MemberTrainer.validate(net, data, config.evaluation().batchSize());
+                EpochMetrics m = new EpochMetrics(epoch + 1, lossSum / Math.max(1, rounds), v[0], v[1],
+                        plan.schedule().rate(iter), (System.nanoTime() - epochStart) / 1e9);
+                history.add(m);
+                checkpoints.save(new Checkpoint(net, epoch + 1, List.copyOf(history),
+                        prior + (System.nanoTime() - started) / 1e9));
+                LOG.info("run: epoch {}/{} ({} rounds) loss {} val acc {} val nll {} ({} s)", epoch + 1,
+                        config.training().epochs(), rounds, String.format("%.4f", m.trainLoss()),
+                        String.format("%.4f", v[0]), String.format("%.4f", v[1]), String.format("%.1f", m.seconds()));
+            }
+        } finally {
+            bData.destroy();
+            trace.workerRates().addAll(rates.value());
+        }
+        List<MemberRecord> records = SnapshotStore.allStored(layout, plan);
+        if (records == null) throw new IllegalStateException("the run ended without storing all its snapshots");
+        checkpoints.clear();
+        return records;
+    }
+
+    /** Runs on the workers: records the iteration and learning rate of every update they make. */
+    static final class RateProbe implements TrainingHook {
+        private final CollectionAccumulator<double[]> rates;
+
+        RateProbe(CollectionAccumulator<double[]> rates) {
+            this.rates = rates;
+        }
+
+        @Override
+        public void preUpdate(MultiDataSet minibatch, Model model) {
+            if (model instanceof ComputationGraph g) {
+                rates.add(new double[] {g.getIterationCount(), g.getLearningRate(ModelFactory.OUTPUT)});
+            }
+        }
+
+        @Override public void postUpdate(MultiDataSet minibatch, Model model) { }
+        @Override public void preUpdate(org.nd4j.linalg.dataset.api.DataSet minibatch, Model model) { }
+        @Override public void postUpdate(org.nd4j.linalg.dataset.api.DataSet minibatch, Model model) { }
+    }
+}

@@ -1,0 +1,145 @@
+package io.ensembles.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.data.DataLoader;
+import io.ensembles.data.TrainingData;
+import io.ensembles.store.EnsembleLayout;
+import io.ensembles.store.Fs;
+import io.ensembles.store.Json;
+import io.ensembles.store.Manifest;
+import io.ensembles.store.MemberRecord;
+import io.ensembles.train.MemberSpec;
+import io.ensembles.util.BuildInfo;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains one run under a snapshot method (SSE, FGE, NoCycle) and stores every capture as an
+ * ensemble member, then writes {@code manifest.json}. The driver chooses where the run trains
+ * ({@code snapshot.mode}): in one Spark task, or data-parallel over all executors with the driver
+ * keeping the schedule. Re-running on the same folder keeps stored snapshots and resumes the run
+ * from its newest epoch checkpoint.
+ */
+public final class SnapshotJob {
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotJob.class);
+
+    private SnapshotJob() {}
+
+    /** The mode {@code snapshot.mode} resolves to for this data and application. */
+    public static String resolveMode(EnsembleConfig config, int trainExamples, int taskSlots) {
+        String m = config.snapshot().mode();
+        if (!m.equals("auto")) return m;
+        return trainExamples >= config.snapshot().dataParallelMinExamples() && taskSlots >= 2
+                ? "data-parallel" : "single-task";
+    }
+
+    public static Manifest run(SparkSession spark, EnsembleConfig config, String out) throws IOException {
+        long start = System.nanoTime();
+        String method = config.ensemble().method();
+        if (!EnsembleConfig.SNAPSHOT_METHODS.contains(method)) {
+            throw new IllegalArgumentException("the snapshot job trains " + EnsembleConfig.SNAPSHOT_METHODS
+                    + ", not '" + method + "'");
+        }
+        Fs.configure(spark.sparkContext().hadoopConfiguration());
+        EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
+        JsonNode configJson = Json.MAPPER.readTree(config.rendered());
+        TrainJob.checkOutputFolder(layout, configJson);
+        Fs.mkdirs(layout.membersDir());
+
+        TrainingData data = DataLoader.training(config.data());
+        LOG.info("training data: {} examples for training, {} for validation from {}", data.train().size(),
+                data.validation().size(), config.data().trainImages());
+        int testExamples = DataLoader.test(config.data(), data.train().rows(), data.train().cols()).size();
+
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int slots = jsc.defaultParallelism();
+        String mode = resolveMode(config, data.train().size(), slots);
+        int workers = config.snapshot().workers() > 0 ? config.snapshot().workers() : slots;
+        MemberSpec run = new MemberSpec(0, SnapshotTask.RUN_ID, config.model().architectureOf(0),
+                config.ensemble().memberSeed(0), config.ensemble().bagging());
+        int threads = SparkSupport.taskCpus(spark);
+        ExecutorMemoryPeaks memory = new ExecutorMemoryPeaks();
+        spark.sparkContext().addSparkListener(memory);
+        DataParallelRun.Trace trace = new DataParallelRun.Trace(new ArrayList<>(), new ArrayList<>());
+        List<MemberRecord> records;
+        jsc.setJobGroup("snapshot-" + config.ensemble().name(), method + " run of ensemble '"
+                + config.ensemble().name() + "' (" + config.training().epochs() + " epochs, " + mode + ")", false);
+        LOG.info("{} run of '{}' into {}: mode {} ({} task slots, {} training examples; snapshot.mode = {})",
+                method, config.ensemble().name(), layout.root(), mode, slots, data.train().size(),
+                config.snapshot().mode());
+        try {
+            if (mode.equals("data-parallel")) {
+                records = DataParallelRun.train(jsc, config, layout, data, run, workers, trace);
+            } else {
+                Broadcast<TrainingData> bData = jsc.broadcast(data);
+                SnapshotTask task = new SnapshotTask(config, layout.root(), bData, SparkSupport.hadoopSettings(spark),
+                        threads);
+                try (ProgressMonitor ignored = new ProgressMonitor(layout, List.of(SnapshotTask.RUN_ID), 2000)) {
+                    records = new ArrayList<>(jsc.parallelize(List.of(run), 1).map(task).collect().get(0));
+                } finally {
+                    bData.destroy();
+                }
+            }
+        } finally {
+            jsc.clearJobGroup();
+            spark.sparkContext().removeSparkListener(memory);
+        }
+        records = new ArrayList<>(records);
+        records.sort(Comparator.comparingInt(MemberRecord::index));
+
+        Map<String, Object> runInfo = new LinkedHashMap<>();
+        runInfo.put("master", spark.sparkContext().master());
+        runInfo.put("applicationId", spark.sparkContext().applicationId());
+        runInfo.put("mode", mode);
+        runInfo.put("taskCpus", threads);
+        runInfo.put("wallSeconds", (System.nanoTime() - start) / 1e9);
+        runInfo.put("executorPeakMemoryMiB", memory.peaksMiB());
+        runInfo.put("budget", TrainJob.budget(config, records));
+        if (mode.equals("data-parallel")) {
+            runInfo.put("workers", workers);
+            runInfo.put("averagingFrequency", config.snapshot().averagingFrequency());
+            runInfo.put("rounds", trace.rounds());
+            runInfo.put("workerRates", rateCheck(trace, config, data, workers));
+        }
+        Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, config.ensemble().name(), method,
+                Instant.now().toString(), BuildInfo.codeVersion(), data.train().classes(), data.train().rows(),
+                data.train().cols(), data.normalisation(), TrainJob.dataInfo(config, data, testExamples), runInfo,
+                records, configJson);
+        manifest.write(layout);
+        long ok = records.stream().filter(MemberRecord::completed).count();
+        LOG.info("wrote {} ({} snapshots stored, {} missing) in {} s", layout.manifest(), ok, records.size() - ok,
+                String.format("%.1f", (System.nanoTime() - start) / 1e9));
+        return manifest;
+    }
+
+    /**
+     * Compares the rate of every worker update with the schedule at its iteration: proof that the
+     * workers followed the driver's schedule. Keeps the largest deviation and the first updates.
+     */
+    private static Map<String, Object> rateCheck(DataParallelRun.Trace trace, EnsembleConfig config, TrainingData data,
+                                                 int workers) {
+        int b = config.training().batchSize();
+        long ipe = ((data.train().size() + b - 1) / b + workers - 1) / workers;
+        var schedule = io.ensembles.train.TrainingPlan.of(config, ipe).schedule();
+        double maxDev = 0;
+        List<double[]> sorted = new ArrayList<>(trace.workerRates());
+        sorted.sort(Comparator.comparingDouble(r -> r[0]));
+        for (double[] r : sorted) maxDev = Math.max(maxDev, Math.abs(r[1] - schedule.rate((long) r[0])));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("updates", sorted.size());
+        m.put("maxDeviationFromSchedule", maxDev);
+        m.put("first", sorted.subList(0, Math.min(20, sorted.size())));
+        return m;
+    }
+}

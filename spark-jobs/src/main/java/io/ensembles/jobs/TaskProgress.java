@@ -1,0 +1,69 @@
+package io.ensembles.jobs;
+
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.store.EnsembleLayout;
+import io.ensembles.store.Fs;
+import io.ensembles.store.Json;
+import io.ensembles.train.EpochMetrics;
+import io.ensembles.train.MemberSpec;
+import io.ensembles.train.TrainingListener;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Writes a training run's progress for the driver's monitor, and injects the configured test fault. */
+final class TaskProgress implements TrainingListener {
+    private static final Logger LOG = LoggerFactory.getLogger(TaskProgress.class);
+
+    private final EnsembleConfig config;
+    private final EnsembleLayout layout;
+    private final int attempt;
+
+    TaskProgress(EnsembleConfig config, EnsembleLayout layout, int attempt) {
+        this.config = config;
+        this.layout = layout;
+        this.attempt = attempt;
+    }
+
+    static void write(EnsembleLayout layout, String id, Map<String, Object> fields) {
+        try {
+            Fs.writeString(layout.progress(id), Json.write(fields), true);
+        } catch (IOException e) {
+            // progress is a courtesy to the log; never fail training over it
+            LOG.debug("could not write progress of {}: {}", id, e.getMessage());
+        }
+    }
+
+    @Override
+    public void onIteration(MemberSpec m, int epoch, long iteration, double loss, double lr) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("state", "training");
+        p.put("epoch", epoch);
+        p.put("epochs", config.training().epochs());
+        p.put("iteration", iteration);
+        p.put("loss", loss);
+        p.put("learningRate", lr);
+        p.put("attempt", attempt);
+        write(layout, m.id(), p);
+    }
+
+    @Override
+    public void onEpochEnd(MemberSpec m, EpochMetrics e, int epochs) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("state", "epoch-done");
+        p.put("epoch", e.epoch());
+        p.put("epochs", epochs);
+        p.put("loss", e.trainLoss());
+        p.put("validationAccuracy", e.validationAccuracy());
+        p.put("attempt", attempt);
+        write(layout, m.id(), p);
+        var d = config.debug();
+        if (d.failMember() == m.index() && d.failAfterEpoch() == e.epoch() && attempt == 0 && e.epoch() < epochs) {
+            throw new UncheckedIOException(new IOException("injected fault (debug.fail-member = " + m.index()
+                    + ") after the checkpoint of epoch " + e.epoch()));
+        }
+    }
+}
