@@ -92,9 +92,9 @@ final class DataParallelRun {
                 .storageLevel(null).saveUpdater(true).collectTrainingStats(false)
                 .trainingHooks(new RateProbe(rates)).build();
         SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, tm);
-        Broadcast<TrainingData> bData = jsc.broadcast(data);
+        // the run's own training set (a bootstrap resample when bagging) is what the workers index into
+        Broadcast<ImageDataset> bTrain = jsc.broadcast(train);
         Normalisation norm = data.normalisation();
-        boolean bagging = run.bagging();
         long seed = run.seed();
         LOG.info("data-parallel run: {} workers, {} minibatches of {} per epoch, {} global iterations per epoch, "
                 + "averaging every {} minibatches, {} updates, {} captures", workers, batchesPerEpoch, b, ipe, f,
@@ -123,11 +123,8 @@ final class DataParallelRun {
                         int to = Math.min(train.size(), from + b);
                         batches.add(java.util.Arrays.copyOfRange(order, from, to));
                     }
-                    JavaRDD<DataSet> rdd = jsc.parallelize(batches, workers).map(idx -> {
-                        TrainingData d = bData.value();
-                        ImageDataset t = bagging ? MemberTrainer.trainingSetOf(run, d) : d.train();
-                        return Batches.batch(t, idx, 0, idx.length, norm);
-                    });
+                    JavaRDD<DataSet> rdd = jsc.parallelize(batches, workers)
+                            .map(idx -> Batches.batch(bTrain.value(), idx, 0, idx.length, norm));
                     net.getConfiguration().setIterationCount((int) iter);
                     Map<String, Object> round = new LinkedHashMap<>();
                     round.put("iteration", iter);
@@ -163,7 +160,7 @@ final class DataParallelRun {
                         String.format("%.4f", v[0]), String.format("%.4f", v[1]), String.format("%.1f", m.seconds()));
             }
         } finally {
-            bData.destroy();
+            bTrain.destroy();
             trace.workerRates().addAll(rates.value());
         }
         List<MemberRecord> records = SnapshotStore.allStored(layout, plan);

@@ -91,4 +91,24 @@ class EnsembleCliTest {
         Run neg = run("evaluate", "--ensemble", dir.toString(), "--test-limit", "-1");
         assertEquals(EnsembleCli.INVALID, neg.code(), neg.err());
     }
+
+    @Test
+    void methodsBelongToTheirCommand() {
+        String q = quickstart();
+        String snap = Path.of("../conf/snapshot.conf").toAbsolutePath().toString();
+        Run help = run("snapshot", "--help");
+        assertEquals(0, help.code());
+        for (String opt : new String[] {"--method", "--cycles", "--mode", "--epochs", "--master"}) {
+            assertTrue(help.out().contains(opt), opt);
+        }
+        rejected("invalid method for train: sse", "train", "--config", q, "--method", "sse");
+        rejected("invalid method for snapshot: deep", "snapshot", "--config", snap, "--method", "deep");
+        rejected("ensemble.method: \"bagging\"", "snapshot", "--config", snap, "--method", "bagging");
+        rejected("model.dropout: 0.0", "train", "--config", q, "--method", "mc-dropout");
+        rejected("snapshot.cycles: 1", "snapshot", "--config", snap, "--cycles", "1");
+        rejected("snapshot.mode", "snapshot", "--config", snap, "--mode", "everywhere");
+        rejected("snapshot.fge.pretrain-epochs", "snapshot", "--config", snap, "--method", "fge",
+                "--set", "snapshot.fge.pretrain-epochs=6");
+        rejected("--mc-passes: 0", "evaluate", "--ensemble", dir.toString(), "--mc-passes", "0");
+    }
 }

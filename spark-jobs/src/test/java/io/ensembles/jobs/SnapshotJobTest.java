@@ -152,6 +152,24 @@ class SnapshotJobTest {
     }
 
     @Test
+    void aSnapshotRunKilledMidwayResumesAndKeepsTheSnapshotsItStored() throws Exception {
+        // local[2,3]: the task that fails after epoch 2 is retried and resumes from its checkpoint
+        EnsembleConfig c = TrainAndEvaluateJobTest.config(SLICE + """
+                ensemble { name = resume, method = sse, seed = 8 }
+                model { architectures = [mlp], mlp.hidden = [64] }
+                training { epochs = 4, learning-rate = 0.05 }
+                snapshot.cycles = 2
+                debug { fail-member = 0, fail-after-epoch = 3 }
+                """);
+        Manifest m = SnapshotJob.run(TestSpark.get(), c, dir.resolve("resume").toUri().toString());
+        assertEquals(2, m.completedMembers().size());
+        assertEquals(1, m.members().get(0).attempts(), "the first snapshot was stored by the first attempt");
+        assertEquals(2, m.members().get(1).attempts(), "the second by the retry");
+        assertEquals(3, m.members().get(1).history().get(2).epoch());
+        assertEquals(4, m.members().get(1).history().size(), "the retry continued the run's history");
+    }
+
+    @Test
     void mcDropoutEvaluatesEveryPassAsAMember() throws Exception {
         EnsembleConfig c = TrainAndEvaluateJobTest.config(SLICE + """
                 ensemble { name = mc, method = mc-dropout, members = 1, seed = 6 }
@@ -166,6 +184,15 @@ class SnapshotJobTest {
                 passes.stream().map(EvaluationReport.Row::model).toList());
         assertEquals(4, passes.stream().map(EvaluationReport.Row::nll).distinct().count(), "passes differ");
         assertTrue(rep.ensembleOfSize(4).nll() <= rep.meanMember().nll());
+        // the ensemble row is the mean of the passes, computed here independently of the job
+        Manifest m = Manifest.read(new EnsembleLayout(Fs.qualify(out)));
+        ComputationGraph net = MemberStore.loadVerified(new EnsembleLayout(Fs.qualify(out)), m.members().get(0));
+        var test = io.ensembles.data.DataLoader.test(c.data(), 28, 28);
+        List<float[]> ps = io.ensembles.ensemble.McDropout.passes(net, test, m.normalisation(), 500, 4,
+                m.members().get(0).seed());
+        float[] mean = io.ensembles.metrics.ClassificationMetrics.average(ps);
+        assertEquals(io.ensembles.metrics.ClassificationMetrics.nll(mean, test.labels(), 10), rep.ensembleOfSize(4).nll(),
+                1e-6);
         assertEquals(1.0, rep.ensembleOfSize(1).budget(), 1e-9);
         assertEquals(1.0, rep.ensembleOfSize(4).budget(), 1e-9, "passes cost no training");
     }
