@@ -66,6 +66,8 @@ public final class McDropout {
         List<String> inputs = net.getConfiguration().getNetworkInputs();
         String outputName = net.getConfiguration().getNetworkOutputs().get(0);
         Map<String, INDArray> results = new HashMap<>();
+        // preprocessors (flat -> image, image -> flat) read the batch size from the graph's input
+        net.setInputs(input);
         try {
             for (int idx : net.topologicalSortOrder()) {
                 GraphVertex v = vertices[idx];
@@ -84,7 +86,7 @@ public final class McDropout {
             }
             return results.get(outputName);
         } finally {
-            for (GraphVertex v : vertices) v.clear();
+            net.clear();
         }
     }
 

@@ -97,4 +97,15 @@ class McDropoutTest {
         float[] first = java.util.Arrays.copyOf(plain, 32 * 10);
         assertTrue(maxAbsDiff(first, batchStats) > 1e-3, "training-mode batch norm would give other outputs");
     }
+
+    @Test
+    void worksOnAFreshlyLoadedConvolutionalModel() throws Exception {
+        // a restored model has never run a forward pass: the CNN's preprocessors need the graph input set
+        ComputationGraph net = net(Architecture.CNN, 0.3);
+        ComputationGraph loaded = io.ensembles.store.ModelIO.fromBytes(io.ensembles.store.ModelIO.toBytes(net, false), false);
+        List<float[]> p = McDropout.passes(loaded, test, norm, 16, 2, 1);
+        assertEquals(2, p.size());
+        assertTrue(maxAbsDiff(p.get(0), p.get(1)) > 1e-4);
+        assertTrue(maxAbsDiff(p.get(0), Predictor.probabilities(loaded, test, norm, 16)) > 1e-4);
+    }
 }
