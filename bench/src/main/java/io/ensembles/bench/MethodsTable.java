@@ -49,6 +49,14 @@ public final class MethodsTable {
             sizes.add(ens.size());
             if (manifest.get("method").asText().equals("mc-dropout") && ens.size() >= 5) sizes.add(5);
             String master = manifest.get("run").get("master").asText();
+            if (manifest.get("method").asText().equals("deep")) {
+                // the single model: every deep member alone, mean and standard deviation over the members
+                List<JsonNode> members = new ArrayList<>();
+                for (JsonNode r : metrics.get("rows")) if (r.get("kind").asText().equals("member")) members.add(r);
+                sb.append(String.format(Locale.ROOT, "| single model | %s (%d members, mean ± sd) | 1 | %.2fB | %s | %s | %s | |%n",
+                        run.getName(), members.size(), members.get(0).get("budget").asDouble(),
+                        meanSd(members, "error", 100, 2), meanSd(members, "nll", 1, 4), meanSd(members, "ece", 1, 4)));
+            }
             String cores = master.replaceAll("local\\[(\\d+)]", "$1");
             double wall = manifest.get("run").get("wallSeconds").asDouble();
             for (int size : new java.util.TreeSet<>(sizes)) {
@@ -60,5 +68,19 @@ public final class MethodsTable {
             }
         }
         System.out.print(sb);
+    }
+
+    private static String meanSd(List<JsonNode> rows, String key, double scale, int digits) {
+        double sum = 0;
+        double sq = 0;
+        for (JsonNode r : rows) {
+            double v = scale * r.get(key).asDouble();
+            sum += v;
+            sq += v * v;
+        }
+        int n = rows.size();
+        double mean = sum / n;
+        double sd = n > 1 ? Math.sqrt(Math.max(0, (sq - n * mean * mean) / (n - 1))) : 0;
+        return String.format(Locale.ROOT, "%." + digits + "f ± %." + digits + "f", mean, sd);
     }
 }
