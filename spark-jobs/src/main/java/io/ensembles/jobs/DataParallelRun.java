@@ -158,6 +158,13 @@ final class DataParallelRun {
                 LOG.info("run: epoch {}/{} ({} rounds) loss {} val acc {} val nll {} ({} s)", epoch + 1,
                         config.training().epochs(), rounds, String.format("%.4f", m.trainLoss()),
                         String.format("%.4f", v[0]), String.format("%.4f", v[1]), String.format("%.1f", m.seconds()));
+                var d = config.debug();
+                if (d.failMember() == 0 && d.failAfterEpoch() == epoch + 1 && resumed == null
+                        && iter < plan.iterations()) {
+                    // the driver-side test fault: the first run dies here, a re-run resumes
+                    throw new IllegalStateException("injected fault (debug.fail-member = 0) in the driver after the "
+                            + "checkpoint of epoch " + (epoch + 1));
+                }
             }
         } finally {
             bTrain.destroy();

@@ -171,6 +171,35 @@ class SnapshotJobTest {
     }
 
     @Test
+    void aDataParallelRunWhoseDriverDiesResumesOnTheNextRun() throws Exception {
+        EnsembleConfig c = TrainAndEvaluateJobTest.config(SLICE + """
+                ensemble { name = dpresume, method = sse, seed = 9 }
+                data.limit = 2000
+                model { architectures = [mlp], mlp.hidden = [64] }
+                training { epochs = 2, learning-rate = 0.1 }
+                snapshot { cycles = 2, mode = data-parallel, averaging-frequency = 3 }
+                debug { fail-member = 0, fail-after-epoch = 1 }
+                """);
+        String out = dir.resolve("dpresume").toUri().toString();
+        EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> SnapshotJob.run(TestSpark.get(), c, out));
+        assertTrue(e.getMessage().contains("injected fault"), e.getMessage());
+        MemberRecord first = new MemberStore(layout, "m000").finishedRecord();
+        assertTrue(first != null, "the snapshot of cycle 1 was stored before the driver died");
+        assertTrue(Fs.exists(layout.checkpointIndex(SnapshotTask.RUN_ID)), "and the run's checkpoint of epoch 1");
+
+        Manifest m = SnapshotJob.run(TestSpark.get(), c, out);
+        assertEquals(2, m.completedMembers().size());
+        assertEquals(first.sha256(), m.members().get(0).sha256(), "the stored snapshot is kept, not retrained");
+        JsonNode rounds = Json.MAPPER.valueToTree(m.run()).get("rounds");
+        assertEquals(13, rounds.get(0).get("iteration").asLong(), "the second run starts at the checkpoint");
+        assertEquals(0.0, Json.MAPPER.valueToTree(m.run()).get("workerRates").get("maxDeviationFromSchedule")
+                .asDouble(), 1e-12);
+        assertFalse(Fs.exists(layout.checkpointIndex(SnapshotTask.RUN_ID)));
+    }
+
+    @Test
     void mcDropoutEvaluatesEveryPassAsAMember() throws Exception {
         EnsembleConfig c = TrainAndEvaluateJobTest.config(SLICE + """
                 ensemble { name = mc, method = mc-dropout, members = 1, seed = 6 }
