@@ -3,14 +3,11 @@ package io.ensembles.cli;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.jobs.SnapshotJob;
 import io.ensembles.jobs.SparkSupport;
-import io.ensembles.store.Fs;
 import io.ensembles.store.Manifest;
 import io.ensembles.store.MemberRecord;
-import java.io.File;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -22,7 +19,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "snapshot", mixinStandardHelpOptions = true,
         description = {"Train an ensemble from one training run: Snapshot Ensembles (sse, cyclic cosine rate, a "
                 + "snapshot at each cycle's end), Fast Geometric Ensembling (fge, triangular cycles after "
-                + "pre-training, a member at each low point) or the NoCycle control (nocycle).",
+                + "pre-training, a member at each low point) or the NoCycle control (nocycle), chosen with --method.",
                 "Every snapshot is stored as an ensemble member. The run trains in one Spark task, or data-parallel "
                         + "over all executors with DL4J parameter averaging (snapshot.mode, --mode).",
                 "Re-running on the same --out keeps stored snapshots and resumes the run from its last epoch."})
@@ -30,61 +27,33 @@ final class SnapshotCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "Job configuration (HOCON), e.g. conf/snapshot.conf")
-    File config;
-
-    @Option(names = "--method", paramLabel = "METHOD", description = "sse, fge or nocycle (overrides ensemble.method)")
-    String method;
-
-    @Option(names = "--out", paramLabel = "URI", description = "Output folder, any Hadoop URI (default: ensembles/<ensemble.name>)")
-    String out;
-
-    @Option(names = "--epochs", paramLabel = "E", description = "Overrides training.epochs, the length of the run")
-    Integer epochs;
+    @Mixin
+    JobOptions job;
 
     @Option(names = "--cycles", paramLabel = "M", description = "Overrides snapshot.cycles (sse, nocycle)")
     Integer cycles;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Overrides data.limit: train on the first N examples (0 = all)")
-    Integer limit;
-
     @Option(names = "--mode", paramLabel = "MODE", description = "auto, single-task or data-parallel (overrides snapshot.mode)")
     String mode;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides any configuration key, repeatable")
-    Map<String, String> set = new LinkedHashMap<>();
 
     @Mixin
     SparkOptions spark;
 
     EnsembleConfig validatedConfig() {
-        Map<String, Object> overrides = new LinkedHashMap<>(set);
-        if (method != null) overrides.put("ensemble.method", method);
-        if (epochs != null) overrides.put("training.epochs", epochs);
-        if (cycles != null) overrides.put("snapshot.cycles", cycles);
-        if (limit != null) overrides.put("data.limit", limit);
-        if (mode != null) overrides.put("snapshot.mode", mode);
-        EnsembleConfig cfg = EnsembleConfig.load(config, overrides);
-        String m = cfg.ensemble().method();
-        if (!EnsembleConfig.SNAPSHOT_METHODS.contains(m)) {
-            throw new CliException("invalid method for snapshot: " + m + " (expected one of "
-                    + new TreeSet<>(EnsembleConfig.SNAPSHOT_METHODS) + "; " + m + " members are trained by "
-                    + "'ensemble train --method " + m + "')");
-        }
-        DataChecks.requireFiles(cfg.data());
-        return cfg;
+        Map<String, Object> extra = new LinkedHashMap<>();
+        if (cycles != null) extra.put("snapshot.cycles", cycles);
+        if (mode != null) extra.put("snapshot.mode", mode);
+        return job.load("snapshot", EnsembleConfig.SNAPSHOT_METHODS, "train", extra);
     }
 
     @Override
     public Integer call() throws Exception {
         spark.validate();
         EnsembleConfig cfg = validatedConfig();
-        String o = out != null ? out : new File("ensembles", cfg.ensemble().name()).getAbsoluteFile().toURI().toString();
-        if (o.isBlank()) throw new CliException("invalid value for --out: \"\" (expected a folder path or URI)");
-        String outUri = Fs.qualify(o);
+        String outUri = job.outputUri(cfg);
         if (!spark.inSpark) {
             List<String> args = SparkOptions.subcommandArgs(spec);
-            if (out == null) {
+            if (job.out == null) {
                 args.add("--out");
                 args.add(outUri);
             }

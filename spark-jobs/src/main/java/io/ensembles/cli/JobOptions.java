@@ -1,0 +1,59 @@
+package io.ensembles.cli;
+
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.store.Fs;
+import java.io.File;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import picocli.CommandLine.Option;
+
+/** The options every training command shares: configuration, output, overrides, and the method check. */
+final class JobOptions {
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "Job configuration (HOCON), e.g. conf/quickstart.conf")
+    File config;
+
+    @Option(names = "--out", paramLabel = "URI", description = "Output folder, any Hadoop URI (default: ensembles/<ensemble.name> in the working directory)")
+    String out;
+
+    @Option(names = "--method", paramLabel = "METHOD", description = "Overrides ensemble.method (see the command's description)")
+    String method;
+
+    @Option(names = "--epochs", paramLabel = "E", description = "Overrides training.epochs (of each member, or of the one run)")
+    Integer epochs;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Overrides data.limit: train on the first N examples (0 = all)")
+    Integer limit;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides any configuration key, repeatable (e.g. --set training.learning-rate=0.1)")
+    Map<String, String> set = new LinkedHashMap<>();
+
+    /**
+     * The configuration with these options (and the command's own {@code extra} overrides) applied,
+     * its method one of {@code methods}, and its data files present.
+     */
+    EnsembleConfig load(String command, Set<String> methods, String otherCommand, Map<String, Object> extra) {
+        Map<String, Object> overrides = new LinkedHashMap<>(set);
+        if (method != null) overrides.put("ensemble.method", method);
+        if (epochs != null) overrides.put("training.epochs", epochs);
+        if (limit != null) overrides.put("data.limit", limit);
+        overrides.putAll(extra);
+        EnsembleConfig cfg = EnsembleConfig.load(config, overrides);
+        String m = cfg.ensemble().method();
+        if (!methods.contains(m)) {
+            throw new CliException("invalid method for " + command + ": " + m + " (expected one of "
+                    + new TreeSet<>(methods) + "; " + m + " is trained by 'ensemble " + otherCommand + " --method "
+                    + m + "')");
+        }
+        DataChecks.requireFiles(cfg.data());
+        return cfg;
+    }
+
+    /** --out as a qualified URI, by default ensembles/<name> in the working directory. */
+    String outputUri(EnsembleConfig cfg) {
+        String o = out != null ? out : new File("ensembles", cfg.ensemble().name()).getAbsoluteFile().toURI().toString();
+        if (o.isBlank()) throw new CliException("invalid value for --out: \"\" (expected a folder path or URI)");
+        return Fs.qualify(o);
+    }
+}
