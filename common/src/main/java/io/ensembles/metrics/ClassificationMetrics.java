@@ -63,6 +63,52 @@ public final class ClassificationMetrics {
         return e;
     }
 
+    /**
+     * Adaptive ECE (equal-mass bins, Nixon et al. 2019): the examples sorted by confidence are cut
+     * into {@code bins} bins of (nearly) equal size, then weighted |accuracy - confidence| as for ECE.
+     */
+    public static double adaptiveEce(float[] probs, int[] labels, int classes, int bins) {
+        check(probs, labels, classes);
+        int n = labels.length;
+        Integer[] order = new Integer[n];
+        double[] conf = new double[n];
+        boolean[] correct = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+            int pred = argmax(probs, i, classes);
+            conf[i] = probs[i * classes + pred];
+            correct[i] = pred == labels[i];
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(conf[a], conf[b]));
+        double e = 0;
+        int b = Math.min(bins, n);
+        for (int k = 0; k < b; k++) {
+            int from = (int) ((long) k * n / b);
+            int to = (int) ((long) (k + 1) * n / b);
+            double c = 0;
+            double a = 0;
+            for (int j = from; j < to; j++) {
+                c += conf[order[j]];
+                a += correct[order[j]] ? 1 : 0;
+            }
+            e += Math.abs(a - c) / n;
+        }
+        return e;
+    }
+
+    /** Brier score: mean over examples of sum_k (p_k - [y = k])^2 (0 perfect, 2 worst). */
+    public static double brier(float[] probs, int[] labels, int classes) {
+        check(probs, labels, classes);
+        double s = 0;
+        for (int i = 0; i < labels.length; i++) {
+            for (int k = 0; k < classes; k++) {
+                double d = probs[i * classes + k] - (k == labels[i] ? 1 : 0);
+                s += d * d;
+            }
+        }
+        return s / labels.length;
+    }
+
     /** The mean of several members' probabilities: the deep-ensemble prediction. */
     public static float[] average(List<float[]> members) {
         if (members.isEmpty()) throw new IllegalArgumentException("no members to average");
@@ -77,7 +123,7 @@ public final class ClassificationMetrics {
         return out;
     }
 
-    private static void check(float[] probs, int[] labels, int classes) {
+    static void check(float[] probs, int[] labels, int classes) {
         if (labels.length == 0) throw new IllegalArgumentException("no examples");
         if (probs.length != labels.length * classes) {
             throw new IllegalArgumentException("probabilities hold " + probs.length + " values, expected "
