@@ -1,6 +1,8 @@
 package io.ensembles.report;
 
 import io.ensembles.metrics.ClassificationMetrics;
+import io.ensembles.metrics.Diversity;
+import io.ensembles.metrics.TemperatureScaling;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,10 +16,17 @@ import java.util.Map;
 public final class EvaluationReport {
     /**
      * One line of the table. {@code kind} is member, mean-member or ensemble; {@code budget} is the
-     * training the row's model cost, in units of B (NaN when unknown).
+     * training the row's model cost, in units of B (NaN when unknown). Calibrated NLL and its
+     * temperature come from test-time cross-validation; disagreement (also divided by the error)
+     * and KL are the mean over pairs of the row's members (0 for one member).
      */
     public record Row(String model, String kind, int size, double budget, double accuracy, double error, double nll,
-                      double ece) {}
+                      double ece, double adaptiveEce, double brier, double calibratedNll, double temperature,
+                      double disagreement, double disagreementOverError, double kl) {}
+
+    /** Repeats of the half-split calibration, and the seed of its splits. */
+    public static final int CALIBRATION_REPEATS = 5;
+    public static final long CALIBRATION_SEED = 20200101L;
 
     private final String ensemble;
     private final int examples;
@@ -45,33 +54,47 @@ public final class EvaluationReport {
                                            double[] epochsSpent, double baseEpochs, int[] labels, int classes,
                                            int eceBins) {
         List<Row> rows = new ArrayList<>();
-        double[] sums = new double[4];
+        List<Row> members = new ArrayList<>();
         for (int k = 0; k < memberIds.size(); k++) {
-            Row r = row(memberIds.get(k), "member", 1, epochsSpent[k] / baseEpochs, memberProbs.get(k), labels,
-                    classes, eceBins);
-            rows.add(r);
-            sums[0] += r.accuracy();
-            sums[1] += r.error();
-            sums[2] += r.nll();
-            sums[3] += r.ece();
+            members.add(row(memberIds.get(k), "member", 1, epochsSpent[k] / baseEpochs,
+                    List.of(memberProbs.get(k)), labels, classes, eceBins));
         }
+        rows.addAll(members);
+        rows.add(meanOf(members));
         int k = memberIds.size();
-        rows.add(new Row("mean member", "mean-member", 1, Double.NaN, sums[0] / k, sums[1] / k, sums[2] / k,
-                sums[3] / k));
         double spent = 0;
         for (int size = 1; size <= k; size++) {
             spent += epochsSpent[size - 1];
-            float[] avg = ClassificationMetrics.average(memberProbs.subList(0, size));
-            rows.add(row("ensemble", "ensemble", size, spent / baseEpochs, avg, labels, classes, eceBins));
+            rows.add(row("ensemble", "ensemble", size, spent / baseEpochs, memberProbs.subList(0, size), labels,
+                    classes, eceBins));
         }
         return new EvaluationReport(ensemble, labels.length, rows);
     }
 
-    private static Row row(String model, String kind, int size, double budget, float[] p, int[] labels, int classes,
-                           int bins) {
+    private static Row row(String model, String kind, int size, double budget, List<float[]> of, int[] labels,
+                           int classes, int bins) {
+        float[] p = of.size() == 1 ? of.get(0) : ClassificationMetrics.average(of);
         double acc = ClassificationMetrics.accuracy(p, labels, classes);
+        TemperatureScaling.Calibrated cal = labels.length >= 2
+                ? TemperatureScaling.crossValidated(p, labels, classes, CALIBRATION_REPEATS, CALIBRATION_SEED)
+                : new TemperatureScaling.Calibrated(Double.NaN, 1 - acc, Double.NaN);
+        double dis = Diversity.meanDisagreement(of, classes);
         return new Row(model, kind, size, budget, acc, 1 - acc, ClassificationMetrics.nll(p, labels, classes),
-                ClassificationMetrics.ece(p, labels, classes, bins));
+                ClassificationMetrics.ece(p, labels, classes, bins),
+                ClassificationMetrics.adaptiveEce(p, labels, classes, bins),
+                ClassificationMetrics.brier(p, labels, classes), cal.nll(), cal.temperature(), dis,
+                acc < 1 ? dis / (1 - acc) : Double.NaN, Diversity.meanKl(of, classes));
+    }
+
+    /** The mean member: every metric averaged over the members. */
+    private static Row meanOf(List<Row> m) {
+        int k = m.size();
+        java.util.function.ToDoubleFunction<java.util.function.ToDoubleFunction<Row>> mean =
+                f -> m.stream().mapToDouble(f).sum() / k;
+        return new Row("mean member", "mean-member", 1, Double.NaN, mean.applyAsDouble(Row::accuracy),
+                mean.applyAsDouble(Row::error), mean.applyAsDouble(Row::nll), mean.applyAsDouble(Row::ece),
+                mean.applyAsDouble(Row::adaptiveEce), mean.applyAsDouble(Row::brier),
+                mean.applyAsDouble(Row::calibratedNll), mean.applyAsDouble(Row::temperature), 0, 0, 0);
     }
 
     public List<Row> rows() { return rows; }
@@ -88,13 +111,14 @@ public final class EvaluationReport {
     public String table() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("Ensemble %s on %d test examples%n", ensemble, examples));
-        String fmt = "%-14s %5s %7s %9s %8s %8s %8s%n";
-        sb.append(String.format(fmt, "model", "size", "budget", "accuracy", "error", "NLL", "ECE"));
+        String fmt = "%-14s %5s %7s %9s %8s %8s %8s %8s %8s %8s%n";
+        sb.append(String.format(fmt, "model", "size", "budget", "accuracy", "error", "NLL", "cal NLL", "ECE", "Brier",
+                "disagree"));
         for (Row r : rows) {
             String name = r.kind().equals("ensemble") ? "ensemble" : r.model();
             String budget = Double.isNaN(r.budget()) ? "-" : String.format("%.2fB", r.budget());
-            sb.append(String.format("%-14s %5d %7s %9.4f %8.4f %8.4f %8.4f%n", name, r.size(), budget, r.accuracy(),
-                    r.error(), r.nll(), r.ece()));
+            sb.append(String.format("%-14s %5d %7s %9.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f%n", name, r.size(), budget,
+                    r.accuracy(), r.error(), r.nll(), r.calibratedNll(), r.ece(), r.brier(), r.disagreement()));
         }
         return sb.toString();
     }
