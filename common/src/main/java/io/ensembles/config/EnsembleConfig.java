@@ -64,7 +64,7 @@ public record EnsembleConfig(
                                   double weightDecay, String schedule, int stepEpochs, double stepFactor,
                                   double divergenceLoss, int logEveryIterations) implements Serializable {}
 
-    public record EvaluationSection(int batchSize, int eceBins, int mcPasses) implements Serializable {}
+    public record EvaluationSection(int batchSize, int eceBins, int mcPasses, int randomOrders) implements Serializable {}
 
     /** B, the epochs of one ordinary model; {@link #baseEpochs(TrainingSection)} resolves the 0 default. */
     public record BudgetSection(int baseEpochsSetting) implements Serializable {
@@ -196,7 +196,8 @@ public record EnsembleConfig(
         EvaluationSection ev = new EvaluationSection(
                 r.intAtLeast("evaluation.batch-size", 1),
                 r.intAtLeast("evaluation.ece-bins", 1),
-                r.intAtLeast("evaluation.mc-passes", 1));
+                r.intAtLeast("evaluation.mc-passes", 1),
+                r.intAtLeast("evaluation.random-orders", 0));
         BudgetSection budget = new BudgetSection(r.intAtLeast("budget.base-epochs", 0));
         SnapshotSection snap = new SnapshotSection(
                 r.intAtLeast("snapshot.cycles", 1),

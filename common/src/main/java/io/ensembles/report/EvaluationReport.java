@@ -27,6 +27,8 @@ public final class EvaluationReport {
     /** Repeats of the half-split calibration, and the seed of its splits. */
     public static final int CALIBRATION_REPEATS = 5;
     public static final long CALIBRATION_SEED = 20200101L;
+    /** The seed of the random member orders. */
+    public static final long ORDER_SEED = 20240607L;
 
     private final String ensemble;
     private final int examples;
@@ -53,6 +55,17 @@ public final class EvaluationReport {
     public static EvaluationReport compute(String ensemble, List<String> memberIds, List<float[]> memberProbs,
                                            double[] epochsSpent, double baseEpochs, int[] labels, int classes,
                                            int eceBins) {
+        return compute(ensemble, memberIds, memberProbs, epochsSpent, baseEpochs, labels, classes, eceBins, 0);
+    }
+
+    /**
+     * As above, plus, for every size k, the metrics of the first k members of {@code randomOrders}
+     * seeded random orders of the members, averaged (kind {@code ensemble-random-order}): the
+     * ensemble-size curve that does not depend on which members happen to come first.
+     */
+    public static EvaluationReport compute(String ensemble, List<String> memberIds, List<float[]> memberProbs,
+                                           double[] epochsSpent, double baseEpochs, int[] labels, int classes,
+                                           int eceBins, int randomOrders) {
         List<Row> rows = new ArrayList<>();
         List<Row> members = new ArrayList<>();
         for (int k = 0; k < memberIds.size(); k++) {
@@ -67,6 +80,25 @@ public final class EvaluationReport {
             spent += epochsSpent[size - 1];
             rows.add(row("ensemble", "ensemble", size, spent / baseEpochs, memberProbs.subList(0, size), labels,
                     classes, eceBins));
+        }
+        if (randomOrders > 0 && k > 1) {
+            java.util.Random rnd = new java.util.Random(ORDER_SEED);
+            List<List<Row>> bySize = new ArrayList<>();
+            for (int size = 1; size <= k; size++) bySize.add(new ArrayList<>());
+            for (int o = 0; o < randomOrders; o++) {
+                List<Integer> order = new ArrayList<>();
+                for (int i = 0; i < k; i++) order.add(i);
+                java.util.Collections.shuffle(order, rnd);
+                List<float[]> shuffled = new ArrayList<>();
+                double cost = 0;
+                for (int size = 1; size <= k; size++) {
+                    shuffled.add(memberProbs.get(order.get(size - 1)));
+                    cost += epochsSpent[order.get(size - 1)];
+                    bySize.get(size - 1).add(row("ensemble", "ensemble-random-order", size, cost / baseEpochs,
+                            shuffled, labels, classes, eceBins));
+                }
+            }
+            for (List<Row> same : bySize) rows.add(mean(same, "ensemble", "ensemble-random-order", same.get(0).size()));
         }
         return new EvaluationReport(ensemble, labels.length, rows);
     }
@@ -86,15 +118,24 @@ public final class EvaluationReport {
                 acc < 1 ? dis / (1 - acc) : Double.NaN, Diversity.meanKl(of, classes));
     }
 
-    /** The mean member: every metric averaged over the members. */
+    /** The mean member: every metric averaged over the members (no diversity within one member). */
     private static Row meanOf(List<Row> m) {
+        Row r = mean(m, "mean member", "mean-member", 1);
+        return new Row(r.model(), r.kind(), 1, Double.NaN, r.accuracy(), r.error(), r.nll(), r.ece(), r.adaptiveEce(),
+                r.brier(), r.calibratedNll(), r.temperature(), 0, 0, 0);
+    }
+
+    /** Every metric averaged over {@code m}. */
+    private static Row mean(List<Row> m, String model, String kind, int size) {
         int k = m.size();
-        java.util.function.ToDoubleFunction<java.util.function.ToDoubleFunction<Row>> mean =
+        java.util.function.ToDoubleFunction<java.util.function.ToDoubleFunction<Row>> avg =
                 f -> m.stream().mapToDouble(f).sum() / k;
-        return new Row("mean member", "mean-member", 1, Double.NaN, mean.applyAsDouble(Row::accuracy),
-                mean.applyAsDouble(Row::error), mean.applyAsDouble(Row::nll), mean.applyAsDouble(Row::ece),
-                mean.applyAsDouble(Row::adaptiveEce), mean.applyAsDouble(Row::brier),
-                mean.applyAsDouble(Row::calibratedNll), mean.applyAsDouble(Row::temperature), 0, 0, 0);
+        return new Row(model, kind, size, avg.applyAsDouble(Row::budget), avg.applyAsDouble(Row::accuracy),
+                avg.applyAsDouble(Row::error), avg.applyAsDouble(Row::nll), avg.applyAsDouble(Row::ece),
+                avg.applyAsDouble(Row::adaptiveEce), avg.applyAsDouble(Row::brier),
+                avg.applyAsDouble(Row::calibratedNll), avg.applyAsDouble(Row::temperature),
+                avg.applyAsDouble(Row::disagreement), avg.applyAsDouble(Row::disagreementOverError),
+                avg.applyAsDouble(Row::kl));
     }
 
     public List<Row> rows() { return rows; }
@@ -115,6 +156,7 @@ public final class EvaluationReport {
         sb.append(String.format(fmt, "model", "size", "budget", "accuracy", "error", "NLL", "cal NLL", "ECE", "Brier",
                 "disagree"));
         for (Row r : rows) {
+            if (r.kind().equals("ensemble-random-order")) continue; // in metrics.json; the console stays compact
             String name = r.kind().equals("ensemble") ? "ensemble" : r.model();
             String budget = Double.isNaN(r.budget()) ? "-" : String.format("%.2fB", r.budget());
             sb.append(String.format("%-14s %5d %7s %9.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f%n", name, r.size(), budget,

@@ -50,4 +50,32 @@ class EvaluationReportTest {
         assertTrue(r.ensembleOfSize(3).nll() <= r.meanMember().nll(), "an ensemble's NLL is never above its mean member's");
         assertTrue(r.table().contains("cal NLL"));
     }
+
+    @Test
+    void randomOrdersAverageTheSizeCurveOverSeededShuffles() {
+        Random rnd = new Random(6);
+        int n = 300;
+        int c = 3;
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) y[i] = rnd.nextInt(c);
+        List<float[]> m = List.of(randomProbs(rnd, n, c, y, 0.5), randomProbs(rnd, n, c, y, 1.0),
+                randomProbs(rnd, n, c, y, 2.0));
+        EvaluationReport r = EvaluationReport.compute("t", List.of("a", "b", "c"), m, new double[] {1, 1, 1}, 1, y, c,
+                15, 4);
+        List<EvaluationReport.Row> random = r.rows().stream()
+                .filter(x -> x.kind().equals("ensemble-random-order")).toList();
+        assertEquals(3, random.size());
+        // size 1: the mean NLL of the members that came first in the four seeded orders
+        Random orders = new Random(EvaluationReport.ORDER_SEED);
+        double want = 0;
+        for (int o = 0; o < 4; o++) {
+            List<Integer> order = new java.util.ArrayList<>(List.of(0, 1, 2));
+            java.util.Collections.shuffle(order, orders);
+            want += ClassificationMetrics.nll(m.get(order.get(0)), y, c) / 4;
+        }
+        assertEquals(want, random.get(0).nll(), 1e-12);
+        // all members, whatever the order: the manifest-order ensemble
+        assertEquals(r.ensembleOfSize(3).nll(), random.get(2).nll(), 1e-6);
+        assertEquals(r.ensembleOfSize(3).disagreement(), random.get(2).disagreement(), 1e-12);
+    }
 }

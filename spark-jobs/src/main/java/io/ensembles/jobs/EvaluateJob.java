@@ -116,11 +116,12 @@ public final class EvaluateJob {
         }
         double base = config.budget().baseEpochs(config.training());
         EvaluationReport report = EvaluationReport.compute(manifest.name(), ids, probs, spent, base, test.labels(),
-                manifest.classes(), config.evaluation().eceBins());
+                manifest.classes(), config.evaluation().eceBins(), config.evaluation().randomOrders());
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("testImages", config.data().testImages());
         extra.put("eceBins", config.evaluation().eceBins());
         extra.put("method", manifest.method());
+        extra.put("randomOrders", config.evaluation().randomOrders());
         extra.put("baseEpochs", base);
         if (members.stream().anyMatch(r -> "mc-dropout".equals(r.method()))) extra.put("mcPasses", passes);
         Fs.writeString(layout.metrics(), Json.write(report.toJson(extra)), true);

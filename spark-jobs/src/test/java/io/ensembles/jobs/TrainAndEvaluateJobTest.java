@@ -118,7 +118,9 @@ class TrainAndEvaluateJobTest {
         assertTrue(report.table().contains("ensemble"));
         JsonNode metrics = Json.MAPPER.readTree(Fs.readString(layout.metrics()));
         assertEquals(1000, metrics.path("testExamples").asInt());
-        assertEquals(3 + 1 + 3, metrics.path("rows").size());
+        // 3 members, the mean member, sizes 1..3 in manifest order and averaged over random orders
+        assertEquals(3 + 1 + 3 + 3, metrics.path("rows").size());
+        assertEquals(5, metrics.path("randomOrders").asInt());
     }
 
     @Test
