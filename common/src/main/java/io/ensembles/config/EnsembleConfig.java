@@ -49,8 +49,8 @@ public record EnsembleConfig(
     }
 
     public record DataSection(String trainImages, String trainLabels, String testImages, String testLabels,
-                              int classes, int limit, int testLimit, double validationFraction, long splitSeed)
-            implements Serializable {}
+                              int classes, int limit, int testLimit, double validationFraction, long splitSeed,
+                              String oodImages) implements Serializable {}
 
     public record ModelSection(List<Architecture> architectures, double dropout, List<Integer> mlpHidden,
                                List<Integer> cnnChannels, int cnnKernel, int cnnDense,
@@ -159,7 +159,8 @@ public record EnsembleConfig(
                 r.intAtLeast("data.limit", 0),
                 r.intAtLeast("data.test-limit", 0),
                 r.doubleIn("data.validation-fraction", 0.0, true, 0.9, true),
-                r.longAny("data.split-seed"));
+                r.longAny("data.split-seed"),
+                r.string("data.ood-images"));
         List<Architecture> archs = new ArrayList<>();
         List<String> names = r.stringList("model.architectures");
         if (names.isEmpty()) r.fail("model.architectures", "[]", "a non-empty list of " + Architecture.names());
@@ -246,6 +247,10 @@ public record EnsembleConfig(
 
         void fail(String key, String value, String allowed) {
             throw new ConfigValidationException("invalid value for " + key + ": " + value + " (expected " + allowed + ")");
+        }
+
+        String string(String key) {
+            return get(key, () -> c.getString(key), "a string");
         }
 
         String nonBlank(String key) {

@@ -19,4 +19,20 @@ public final class DataLoader {
         }
         return test;
     }
+
+    /** The configured out-of-distribution set, or null when {@code data.ood-images} is empty. */
+    public static ImageDataset ood(DataSection d, int rows, int cols) {
+        String uri = d.oodImages();
+        if (uri == null || uri.isBlank()) return null;
+        if (!(uri.endsWith(".csv") || uri.endsWith(".csv.gz"))) {
+            throw new DataFormatException(uri, "is not a digits CSV (expected a .csv or .csv.gz file of 64 pixel "
+                    + "columns and a label, as scikit-learn's digits.csv.gz)");
+        }
+        ImageDataset ood = DigitsCsvReader.read(uri, 0);
+        if (ood.rows() != rows || ood.cols() != cols) {
+            throw new DataFormatException(uri, "has images of " + ood.rows() + "x" + ood.cols() + " but the models "
+                    + "expect " + rows + "x" + cols);
+        }
+        return ood;
+    }
 }

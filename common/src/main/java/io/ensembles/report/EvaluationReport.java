@@ -33,6 +33,7 @@ public final class EvaluationReport {
     private final String ensemble;
     private final int examples;
     private final List<Row> rows;
+    private List<OodEvaluation.Row> ood = List.of();
 
     private EvaluationReport(String ensemble, int examples, List<Row> rows) {
         this.ensemble = ensemble;
@@ -140,6 +141,14 @@ public final class EvaluationReport {
 
     public List<Row> rows() { return rows; }
 
+    /** OOD detection results, empty when the evaluation had no OOD set. */
+    public List<OodEvaluation.Row> ood() { return ood; }
+
+    public EvaluationReport withOod(List<OodEvaluation.Row> oodRows) {
+        this.ood = List.copyOf(oodRows);
+        return this;
+    }
+
     public Row ensembleOfSize(int size) {
         return rows.stream().filter(r -> r.kind().equals("ensemble") && r.size() == size).findFirst().orElseThrow();
     }
@@ -162,6 +171,19 @@ public final class EvaluationReport {
             sb.append(String.format("%-14s %5d %7s %9.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f%n", name, r.size(), budget,
                     r.accuracy(), r.error(), r.nll(), r.calibratedNll(), r.ece(), r.brier(), r.disagreement()));
         }
+        if (!ood.isEmpty()) {
+            sb.append(String.format("%nOOD detection (AUROC; test set = in-distribution)%n"));
+            sb.append(String.format("%5s %16s %10s %20s%n", "size", "max-probability", "entropy", "mutual-information"));
+            int k = ood.stream().mapToInt(OodEvaluation.Row::size).max().orElse(0);
+            for (int size = 1; size <= k; size++) {
+                final int s0 = size;
+                java.util.function.Function<String, String> au = score -> ood.stream()
+                        .filter(o -> o.size() == s0 && o.score().equals(score)).findFirst()
+                        .map(o -> String.format("%.4f", o.auroc())).orElse("-");
+                sb.append(String.format("%5d %16s %10s %20s%n", size, au.apply("max-probability"), au.apply("entropy"),
+                        au.apply("mutual-information")));
+            }
+        }
         return sb.toString();
     }
 
@@ -171,6 +193,7 @@ public final class EvaluationReport {
         m.put("testExamples", examples);
         m.putAll(extra);
         m.put("rows", rows);
+        if (!ood.isEmpty()) m.put("ood", ood);
         return m;
     }
 }

@@ -70,4 +70,15 @@ class DigitsCsvReaderTest {
         assertTrue(fail(row(3, 10)).contains("label 10"));
         assertTrue(fail("\n\n").contains("is empty"));
     }
+
+    @org.junit.jupiter.api.Test
+    void theOodSetIsOptionalAndMustBeADigitsCsv() {
+        var none = io.ensembles.config.EnsembleConfig.defaults().data();
+        org.junit.jupiter.api.Assertions.assertNull(DataLoader.ood(none, 28, 28));
+        var idx = io.ensembles.config.EnsembleConfig.from(com.typesafe.config.ConfigFactory.parseString(
+                "data.ood-images = \"file:///tmp/t10k-images-idx3-ubyte.gz\""), java.util.Map.of()).data();
+        DataFormatException e = org.junit.jupiter.api.Assertions.assertThrows(DataFormatException.class,
+                () -> DataLoader.ood(idx, 28, 28));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("is not a digits CSV"), e.getMessage());
+    }
 }

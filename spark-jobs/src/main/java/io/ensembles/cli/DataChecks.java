@@ -14,6 +14,11 @@ final class DataChecks {
         require("data.test-labels", d.testLabels());
     }
 
+    /** One file named by an option or key. */
+    static void requireFile(String key, String uri) {
+        require(key, uri);
+    }
+
     private static void require(String key, String uri) {
         boolean ok;
         try {
@@ -23,7 +28,8 @@ final class DataChecks {
         }
         if (!ok) {
             String hint = uri.contains("/usr/share/datasets/fashion-mnist")
-                    ? "; install it with: apt-get install -y dataset-fashion-mnist" : "";
+                    ? "; install it with: apt-get install -y dataset-fashion-mnist"
+                    : uri.contains("/usr/share/datasets/sklearn-digits") ? "; run submit/setup to extract it" : "";
             throw new CliException("invalid value for " + key + ": " + uri + " does not exist or is not a file" + hint);
         }
     }

@@ -34,6 +34,11 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "Stochastic passes per MC-dropout member, each evaluated as a member (default: evaluation.mc-passes, 10)")
     Integer mcPasses;
 
+    @Option(names = "--ood", paramLabel = "URI",
+            description = "Out-of-distribution set for OOD detection (overrides data.ood-images), e.g. "
+                    + "file:///usr/share/datasets/sklearn-digits/digits.csv.gz")
+    String ood;
+
     @Mixin
     SparkOptions spark;
 
@@ -46,6 +51,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (mcPasses != null && mcPasses < 1) {
             throw new CliException("invalid value for --mc-passes: " + mcPasses + " (expected a whole number >= 1)");
         }
+        if (ood != null) DataChecks.requireFile("--ood", ood);
         String uri = Fs.qualify(ensemble);
         Manifest m = Manifest.read(new EnsembleLayout(uri));
         if (!spark.inSpark) {
@@ -58,7 +64,7 @@ final class EvaluateCommand implements Callable<Integer> {
         SparkSession session = SparkSupport.session("ensemble evaluate " + m.name());
         try {
             EvaluationReport report = EvaluateJob.run(session, uri, new EvaluateJob.Options(testLimit == null ? -1 : testLimit,
-                    mcPasses == null ? 0 : mcPasses));
+                    mcPasses == null ? 0 : mcPasses, ood));
             System.out.println(report.table());
             System.out.println("metrics: " + new EnsembleLayout(uri).metrics());
             return EnsembleCli.OK;

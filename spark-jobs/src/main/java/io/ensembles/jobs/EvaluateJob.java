@@ -6,6 +6,7 @@ import io.ensembles.data.ImageDataset;
 import io.ensembles.ensemble.McDropout;
 import io.ensembles.ensemble.Predictor;
 import io.ensembles.report.EvaluationReport;
+import io.ensembles.report.OodEvaluation;
 import io.ensembles.store.EnsembleLayout;
 import io.ensembles.store.Fs;
 import io.ensembles.store.Json;
@@ -23,7 +24,6 @@ import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Tuple2;
 
 /**
  * Evaluates a stored ensemble: one task per member loads it (after checking its SHA-256) and
@@ -39,11 +39,18 @@ public final class EvaluateJob {
      * Options of an evaluation; {@code testLimit < 0} keeps the manifest's setting, {@code mcPasses < 1}
      * the configured {@code evaluation.mc-passes}.
      */
-    public record Options(int testLimit, int mcPasses) {
+    public record Options(int testLimit, int mcPasses, String ood) {
         public Options(int testLimit) {
-            this(testLimit, 0);
+            this(testLimit, 0, null);
+        }
+
+        public Options(int testLimit, int mcPasses) {
+            this(testLimit, mcPasses, null);
         }
     }
+
+    /** One member's (or MC pass's) probabilities on the test set, and on the OOD set when there is one. */
+    record Prediction(String id, float[] test, float[] ood) implements java.io.Serializable {}
 
     /** The id under which pass {@code p} (0-based) of an MC-dropout member is evaluated. */
     public static String passId(String memberId, int p) {
@@ -65,14 +72,18 @@ public final class EvaluateJob {
         Map<String, Object> overrides = new LinkedHashMap<>();
         if (options.testLimit() >= 0) overrides.put("data.test-limit", options.testLimit());
         if (options.mcPasses() >= 1) overrides.put("evaluation.mc-passes", options.mcPasses());
+        if (options.ood() != null) overrides.put("data.ood-images", options.ood());
         EnsembleConfig config = EnsembleConfig.from(com.typesafe.config.ConfigFactory.parseString(
                 manifest.config().toString()), overrides);
         ImageDataset test = DataLoader.test(config.data(), manifest.rows(), manifest.cols());
-        LOG.info("evaluating {} members of '{}' on {} test examples from {}", members.size(), manifest.name(),
-                test.size(), config.data().testImages());
+        ImageDataset ood = DataLoader.ood(config.data(), manifest.rows(), manifest.cols());
+        LOG.info("evaluating {} members of '{}' on {} test examples from {}{}", members.size(), manifest.name(),
+                test.size(), config.data().testImages(), ood == null ? ""
+                        : " and " + ood.size() + " out-of-distribution examples from " + config.data().oodImages());
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<ImageDataset> bTest = jsc.broadcast(test);
+        Broadcast<ImageDataset> bOod = ood == null ? null : jsc.broadcast(ood);
         Map<String, String> hadoop = SparkSupport.hadoopSettings(spark);
         String root = layout.root();
         var norm = manifest.normalisation();
@@ -81,45 +92,58 @@ public final class EvaluateJob {
         int passes = config.evaluation().mcPasses();
         jsc.setJobGroup("evaluate-" + manifest.name(), "Predict the test set with " + members.size()
                 + " members of '" + manifest.name() + "'", false);
-        List<Tuple2<String, float[]>> predictions;
+        List<Prediction> predictions;
         try {
             predictions = jsc.parallelize(members, members.size()).flatMap(r -> {
                 Fs.configure(hadoop);
                 io.ensembles.train.NativeRuntime.limitThreads(threads);
                 ComputationGraph net = MemberStore.loadVerified(new EnsembleLayout(root), r);
-                List<Tuple2<String, float[]>> out = new ArrayList<>();
+                ImageDataset o = bOod == null ? null : bOod.value();
+                List<Prediction> out = new ArrayList<>();
                 if ("mc-dropout".equals(r.method())) {
-                    // every stochastic pass is a member of the ensemble
+                    // every stochastic pass is a member of the ensemble (the same masks' seeds on both sets)
                     List<float[]> ps = McDropout.passes(net, bTest.value(), norm, batch, passes, r.seed());
-                    for (int p = 0; p < ps.size(); p++) out.add(new Tuple2<>(passId(r.id(), p), ps.get(p)));
+                    List<float[]> po = o == null ? null : McDropout.passes(net, o, norm, batch, passes, r.seed());
+                    for (int p = 0; p < ps.size(); p++) {
+                        out.add(new Prediction(passId(r.id(), p), ps.get(p), po == null ? null : po.get(p)));
+                    }
                 } else {
-                    out.add(new Tuple2<>(r.id(), Predictor.probabilities(net, bTest.value(), norm, batch)));
+                    out.add(new Prediction(r.id(), Predictor.probabilities(net, bTest.value(), norm, batch),
+                            o == null ? null : Predictor.probabilities(net, o, norm, batch)));
                 }
                 return out.iterator();
             }).collect();
         } finally {
             jsc.clearJobGroup();
             bTest.destroy();
+            if (bOod != null) bOod.destroy();
         }
         List<String> ids = new ArrayList<>();
         List<float[]> probs = new ArrayList<>();
         Map<String, Double> spentById = new LinkedHashMap<>();
         for (MemberRecord r : members) spentById.put(r.id(), r.epochsSpent());
         double[] spent = new double[predictions.size()];
-        for (Tuple2<String, float[]> t : predictions) {
-            Double s = spentById.get(t._1());
+        List<float[]> oodProbs = new ArrayList<>();
+        for (Prediction t : predictions) {
+            Double s = spentById.get(t.id());
             // a pass of an MC-dropout member: its first pass carries the member's training cost
-            if (s == null) s = t._1().endsWith("/p01") ? spentById.get(t._1().substring(0, t._1().indexOf('/'))) : 0.0;
+            if (s == null) s = t.id().endsWith("/p01") ? spentById.get(t.id().substring(0, t.id().indexOf('/'))) : 0.0;
             spent[ids.size()] = s;
-            ids.add(t._1());
-            probs.add(t._2());
+            ids.add(t.id());
+            probs.add(t.test());
+            oodProbs.add(t.ood());
         }
         double base = config.budget().baseEpochs(config.training());
         EvaluationReport report = EvaluationReport.compute(manifest.name(), ids, probs, spent, base, test.labels(),
                 manifest.classes(), config.evaluation().eceBins(), config.evaluation().randomOrders());
+        if (ood != null) report.withOod(OodEvaluation.compute(probs, oodProbs, manifest.classes()));
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("testImages", config.data().testImages());
         extra.put("eceBins", config.evaluation().eceBins());
+        if (ood != null) {
+            extra.put("oodImages", config.data().oodImages());
+            extra.put("oodExamples", ood.size());
+        }
         extra.put("method", manifest.method());
         extra.put("randomOrders", config.evaluation().randomOrders());
         extra.put("baseEpochs", base);

@@ -141,6 +141,40 @@ class TrainAndEvaluateJobTest {
 
     @Test
     @Order(4)
+    void oodDetectionOnTheDigitsMatchesASingleProcessComputation() throws Exception {
+        String digits = "file:///usr/share/datasets/sklearn-digits/digits.csv.gz";
+        assertTrue(new File("/usr/share/datasets/sklearn-digits/digits.csv.gz").isFile(), "run submit/setup");
+        EvaluationReport report = EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(-1, 0, digits));
+        assertEquals(3 + 3 + 2, report.ood().size(), "3 sizes x 2 scores, and mutual information from size 2");
+        // the same numbers from predictions made here, in one process
+        EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
+        ImageDataset test = DataLoader.test(config.data(), 28, 28);
+        ImageDataset ood = io.ensembles.data.DigitsCsvReader.read(digits, 0);
+        List<float[]> t = new ArrayList<>();
+        List<float[]> o = new ArrayList<>();
+        for (MemberRecord r : manifest.members()) {
+            var net = MemberStore.loadVerified(layout, r);
+            t.add(Predictor.probabilities(net, test, manifest.normalisation(), 500));
+            o.add(Predictor.probabilities(net, ood, manifest.normalisation(), 500));
+        }
+        var local = io.ensembles.report.OodEvaluation.compute(t, o, 10);
+        assertEquals(local.size(), report.ood().size());
+        for (int i = 0; i < local.size(); i++) {
+            assertEquals(local.get(i).score(), report.ood().get(i).score());
+            assertEquals(local.get(i).auroc(), report.ood().get(i).auroc(), 1e-6);
+            assertEquals(local.get(i).aupr(), report.ood().get(i).aupr(), 1e-6);
+            assertEquals(local.get(i).fprAt95Tpr(), report.ood().get(i).fprAt95Tpr(), 1e-6);
+        }
+        assertTrue(report.ood().get(0).auroc() > 0.5, "digits look less familiar than Fashion-MNIST: "
+                + report.ood().get(0).auroc());
+        JsonNode metrics = Json.MAPPER.readTree(Fs.readString(layout.metrics()));
+        assertEquals(1797, metrics.path("oodExamples").asInt());
+        assertEquals(8, metrics.path("ood").size());
+        assertTrue(report.table().contains("OOD detection"));
+    }
+
+    @Test
+    @Order(5)
     void aTamperedMemberStopsTheEvaluationNamingIt() throws Exception {
         Path model = dir.resolve("ens/members/m001/model.zip");
         byte[] bytes = Files.readAllBytes(model);
