@@ -2,6 +2,7 @@ package io.ensembles.cli;
 
 import io.ensembles.jobs.EvaluateJob;
 import io.ensembles.jobs.SparkSupport;
+import io.ensembles.report.Comparison;
 import io.ensembles.report.EvaluationReport;
 import io.ensembles.store.EnsembleLayout;
 import io.ensembles.store.Fs;
@@ -17,15 +18,23 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = {"Evaluate a trained ensemble on its test set: every member, the mean member and the ensemble "
-                + "(averaged probabilities) at every size, with accuracy, error, NLL and ECE.",
-                "Prints the table and writes metrics.json next to manifest.json."})
+        description = {"Evaluate trained ensembles on their test set: every member, the mean member and the ensemble "
+                + "(averaged probabilities) at every size, with error, NLL, calibrated NLL, ECE, adaptive ECE, Brier, "
+                + "disagreement, KL and, with --ood, OOD detection.",
+                "Prints the table and writes metrics.json next to each manifest.json. With several --ensemble, also "
+                        + "a side-by-side table with each size's deep-ensemble equivalent (DEE) against the deep "
+                        + "ensemble among them (--comparison writes it as JSON)."})
 final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--ensemble", required = true, paramLabel = "URI", description = "The ensemble folder (holding manifest.json)")
-    String ensemble;
+    @Option(names = "--ensemble", required = true, paramLabel = "URI",
+            description = "An ensemble folder (holding manifest.json); repeatable to compare ensembles")
+    List<String> ensembles;
+
+    @Option(names = "--comparison", paramLabel = "URI",
+            description = "With several --ensemble: write the side-by-side rows (with DEE) to this JSON file")
+    String comparison;
 
     @Option(names = "--test-limit", paramLabel = "N", description = "Evaluate on the first N test examples (0 = all; default: as trained)")
     Integer testLimit;
@@ -52,21 +61,49 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new CliException("invalid value for --mc-passes: " + mcPasses + " (expected a whole number >= 1)");
         }
         if (ood != null) DataChecks.requireFile("--ood", ood);
-        String uri = Fs.qualify(ensemble);
-        Manifest m = Manifest.read(new EnsembleLayout(uri));
-        if (!spark.inSpark) {
+        if (comparison != null && ensembles.size() < 2) {
+            throw new CliException("invalid option --comparison " + comparison + " (expected two or more --ensemble "
+                    + "to compare; got " + ensembles.size() + ")");
+        }
+        List<String> uris = new java.util.ArrayList<>();
+        List<Manifest> manifests = new java.util.ArrayList<>();
+        for (String e : ensembles) {
+            String uri = Fs.qualify(e);
+            Manifest m = Manifest.read(new EnsembleLayout(uri));
             if (m.completedMembers().isEmpty()) {
                 throw new CliException(uri + ": the ensemble has no completed member to evaluate");
             }
+            uris.add(uri);
+            manifests.add(m);
+        }
+        if (!spark.inSpark) {
             List<String> args = SparkOptions.subcommandArgs(spec);
             return spark.launcher().launch("evaluate", args);
         }
-        SparkSession session = SparkSupport.session("ensemble evaluate " + m.name());
+        SparkSession session = SparkSupport.session("ensemble evaluate " + manifests.get(0).name()
+                + (manifests.size() > 1 ? " and " + (manifests.size() - 1) + " more" : ""));
         try {
-            EvaluationReport report = EvaluateJob.run(session, uri, new EvaluateJob.Options(testLimit == null ? -1 : testLimit,
-                    mcPasses == null ? 0 : mcPasses, ood));
-            System.out.println(report.table());
-            System.out.println("metrics: " + new EnsembleLayout(uri).metrics());
+            List<Comparison.Entry> entries = new java.util.ArrayList<>();
+            for (int i = 0; i < uris.size(); i++) {
+                EvaluationReport report = EvaluateJob.run(session, uris.get(i), new EvaluateJob.Options(
+                        testLimit == null ? -1 : testLimit, mcPasses == null ? 0 : mcPasses, ood));
+                System.out.println(report.table());
+                System.out.println("metrics: " + new EnsembleLayout(uris.get(i)).metrics());
+                String name = uris.get(i).replaceAll("/+$", "");
+                entries.add(new Comparison.Entry(name.substring(name.lastIndexOf('/') + 1), manifests.get(i).method(),
+                        report));
+            }
+            if (entries.size() > 1) {
+                List<Comparison.Row> rows = Comparison.compute(entries);
+                System.out.println();
+                System.out.println("Side by side (DEE: deep-ensemble equivalent, from the calibrated NLL)");
+                System.out.println(Comparison.table(rows));
+                if (comparison != null) {
+                    Fs.writeString(Fs.qualify(comparison), io.ensembles.store.Json.write(
+                            java.util.Map.of("ensembles", uris, "rows", rows)), true);
+                    System.out.println("comparison: " + Fs.qualify(comparison));
+                }
+            }
             return EnsembleCli.OK;
         } finally {
             session.stop();

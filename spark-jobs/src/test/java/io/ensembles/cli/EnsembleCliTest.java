@@ -109,6 +109,7 @@ class EnsembleCliTest {
         rejected("snapshot.mode", "snapshot", "--config", snap, "--mode", "everywhere");
         rejected("snapshot.fge.pretrain-epochs", "snapshot", "--config", snap, "--method", "fge",
                 "--set", "snapshot.fge.pretrain-epochs=6");
+        rejected("--comparison", "evaluate", "--ensemble", dir.toString(), "--comparison", "/tmp/c.json");
         rejected("--mc-passes: 0", "evaluate", "--ensemble", dir.toString(), "--mc-passes", "0");
         rejected("--ood: " + dir.resolve("none.csv.gz").toUri(), "evaluate", "--ensemble", dir.toString(), "--ood",
                 dir.resolve("none.csv.gz").toUri().toString());
