@@ -50,7 +50,7 @@ public final class EvaluateJob {
     }
 
     /** One member's (or MC pass's) probabilities on the test set, and on the OOD set when there is one. */
-    record Prediction(String id, float[] test, float[] ood) implements java.io.Serializable {}
+    record Prediction(String id, float[] test, float[] ood, double testSeconds) implements java.io.Serializable {}
 
     /** The id under which pass {@code p} (0-based) of an MC-dropout member is evaluated. */
     public static String passId(String memberId, int p) {
@@ -100,16 +100,22 @@ public final class EvaluateJob {
                 ComputationGraph net = MemberStore.loadVerified(new EnsembleLayout(root), r);
                 ImageDataset o = bOod == null ? null : bOod.value();
                 List<Prediction> out = new ArrayList<>();
+                // warm-up pass on a few rows, so the timed pass measures inference, not native start-up
+                Predictor.probabilities(net, bTest.value().head(Math.min(batch, bTest.value().size())), norm, batch);
+                long t0 = System.nanoTime();
                 if ("mc-dropout".equals(r.method())) {
                     // every stochastic pass is a member of the ensemble (the same masks' seeds on both sets)
                     List<float[]> ps = McDropout.passes(net, bTest.value(), norm, batch, passes, r.seed());
+                    double each = (System.nanoTime() - t0) / 1e9 / passes;
                     List<float[]> po = o == null ? null : McDropout.passes(net, o, norm, batch, passes, r.seed());
                     for (int p = 0; p < ps.size(); p++) {
-                        out.add(new Prediction(passId(r.id(), p), ps.get(p), po == null ? null : po.get(p)));
+                        out.add(new Prediction(passId(r.id(), p), ps.get(p), po == null ? null : po.get(p), each));
                     }
                 } else {
-                    out.add(new Prediction(r.id(), Predictor.probabilities(net, bTest.value(), norm, batch),
-                            o == null ? null : Predictor.probabilities(net, o, norm, batch)));
+                    float[] pt = Predictor.probabilities(net, bTest.value(), norm, batch);
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    out.add(new Prediction(r.id(), pt, o == null ? null : Predictor.probabilities(net, o, norm, batch),
+                            secs));
                 }
                 return out.iterator();
             }).collect();
@@ -124,7 +130,9 @@ public final class EvaluateJob {
         for (MemberRecord r : members) spentById.put(r.id(), r.epochsSpent());
         double[] spent = new double[predictions.size()];
         List<float[]> oodProbs = new ArrayList<>();
+        double inferenceSeconds = 0;
         for (Prediction t : predictions) {
+            inferenceSeconds += t.testSeconds();
             Double s = spentById.get(t.id());
             // a pass of an MC-dropout member: its first pass carries the member's training cost
             if (s == null) s = t.id().endsWith("/p01") ? spentById.get(t.id().substring(0, t.id().indexOf('/'))) : 0.0;
@@ -147,6 +155,13 @@ public final class EvaluateJob {
         extra.put("method", manifest.method());
         extra.put("randomOrders", config.evaluation().randomOrders());
         extra.put("baseEpochs", base);
+        // cost of the whole ensemble: its parameters, the training run's wall time, and the
+        // inference time of all its members (or passes), one task each, per 1000 test examples
+        Map<String, Object> cost = new LinkedHashMap<>();
+        cost.put("parameters", members.stream().mapToLong(MemberRecord::parameters).sum());
+        cost.put("trainingWallSeconds", manifest.run() != null ? manifest.run().get("wallSeconds") : null);
+        cost.put("inferenceSecondsPer1000", inferenceSeconds / test.size() * 1000);
+        extra.put("cost", cost);
         if (members.stream().anyMatch(r -> "mc-dropout".equals(r.method()))) extra.put("mcPasses", passes);
         Fs.writeString(layout.metrics(), Json.write(report.toJson(extra)), true);
         LOG.info("wrote {}", layout.metrics());

@@ -121,6 +121,10 @@ class TrainAndEvaluateJobTest {
         // 3 members, the mean member, sizes 1..3 in manifest order and averaged over random orders
         assertEquals(3 + 1 + 3 + 3, metrics.path("rows").size());
         assertEquals(5, metrics.path("randomOrders").asInt());
+        assertEquals(manifest.members().stream().mapToLong(MemberRecord::parameters).sum(),
+                metrics.path("cost").path("parameters").asLong());
+        assertTrue(metrics.path("cost").path("inferenceSecondsPer1000").asDouble() > 0);
+        assertTrue(metrics.path("cost").path("trainingWallSeconds").asDouble() > 0);
     }
 
     @Test
