@@ -110,8 +110,17 @@ public final class MemberStore implements Checkpoint.Store {
         }
     }
 
+    /** Checks a member's file against the manifest's SHA-256 without loading it; throws IntegrityException. */
+    public static void verify(EnsembleLayout layout, MemberRecord r) throws IOException {
+        verifiedBytes(layout, r);
+    }
+
     /** Loads a member's network after checking its file against the manifest's SHA-256. */
     public static ComputationGraph loadVerified(EnsembleLayout layout, MemberRecord r) throws IOException {
+        return ModelIO.fromBytes(verifiedBytes(layout, r), false);
+    }
+
+    private static byte[] verifiedBytes(EnsembleLayout layout, MemberRecord r) throws IOException {
         String uri = layout.resolve(r.path());
         if (!Fs.exists(uri)) {
             throw new IntegrityException("member " + r.id() + ": model file " + uri + " is missing");
@@ -129,6 +138,6 @@ public final class MemberStore implements Checkpoint.Store {
             throw new IntegrityException("member " + r.id() + ": model file " + uri + " has SHA-256 " + sha
                     + " but the manifest records " + r.sha256() + " (the file was changed or corrupted)");
         }
-        return ModelIO.fromBytes(bytes, false);
+        return bytes;
     }
 }

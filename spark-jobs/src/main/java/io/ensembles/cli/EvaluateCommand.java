@@ -48,6 +48,11 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "file:///usr/share/datasets/sklearn-digits/digits.csv.gz")
     String ood;
 
+    @Option(names = "--skip-bad-members",
+            description = "Leave out (with a warning) members whose file is missing or fails its SHA-256 check, "
+                    + "instead of stopping the evaluation")
+    boolean skipBadMembers;
+
     @Mixin
     SparkOptions spark;
 
@@ -86,7 +91,7 @@ final class EvaluateCommand implements Callable<Integer> {
             List<Comparison.Entry> entries = new java.util.ArrayList<>();
             for (int i = 0; i < uris.size(); i++) {
                 EvaluationReport report = EvaluateJob.run(session, uris.get(i), new EvaluateJob.Options(
-                        testLimit == null ? -1 : testLimit, mcPasses == null ? 0 : mcPasses, ood));
+                        testLimit == null ? -1 : testLimit, mcPasses == null ? 0 : mcPasses, ood, skipBadMembers));
                 System.out.println(report.table());
                 System.out.println("metrics: " + new EnsembleLayout(uris.get(i)).metrics());
                 String name = uris.get(i).replaceAll("/+$", "");

@@ -39,13 +39,17 @@ public final class EvaluateJob {
      * Options of an evaluation; {@code testLimit < 0} keeps the manifest's setting, {@code mcPasses < 1}
      * the configured {@code evaluation.mc-passes}.
      */
-    public record Options(int testLimit, int mcPasses, String ood) {
+    public record Options(int testLimit, int mcPasses, String ood, boolean skipBadMembers) {
         public Options(int testLimit) {
-            this(testLimit, 0, null);
+            this(testLimit, 0, null, false);
         }
 
         public Options(int testLimit, int mcPasses) {
-            this(testLimit, mcPasses, null);
+            this(testLimit, mcPasses, null, false);
+        }
+
+        public Options(int testLimit, int mcPasses, String ood) {
+            this(testLimit, mcPasses, ood, false);
         }
     }
 
@@ -68,6 +72,22 @@ public final class EvaluateJob {
         }
         for (MemberRecord r : manifest.members()) {
             if (!r.completed()) LOG.warn("member {} is left out: it failed in training ({})", r.id(), r.failureReason());
+        }
+        if (options.skipBadMembers()) {
+            // checked on the driver first, so a bad file is left out with a warning instead of failing a task
+            List<MemberRecord> good = new ArrayList<>();
+            for (MemberRecord r : members) {
+                try {
+                    MemberStore.verify(layout, r);
+                    good.add(r);
+                } catch (io.ensembles.store.IntegrityException e) {
+                    LOG.warn("member {} is left out (--skip-bad-members): {}", r.id(), e.getMessage());
+                }
+            }
+            if (good.isEmpty()) {
+                throw new io.ensembles.store.IntegrityException(layout.manifest() + ": no member passed verification");
+            }
+            members = good;
         }
         Map<String, Object> overrides = new LinkedHashMap<>();
         if (options.testLimit() >= 0) overrides.put("data.test-limit", options.testLimit());

@@ -188,5 +188,9 @@ class TrainAndEvaluateJobTest {
         Exception e = assertThrows(Exception.class, () -> EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(200)));
         String all = e.toString() + (e.getCause() != null ? e.getCause().toString() : "");
         assertTrue(all.contains("member m001") && all.contains("SHA-256"), all);
+        // on request, the tampered member is left out and the others are evaluated
+        EvaluationReport rest = EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(200, 0, null, true));
+        assertEquals(List.of("m000", "m002"), rest.rows().stream().filter(r -> r.kind().equals("member"))
+                .map(EvaluationReport.Row::model).toList());
     }
 }
