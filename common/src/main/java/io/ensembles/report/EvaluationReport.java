@@ -34,6 +34,7 @@ public final class EvaluationReport {
     private final int examples;
     private final List<Row> rows;
     private List<OodEvaluation.Row> ood = List.of();
+    private List<ShiftEvaluation.Row> shift = List.of();
 
     private EvaluationReport(String ensemble, int examples, List<Row> rows) {
         this.ensemble = ensemble;
@@ -144,6 +145,14 @@ public final class EvaluationReport {
     /** OOD detection results, empty when the evaluation had no OOD set. */
     public List<OodEvaluation.Row> ood() { return ood; }
 
+    /** Distribution-shift results, empty when the evaluation had none. */
+    public List<ShiftEvaluation.Row> shift() { return shift; }
+
+    public EvaluationReport withShift(List<ShiftEvaluation.Row> shiftRows) {
+        this.shift = List.copyOf(shiftRows);
+        return this;
+    }
+
     public EvaluationReport withOod(List<OodEvaluation.Row> oodRows) {
         this.ood = List.copyOf(oodRows);
         return this;
@@ -184,6 +193,7 @@ public final class EvaluationReport {
                         au.apply("mutual-information")));
             }
         }
+        if (!shift.isEmpty()) sb.append(String.format("%n")).append(ShiftEvaluation.table(shift));
         return sb.toString();
     }
 
@@ -194,6 +204,7 @@ public final class EvaluationReport {
         m.putAll(extra);
         m.put("rows", rows);
         if (!ood.isEmpty()) m.put("ood", ood);
+        if (!shift.isEmpty()) m.put("shift", shift);
         return m;
     }
 }

@@ -48,6 +48,11 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "file:///usr/share/datasets/sklearn-digits/digits.csv.gz")
     String ood;
 
+    @Option(names = "--shift",
+            description = "Also evaluate under distribution shift: the test set under 5 corruptions (gaussian-noise, "
+                    + "blur, contrast, rotation, pixel-shuffle) at severities 1-5")
+    boolean shift;
+
     @Option(names = "--skip-bad-members",
             description = "Leave out (with a warning) members whose file is missing or fails its SHA-256 check, "
                     + "instead of stopping the evaluation")
@@ -91,7 +96,7 @@ final class EvaluateCommand implements Callable<Integer> {
             List<Comparison.Entry> entries = new java.util.ArrayList<>();
             for (int i = 0; i < uris.size(); i++) {
                 EvaluationReport report = EvaluateJob.run(session, uris.get(i), new EvaluateJob.Options(
-                        testLimit == null ? -1 : testLimit, mcPasses == null ? 0 : mcPasses, ood, skipBadMembers));
+                        testLimit == null ? -1 : testLimit, mcPasses == null ? 0 : mcPasses, ood, skipBadMembers, shift));
                 System.out.println(report.table());
                 System.out.println("metrics: " + new EnsembleLayout(uris.get(i)).metrics());
                 String name = uris.get(i).replaceAll("/+$", "");

@@ -3,10 +3,12 @@ package io.ensembles.jobs;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.DataLoader;
 import io.ensembles.data.ImageDataset;
+import io.ensembles.data.Corruptions;
 import io.ensembles.ensemble.McDropout;
 import io.ensembles.ensemble.Predictor;
 import io.ensembles.report.EvaluationReport;
 import io.ensembles.report.OodEvaluation;
+import io.ensembles.report.ShiftEvaluation;
 import io.ensembles.store.EnsembleLayout;
 import io.ensembles.store.Fs;
 import io.ensembles.store.Json;
@@ -39,22 +41,33 @@ public final class EvaluateJob {
      * Options of an evaluation; {@code testLimit < 0} keeps the manifest's setting, {@code mcPasses < 1}
      * the configured {@code evaluation.mc-passes}.
      */
-    public record Options(int testLimit, int mcPasses, String ood, boolean skipBadMembers) {
+    public record Options(int testLimit, int mcPasses, String ood, boolean skipBadMembers, boolean shift) {
         public Options(int testLimit) {
-            this(testLimit, 0, null, false);
+            this(testLimit, 0, null, false, false);
         }
 
         public Options(int testLimit, int mcPasses) {
-            this(testLimit, mcPasses, null, false);
+            this(testLimit, mcPasses, null, false, false);
         }
 
         public Options(int testLimit, int mcPasses, String ood) {
-            this(testLimit, mcPasses, ood, false);
+            this(testLimit, mcPasses, ood, false, false);
+        }
+
+        public Options(int testLimit, int mcPasses, String ood, boolean skipBadMembers) {
+            this(testLimit, mcPasses, ood, skipBadMembers, false);
         }
     }
 
-    /** One member's (or MC pass's) probabilities on the test set, and on the OOD set when there is one. */
-    record Prediction(String id, float[] test, float[] ood, double testSeconds) implements java.io.Serializable {}
+    /** The seed of the corrupted test sets: every member and every method sees the same images. */
+    public static final long SHIFT_SEED = 19700101L;
+
+    /**
+     * One member's (or MC pass's) probabilities on the test set, on the OOD set when there is one,
+     * and on every corrupted test set when distribution shift is evaluated.
+     */
+    record Prediction(String id, float[] test, float[] ood, double testSeconds, Map<String, float[]> shifted)
+            implements java.io.Serializable {}
 
     /** The id under which pass {@code p} (0-based) of an MC-dropout member is evaluated. */
     public static String passId(String memberId, int p) {
@@ -110,6 +123,7 @@ public final class EvaluateJob {
         int batch = config.evaluation().batchSize();
         int threads = SparkSupport.taskCpus(spark);
         int passes = config.evaluation().mcPasses();
+        boolean shift = options.shift();
         jsc.setJobGroup("evaluate-" + manifest.name(), "Predict the test set with " + members.size()
                 + " members of '" + manifest.name() + "'", false);
         List<Prediction> predictions;
@@ -128,14 +142,35 @@ public final class EvaluateJob {
                     List<float[]> ps = McDropout.passes(net, bTest.value(), norm, batch, passes, r.seed());
                     double each = (System.nanoTime() - t0) / 1e9 / passes;
                     List<float[]> po = o == null ? null : McDropout.passes(net, o, norm, batch, passes, r.seed());
+                    List<Map<String, float[]>> sp = new ArrayList<>();
+                    for (int p = 0; p < passes; p++) sp.add(new LinkedHashMap<>());
+                    if (shift) {
+                        for (String c : Corruptions.NAMES) {
+                            for (int sev = 1; sev <= 5; sev++) {
+                                ImageDataset x = Corruptions.apply(bTest.value(), c, sev, SHIFT_SEED);
+                                List<float[]> q = McDropout.passes(net, x, norm, batch, passes, r.seed());
+                                for (int p = 0; p < passes; p++) sp.get(p).put(ShiftEvaluation.key(c, sev), q.get(p));
+                            }
+                        }
+                    }
                     for (int p = 0; p < ps.size(); p++) {
-                        out.add(new Prediction(passId(r.id(), p), ps.get(p), po == null ? null : po.get(p), each));
+                        out.add(new Prediction(passId(r.id(), p), ps.get(p), po == null ? null : po.get(p), each,
+                                sp.get(p)));
                     }
                 } else {
                     float[] pt = Predictor.probabilities(net, bTest.value(), norm, batch);
                     double secs = (System.nanoTime() - t0) / 1e9;
+                    Map<String, float[]> sp = new LinkedHashMap<>();
+                    if (shift) {
+                        for (String c : Corruptions.NAMES) {
+                            for (int sev = 1; sev <= 5; sev++) {
+                                sp.put(ShiftEvaluation.key(c, sev), Predictor.probabilities(net,
+                                        Corruptions.apply(bTest.value(), c, sev, SHIFT_SEED), norm, batch));
+                            }
+                        }
+                    }
                     out.add(new Prediction(r.id(), pt, o == null ? null : Predictor.probabilities(net, o, norm, batch),
-                            secs));
+                            secs, sp));
                 }
                 return out.iterator();
             }).collect();
@@ -165,6 +200,10 @@ public final class EvaluateJob {
         EvaluationReport report = EvaluationReport.compute(manifest.name(), ids, probs, spent, base, test.labels(),
                 manifest.classes(), config.evaluation().eceBins(), config.evaluation().randomOrders());
         if (ood != null) report.withOod(OodEvaluation.compute(probs, oodProbs, manifest.classes()));
+        if (shift) {
+            report.withShift(ShiftEvaluation.compute(predictions.stream().map(Prediction::shifted).toList(),
+                    test.labels(), manifest.classes(), config.evaluation().eceBins()));
+        }
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("testImages", config.data().testImages());
         extra.put("eceBins", config.evaluation().eceBins());

@@ -179,6 +179,21 @@ class TrainAndEvaluateJobTest {
 
     @Test
     @Order(5)
+    void distributionShiftIsEvaluatedOnEveryCorruptionAndSeverity() throws Exception {
+        EvaluationReport r = EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(200, 0, null, false, true));
+        assertEquals(25, r.shift().size());
+        for (var row : r.shift()) {
+            assertTrue(row.nll() <= row.meanMemberNll() + 1e-9, "an ensemble's NLL never exceeds its mean member's: " + row);
+        }
+        var rot = r.shift().stream().filter(x -> x.corruption().equals("rotation")).toList();
+        assertTrue(rot.get(4).error() > rot.get(0).error(), "75 degrees hurts more than 15: " + rot);
+        assertTrue(r.table().contains("Distribution shift"));
+        JsonNode metrics = Json.MAPPER.readTree(Fs.readString(new EnsembleLayout(Fs.qualify(out)).metrics()));
+        assertEquals(25, metrics.path("shift").size());
+    }
+
+    @Test
+    @Order(6)
     void aTamperedMemberStopsTheEvaluationNamingIt() throws Exception {
         Path model = dir.resolve("ens/members/m001/model.zip");
         byte[] bytes = Files.readAllBytes(model);
