@@ -24,41 +24,40 @@ public final class TemperatureScaling {
 
     /** Probabilities at temperature {@code t}, row-major [n * classes]. */
     public static float[] apply(float[] probs, int classes, double t) {
+        double[] logs = logs(probs);
         float[] out = new float[probs.length];
-        int n = probs.length / classes;
-        double[] logs = new double[classes];
-        for (int i = 0; i < n; i++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int k = 0; k < classes; k++) {
-                logs[k] = Math.log(Math.max(probs[i * classes + k], ClassificationMetrics.EPS)) / t;
-                max = Math.max(max, logs[k]);
-            }
-            double sum = 0;
-            for (int k = 0; k < classes; k++) sum += Math.exp(logs[k] - max);
-            for (int k = 0; k < classes; k++) out[i * classes + k] = (float) (Math.exp(logs[k] - max) / sum);
+        for (int off = 0; off < probs.length; off += classes) {
+            double norm = logSumExp(logs, off, classes, t);
+            for (int k = 0; k < classes; k++) out[off + k] = (float) Math.exp(logs[off + k] / t - norm);
         }
         return out;
     }
 
-    /** NLL of the given rows at temperature {@code t}, computed in double precision. */
-    static double nllAt(float[] probs, int[] labels, int classes, int[] rows, double t) {
+    /** log p, clipped as the NLL clips it: computed once, then reused at every temperature tried. */
+    private static double[] logs(float[] probs) {
+        double[] l = new double[probs.length];
+        for (int i = 0; i < probs.length; i++) l[i] = Math.log(Math.max(probs[i], ClassificationMetrics.EPS));
+        return l;
+    }
+
+    /** log sum_k exp(logs[off + k] / t), stably. */
+    private static double logSumExp(double[] logs, int off, int classes, double t) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < classes; k++) max = Math.max(max, logs[off + k] / t);
+        double sum = 0;
+        for (int k = 0; k < classes; k++) sum += Math.exp(logs[off + k] / t - max);
+        return max + Math.log(sum);
+    }
+
+    /** NLL of the given rows at temperature {@code t}. */
+    private static double nllAt(double[] logs, int[] labels, int classes, int[] rows, double t) {
         double s = 0;
-        for (int i : rows) {
-            double max = Double.NEGATIVE_INFINITY;
-            double[] logs = new double[classes];
-            for (int k = 0; k < classes; k++) {
-                logs[k] = Math.log(Math.max(probs[i * classes + k], ClassificationMetrics.EPS)) / t;
-                max = Math.max(max, logs[k]);
-            }
-            double sum = 0;
-            for (int k = 0; k < classes; k++) sum += Math.exp(logs[k] - max);
-            s -= logs[labels[i]] - max - Math.log(sum);
-        }
+        for (int i : rows) s -= logs[i * classes + labels[i]] / t - logSumExp(logs, i * classes, classes, t);
         return s / rows.length;
     }
 
     /** The temperature in [MIN_T, MAX_T] that minimises the NLL of {@code rows}. */
-    public static double fit(float[] probs, int[] labels, int classes, int[] rows) {
+    private static double fit(double[] logs, int[] labels, int classes, int[] rows) {
         double lo = Math.log(MIN_T);
         double hi = Math.log(MAX_T);
         int grid = 40;
@@ -66,33 +65,34 @@ public final class TemperatureScaling {
         double bestNll = Double.POSITIVE_INFINITY;
         for (int g = 0; g <= grid; g++) {
             double x = lo + (hi - lo) * g / grid;
-            double v = nllAt(probs, labels, classes, rows, Math.exp(x));
+            double v = nllAt(logs, labels, classes, rows, Math.exp(x));
             if (v < bestNll) {
                 bestNll = v;
                 best = x;
             }
         }
+        // golden-section search on log T in the grid cell on either side of the best point
         double step = (hi - lo) / grid;
         double a = Math.max(lo, best - step);
         double b = Math.min(hi, best + step);
         double phi = (Math.sqrt(5) - 1) / 2;
         double c = b - phi * (b - a);
         double d = a + phi * (b - a);
-        double fc = nllAt(probs, labels, classes, rows, Math.exp(c));
-        double fd = nllAt(probs, labels, classes, rows, Math.exp(d));
+        double fc = nllAt(logs, labels, classes, rows, Math.exp(c));
+        double fd = nllAt(logs, labels, classes, rows, Math.exp(d));
         for (int it = 0; it < 40 && b - a > 1e-6; it++) {
             if (fc < fd) {
                 b = d;
                 d = c;
                 fd = fc;
                 c = b - phi * (b - a);
-                fc = nllAt(probs, labels, classes, rows, Math.exp(c));
+                fc = nllAt(logs, labels, classes, rows, Math.exp(c));
             } else {
                 a = c;
                 c = d;
                 fc = fd;
                 d = a + phi * (b - a);
-                fd = nllAt(probs, labels, classes, rows, Math.exp(d));
+                fd = nllAt(logs, labels, classes, rows, Math.exp(d));
             }
         }
         return Math.exp((a + b) / 2);
@@ -103,7 +103,7 @@ public final class TemperatureScaling {
         ClassificationMetrics.check(probs, labels, classes);
         int[] all = new int[labels.length];
         for (int i = 0; i < all.length; i++) all[i] = i;
-        return fit(probs, labels, classes, all);
+        return fit(logs(probs), labels, classes, all);
     }
 
     /** Test-time cross-validation: {@code repeats} random half splits, both directions each, averaged. */
@@ -112,6 +112,7 @@ public final class TemperatureScaling {
         int n = labels.length;
         if (n < 2) throw new IllegalArgumentException("calibration needs at least 2 examples");
         Random rnd = new Random(seed);
+        double[] logs = logs(probs);
         double nll = 0;
         double t = 0;
         int folds = 0;
@@ -127,8 +128,8 @@ public final class TemperatureScaling {
             int[] first = java.util.Arrays.copyOfRange(perm, 0, n / 2);
             int[] second = java.util.Arrays.copyOfRange(perm, n / 2, n);
             for (int[][] fold : new int[][][] {{first, second}, {second, first}}) {
-                double ti = fit(probs, labels, classes, fold[0]);
-                nll += nllAt(probs, labels, classes, fold[1], ti);
+                double ti = fit(logs, labels, classes, fold[0]);
+                nll += nllAt(logs, labels, classes, fold[1], ti);
                 t += ti;
                 folds++;
             }

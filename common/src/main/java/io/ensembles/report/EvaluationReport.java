@@ -68,20 +68,28 @@ public final class EvaluationReport {
     public static EvaluationReport compute(String ensemble, List<String> memberIds, List<float[]> memberProbs,
                                            double[] epochsSpent, double baseEpochs, int[] labels, int classes,
                                            int eceBins, int randomOrders) {
+        // every row depends only on which members it averages: each set is computed once (the
+        // calibration is the costly part), whatever order, size or kind asks for it again
+        Map<String, Row> bySet = new java.util.HashMap<>();
+        java.util.function.BiFunction<List<Integer>, String[], Row> rowOf = (idx, label) -> {
+            String key = idx.stream().sorted().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+            Row r = bySet.computeIfAbsent(key, x -> row(idx.stream().map(memberProbs::get).toList(), labels, classes,
+                    eceBins));
+            double cost = idx.stream().mapToDouble(m -> epochsSpent[m]).sum();
+            return new Row(label[0], label[1], idx.size(), cost / baseEpochs, r.accuracy(), r.error(), r.nll(), r.ece(),
+                    r.adaptiveEce(), r.brier(), r.calibratedNll(), r.temperature(), r.disagreement(),
+                    r.disagreementOverError(), r.kl());
+        };
         List<Row> rows = new ArrayList<>();
         List<Row> members = new ArrayList<>();
-        for (int k = 0; k < memberIds.size(); k++) {
-            members.add(row(memberIds.get(k), "member", 1, epochsSpent[k] / baseEpochs,
-                    List.of(memberProbs.get(k)), labels, classes, eceBins));
-        }
+        int k = memberIds.size();
+        for (int m = 0; m < k; m++) members.add(rowOf.apply(List.of(m), new String[] {memberIds.get(m), "member"}));
         rows.addAll(members);
         rows.add(meanOf(members));
-        int k = memberIds.size();
-        double spent = 0;
+        List<Integer> firstK = new ArrayList<>();
         for (int size = 1; size <= k; size++) {
-            spent += epochsSpent[size - 1];
-            rows.add(row("ensemble", "ensemble", size, spent / baseEpochs, memberProbs.subList(0, size), labels,
-                    classes, eceBins));
+            firstK.add(size - 1);
+            rows.add(rowOf.apply(List.copyOf(firstK), new String[] {"ensemble", "ensemble"}));
         }
         if (randomOrders > 0 && k > 1) {
             java.util.Random rnd = new java.util.Random(ORDER_SEED);
@@ -91,13 +99,9 @@ public final class EvaluationReport {
                 List<Integer> order = new ArrayList<>();
                 for (int i = 0; i < k; i++) order.add(i);
                 java.util.Collections.shuffle(order, rnd);
-                List<float[]> shuffled = new ArrayList<>();
-                double cost = 0;
                 for (int size = 1; size <= k; size++) {
-                    shuffled.add(memberProbs.get(order.get(size - 1)));
-                    cost += epochsSpent[order.get(size - 1)];
-                    bySize.get(size - 1).add(row("ensemble", "ensemble-random-order", size, cost / baseEpochs,
-                            shuffled, labels, classes, eceBins));
+                    bySize.get(size - 1).add(rowOf.apply(order.subList(0, size),
+                            new String[] {"ensemble", "ensemble-random-order"}));
                 }
             }
             for (List<Row> same : bySize) rows.add(mean(same, "ensemble", "ensemble-random-order", same.get(0).size()));
@@ -105,15 +109,15 @@ public final class EvaluationReport {
         return new EvaluationReport(ensemble, labels.length, rows);
     }
 
-    private static Row row(String model, String kind, int size, double budget, List<float[]> of, int[] labels,
-                           int classes, int bins) {
+    /** The metrics of the average of {@code of} (model, kind, size and budget are set by the caller). */
+    private static Row row(List<float[]> of, int[] labels, int classes, int bins) {
         float[] p = of.size() == 1 ? of.get(0) : ClassificationMetrics.average(of);
         double acc = ClassificationMetrics.accuracy(p, labels, classes);
         TemperatureScaling.Calibrated cal = labels.length >= 2
                 ? TemperatureScaling.crossValidated(p, labels, classes, CALIBRATION_REPEATS, CALIBRATION_SEED)
                 : new TemperatureScaling.Calibrated(Double.NaN, 1 - acc, Double.NaN);
         double dis = Diversity.meanDisagreement(of, classes);
-        return new Row(model, kind, size, budget, acc, 1 - acc, ClassificationMetrics.nll(p, labels, classes),
+        return new Row(null, null, of.size(), Double.NaN, acc, 1 - acc, ClassificationMetrics.nll(p, labels, classes),
                 ClassificationMetrics.ece(p, labels, classes, bins),
                 ClassificationMetrics.adaptiveEce(p, labels, classes, bins),
                 ClassificationMetrics.brier(p, labels, classes), cal.nll(), cal.temperature(), dis,

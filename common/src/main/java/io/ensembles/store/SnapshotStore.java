@@ -1,14 +1,11 @@
 package io.ensembles.store;
 
-import io.ensembles.train.EpochMetrics;
 import io.ensembles.train.MemberSpec;
 import io.ensembles.train.SnapshotSink;
 import io.ensembles.train.TrainingPlan;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.function.Supplier;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
@@ -20,26 +17,16 @@ public final class SnapshotStore implements SnapshotSink {
     private final EnsembleLayout layout;
     private final String method;
     private final TrainingPlan plan;
-    private final Supplier<String> executor;
-    private final Supplier<List<EpochMetrics>> history;
     private final int attempt;
-    private final long started = System.nanoTime();
-    private final double priorSeconds;
-    private final List<MemberRecord> stored = new ArrayList<>();
+    private final String executor;
 
-    /**
-     * @param history      the run's epoch history so far (recorded with each snapshot)
-     * @param priorSeconds training seconds of earlier attempts (a resumed run)
-     */
-    public SnapshotStore(EnsembleLayout layout, String method, TrainingPlan plan, int attempt, double priorSeconds,
-                         Supplier<String> executor, Supplier<List<EpochMetrics>> history) {
+    /** @param attempt the 0-based attempt of the task (or driver run) that trains the run */
+    public SnapshotStore(EnsembleLayout layout, String method, TrainingPlan plan, int attempt, String executor) {
         this.layout = layout;
         this.method = method;
         this.plan = plan;
         this.attempt = attempt;
-        this.priorSeconds = priorSeconds;
         this.executor = executor;
-        this.history = history;
     }
 
     /** The id of the member made by the {@code index}-th capture. */
@@ -48,16 +35,15 @@ public final class SnapshotStore implements SnapshotSink {
     }
 
     @Override
-    public void capture(MemberSpec run, TrainingPlan.Capture c, ComputationGraph net, double rate, double epochs,
-                        double validationAccuracy, double validationNll) throws IOException {
+    public void capture(MemberSpec run, Taken t, ComputationGraph net) throws IOException {
+        TrainingPlan.Capture c = t.capture();
         double previous = c.index() == 0 ? 0 : plan.epochsAt(plan.captures().get(c.index() - 1).iteration());
         MemberRecord r = new MemberRecord(idOf(c.index()), c.index(), method, run.architecture().id(), run.seed(),
                 run.bagging(), MemberRecord.COMPLETED, null, null, null, net.numParams(),
-                (int) Math.ceil(epochs - 1e-9), 0, 0, attempt + 1,
-                priorSeconds + (System.nanoTime() - started) / 1e9, validationAccuracy, validationNll,
-                List.copyOf(history.get()), executor.get(), epochs - previous,
-                new MemberRecord.Snapshot(c.cycle(), c.iteration(), epochs, rate));
-        stored.add(new MemberStore(layout, r.id()).storeFinal(net, r));
+                (int) Math.ceil(t.epochs() - 1e-9), 0, 0, attempt + 1, t.trainingSeconds(), t.validationAccuracy(),
+                t.validationNll(), t.history(), executor, t.epochs() - previous,
+                new MemberRecord.Snapshot(c.cycle(), c.iteration(), t.epochs(), t.rate()));
+        new MemberStore(layout, r.id()).storeFinal(net, r);
     }
 
     /** Every capture of the plan already stored complete and verified, or null if any is missing. */
@@ -68,13 +54,6 @@ public final class SnapshotStore implements SnapshotSink {
             if (r == null) return null;
             out.add(r);
         }
-        return out;
-    }
-
-    /** The members stored by this run (or found stored by an earlier attempt), in capture order. */
-    public List<MemberRecord> stored() {
-        List<MemberRecord> out = new ArrayList<>(stored);
-        out.sort(Comparator.comparingInt(MemberRecord::index));
         return out;
     }
 }

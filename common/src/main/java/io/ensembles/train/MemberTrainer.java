@@ -121,7 +121,8 @@ public final class MemberTrainer {
                     double rate = plan.rateOfUpdate(net.getIterationCount());
                     LOG.info("member {}: capture {} (cycle {}) after update {} at rate {}", member.id(),
                             capture.index() + 1, capture.cycle(), capture.iteration(), String.format("%.3g", rate));
-                    sink.capture(member, capture, net, rate, plan.epochsAt(net.getIterationCount()), v[0], v[1]);
+                    sink.capture(member, new SnapshotSink.Taken(capture, rate, plan.epochsAt(net.getIterationCount()),
+                            v[0], v[1], List.copyOf(history), priorSeconds + seconds(attemptStart)), net);
                 }
             }
             net.incrementEpochCount();

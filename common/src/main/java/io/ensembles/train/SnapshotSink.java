@@ -1,6 +1,7 @@
 package io.ensembles.train;
 
 import java.io.IOException;
+import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
@@ -10,11 +11,17 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  */
 public interface SnapshotSink {
     /**
-     * @param rate   the learning rate of the update just made
-     * @param epochs epochs of training behind the snapshot (fractional when mid-epoch)
+     * What the run knows at a capture.
+     *
+     * @param rate            the learning rate of the update just made
+     * @param epochs          epochs of training behind the snapshot (fractional when mid-epoch)
+     * @param history         the run's finished epochs so far
+     * @param trainingSeconds the run's training time so far, earlier attempts included
      */
-    void capture(MemberSpec run, TrainingPlan.Capture capture, ComputationGraph net, double rate, double epochs,
-                 double validationAccuracy, double validationNll) throws IOException;
+    record Taken(TrainingPlan.Capture capture, double rate, double epochs, double validationAccuracy,
+                 double validationNll, List<EpochMetrics> history, double trainingSeconds) {}
 
-    SnapshotSink NONE = (run, capture, net, rate, epochs, acc, nll) -> { };
+    void capture(MemberSpec run, Taken snapshot, ComputationGraph net) throws IOException;
+
+    SnapshotSink NONE = (run, snapshot, net) -> { };
 }

@@ -14,6 +14,7 @@ import io.ensembles.train.Checkpoint;
 import io.ensembles.train.EpochMetrics;
 import io.ensembles.train.MemberSpec;
 import io.ensembles.train.MemberTrainer;
+import io.ensembles.train.SnapshotSink;
 import io.ensembles.train.TrainingPlan;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -82,8 +83,8 @@ final class DataParallelRun {
         } else {
             net = MemberTrainer.newNetwork(config, run, train, plan.schedule());
         }
-        SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method(), plan, 0, prior,
-                () -> "driver (data-parallel over " + workers + " workers)", () -> history);
+        SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method(), plan, 0,
+                "driver (data-parallel over " + workers + " workers)");
 
         CollectionAccumulator<double[]> rates = jsc.sc().collectionAccumulator("worker learning rates");
         ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, b)
@@ -145,7 +146,8 @@ final class DataParallelRun {
                         double rate = plan.rateOfUpdate(iter);
                         LOG.info("capture {} (cycle {}) after update {} at rate {}", capture.index() + 1,
                                 capture.cycle(), iter, String.format("%.3g", rate));
-                        sink.capture(run, capture, net, rate, plan.epochsAt(iter), v[0], v[1]);
+                        sink.capture(run, new SnapshotSink.Taken(capture, rate, plan.epochsAt(iter), v[0], v[1],
+                                List.copyOf(history), prior + (System.nanoTime() - started) / 1e9), net);
                     }
                 }
                 net.getConfiguration().setEpochCount(epoch + 1);

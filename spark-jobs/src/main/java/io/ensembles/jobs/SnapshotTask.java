@@ -7,7 +7,6 @@ import io.ensembles.store.Fs;
 import io.ensembles.store.MemberRecord;
 import io.ensembles.store.MemberStore;
 import io.ensembles.store.SnapshotStore;
-import io.ensembles.train.Checkpoint;
 import io.ensembles.train.MemberOutcome;
 import io.ensembles.train.MemberSpec;
 import io.ensembles.train.MemberTrainer;
@@ -63,27 +62,11 @@ final class SnapshotTask implements Function<MemberSpec, List<MemberRecord>> {
             return done;
         }
         MemberStore checkpoints = new MemberStore(layout, RUN_ID);
-        Checkpoint resumed = checkpoints.load();
-        List<io.ensembles.train.EpochMetrics> history = new ArrayList<>();
-        if (resumed != null) history.addAll(resumed.history());
-        // the sink's history follows the run: the trainer's listener appends every finished epoch
         SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method(), plan, attempt,
-                resumed != null ? resumed.trainingSeconds() : 0, SparkSupport::executorDescription, () -> history);
+                SparkSupport.executorDescription());
         LOG.info("{} run ({} updates, {} captures) starts on {} with {} thread(s)", config.ensemble().method(),
                 plan.iterations(), plan.captures().size(), SparkSupport.executorDescription(), threads);
-        TaskProgress progress = new TaskProgress(config, layout, attempt);
-        MemberOutcome o = trainer.train(run, data.value(), checkpoints, new io.ensembles.train.TrainingListener() {
-            @Override
-            public void onIteration(MemberSpec m, int epoch, long iteration, double loss, double lr) {
-                progress.onIteration(m, epoch, iteration, loss, lr);
-            }
-
-            @Override
-            public void onEpochEnd(MemberSpec m, io.ensembles.train.EpochMetrics e, int epochs) {
-                history.add(e);
-                progress.onEpochEnd(m, e, epochs);
-            }
-        }, sink);
+        MemberOutcome o = trainer.train(run, data.value(), checkpoints, new TaskProgress(config, layout, attempt), sink);
         List<MemberRecord> records = new ArrayList<>();
         for (TrainingPlan.Capture c : plan.captures()) {
             MemberRecord r = new MemberStore(layout, SnapshotStore.idOf(c.index())).finishedRecord();
