@@ -63,65 +63,113 @@ public final class EvaluationReport {
     /**
      * As above, plus, for every size k, the metrics of the first k members of {@code randomOrders}
      * seeded random orders of the members, averaged (kind {@code ensemble-random-order}): the
-     * ensemble-size curve that does not depend on which members happen to come first.
+     * ensemble-size curve that does not depend on which members happen to come first. Computed
+     * here, in one process, from whole arrays of probabilities: the reference the distributed
+     * evaluation is checked against.
      */
     public static EvaluationReport compute(String ensemble, List<String> memberIds, List<float[]> memberProbs,
                                            double[] epochsSpent, double baseEpochs, int[] labels, int classes,
                                            int eceBins, int randomOrders) {
-        // every row depends only on which members it averages: each set is computed once (the
+        return assemble(ensemble, memberIds, epochsSpent, baseEpochs, labels.length, randomOrders,
+                subset -> row(java.util.Arrays.stream(subset).mapToObj(memberProbs::get).toList(), labels, classes,
+                        eceBins));
+    }
+
+    /** The metrics of the ensemble that averages a set of members (model, kind and budget unset). */
+    @FunctionalInterface
+    public interface SubsetMetrics {
+        /** @param members sorted member indices */
+        Row of(int[] members);
+    }
+
+    /** Every set of members whose ensemble a report of K members with {@code randomOrders} orders shows, once each. */
+    public static List<int[]> subsets(int k, int randomOrders) {
+        Map<List<Integer>, int[]> sets = new LinkedHashMap<>();
+        for (List<Integer> idx : orders(k, randomOrders)) {
+            for (int size = 1; size <= k; size++) {
+                int[] set = idx.subList(0, size).stream().mapToInt(Integer::intValue).sorted().toArray();
+                sets.putIfAbsent(java.util.Arrays.stream(set).boxed().toList(), set);
+            }
+        }
+        for (int m = 0; m < k; m++) sets.putIfAbsent(List.of(m), new int[] {m});
+        return List.copyOf(sets.values());
+    }
+
+    /** The manifest order, then {@code randomOrders} seeded random orders (none for one member). */
+    private static List<List<Integer>> orders(int k, int randomOrders) {
+        List<List<Integer>> out = new ArrayList<>();
+        List<Integer> manifest = new ArrayList<>();
+        for (int i = 0; i < k; i++) manifest.add(i);
+        out.add(manifest);
+        if (randomOrders > 0 && k > 1) {
+            java.util.Random rnd = new java.util.Random(ORDER_SEED);
+            for (int o = 0; o < randomOrders; o++) {
+                List<Integer> order = new ArrayList<>(manifest);
+                java.util.Collections.shuffle(order, rnd);
+                out.add(order);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The report's rows from the metrics of each set of members: every member, the mean member,
+     * the ensemble of the first k members in manifest order, and the random-order means.
+     */
+    public static EvaluationReport assemble(String ensemble, List<String> memberIds, double[] epochsSpent,
+                                            double baseEpochs, int examples, int randomOrders, SubsetMetrics metrics) {
+        // every row depends only on which members it averages: each set is measured once (the
         // calibration is the costly part), whatever order, size or kind asks for it again
-        Map<String, Row> bySet = new java.util.HashMap<>();
+        Map<List<Integer>, Row> bySet = new java.util.HashMap<>();
         java.util.function.BiFunction<List<Integer>, String[], Row> rowOf = (idx, label) -> {
-            String key = idx.stream().sorted().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
-            Row r = bySet.computeIfAbsent(key, x -> row(idx.stream().map(memberProbs::get).toList(), labels, classes,
-                    eceBins));
+            int[] set = idx.stream().mapToInt(Integer::intValue).sorted().toArray();
+            Row r = bySet.computeIfAbsent(java.util.Arrays.stream(set).boxed().toList(), x -> metrics.of(set));
             double cost = idx.stream().mapToDouble(m -> epochsSpent[m]).sum();
             return new Row(label[0], label[1], idx.size(), cost / baseEpochs, r.accuracy(), r.error(), r.nll(), r.ece(),
                     r.adaptiveEce(), r.brier(), r.calibratedNll(), r.temperature(), r.disagreement(),
                     r.disagreementOverError(), r.kl());
         };
+        int k = memberIds.size();
+        List<List<Integer>> orders = orders(k, randomOrders);
         List<Row> rows = new ArrayList<>();
         List<Row> members = new ArrayList<>();
-        int k = memberIds.size();
         for (int m = 0; m < k; m++) members.add(rowOf.apply(List.of(m), new String[] {memberIds.get(m), "member"}));
         rows.addAll(members);
         rows.add(meanOf(members));
-        List<Integer> firstK = new ArrayList<>();
         for (int size = 1; size <= k; size++) {
-            firstK.add(size - 1);
-            rows.add(rowOf.apply(List.copyOf(firstK), new String[] {"ensemble", "ensemble"}));
+            rows.add(rowOf.apply(orders.get(0).subList(0, size), new String[] {"ensemble", "ensemble"}));
         }
-        if (randomOrders > 0 && k > 1) {
-            java.util.Random rnd = new java.util.Random(ORDER_SEED);
-            List<List<Row>> bySize = new ArrayList<>();
-            for (int size = 1; size <= k; size++) bySize.add(new ArrayList<>());
-            for (int o = 0; o < randomOrders; o++) {
-                List<Integer> order = new ArrayList<>();
-                for (int i = 0; i < k; i++) order.add(i);
-                java.util.Collections.shuffle(order, rnd);
-                for (int size = 1; size <= k; size++) {
-                    bySize.get(size - 1).add(rowOf.apply(order.subList(0, size),
-                            new String[] {"ensemble", "ensemble-random-order"}));
+        if (orders.size() > 1) {
+            for (int size = 1; size <= k; size++) {
+                List<Row> same = new ArrayList<>();
+                for (List<Integer> order : orders.subList(1, orders.size())) {
+                    same.add(rowOf.apply(order.subList(0, size), new String[] {"ensemble", "ensemble-random-order"}));
                 }
+                rows.add(mean(same, "ensemble", "ensemble-random-order", size));
             }
-            for (List<Row> same : bySize) rows.add(mean(same, "ensemble", "ensemble-random-order", same.get(0).size()));
         }
-        return new EvaluationReport(ensemble, labels.length, rows);
+        return new EvaluationReport(ensemble, examples, rows);
     }
 
-    /** The metrics of the average of {@code of} (model, kind, size and budget are set by the caller). */
+    /** A row of measured metrics (model, kind and budget are set by {@link #assemble}). */
+    public static Row measured(int size, double accuracy, double nll, double ece, double adaptiveEce, double brier,
+                               TemperatureScaling.Calibrated cal, double disagreement, double kl) {
+        return new Row(null, null, size, Double.NaN, accuracy, 1 - accuracy, nll, ece, adaptiveEce, brier, cal.nll(),
+                cal.temperature(), disagreement, accuracy < 1 ? disagreement / (1 - accuracy) : Double.NaN, kl);
+    }
+
+    /** The metrics of the average of {@code of}, from whole arrays. */
     private static Row row(List<float[]> of, int[] labels, int classes, int bins) {
         float[] p = of.size() == 1 ? of.get(0) : ClassificationMetrics.average(of);
         double acc = ClassificationMetrics.accuracy(p, labels, classes);
         TemperatureScaling.Calibrated cal = labels.length >= 2
                 ? TemperatureScaling.crossValidated(p, labels, classes, CALIBRATION_REPEATS, CALIBRATION_SEED)
                 : new TemperatureScaling.Calibrated(Double.NaN, 1 - acc, Double.NaN);
-        double dis = Diversity.meanDisagreement(of, classes);
-        return new Row(null, null, of.size(), Double.NaN, acc, 1 - acc, ClassificationMetrics.nll(p, labels, classes),
+        return measured(of.size(), acc, ClassificationMetrics.nll(p, labels, classes),
                 ClassificationMetrics.ece(p, labels, classes, bins),
                 ClassificationMetrics.adaptiveEce(p, labels, classes, bins),
-                ClassificationMetrics.brier(p, labels, classes), cal.nll(), cal.temperature(), dis,
-                acc < 1 ? dis / (1 - acc) : Double.NaN, Diversity.meanKl(of, classes));
+                ClassificationMetrics.brier(p, labels, classes), cal, Diversity.meanDisagreement(of, classes),
+                Diversity.meanKl(of, classes));
     }
 
     /** The mean member: every metric averaged over the members (no diversity within one member). */
