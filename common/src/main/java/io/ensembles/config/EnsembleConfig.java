@@ -64,7 +64,8 @@ public record EnsembleConfig(
                                   double weightDecay, String schedule, int stepEpochs, double stepFactor,
                                   double divergenceLoss, int logEveryIterations) implements Serializable {}
 
-    public record EvaluationSection(int batchSize, int eceBins, int mcPasses, int randomOrders) implements Serializable {}
+    public record EvaluationSection(int batchSize, int eceBins, int mcPasses, int randomOrders, int rowsPerTask,
+                                    boolean writePredictions) implements Serializable {}
 
     /** B, the epochs of one ordinary model; {@link #baseEpochs(TrainingSection)} resolves the 0 default. */
     public record BudgetSection(int baseEpochsSetting) implements Serializable {
@@ -198,7 +199,9 @@ public record EnsembleConfig(
                 r.intAtLeast("evaluation.batch-size", 1),
                 r.intAtLeast("evaluation.ece-bins", 1),
                 r.intAtLeast("evaluation.mc-passes", 1),
-                r.intAtLeast("evaluation.random-orders", 0));
+                r.intAtLeast("evaluation.random-orders", 0),
+                r.intAtLeast("evaluation.rows-per-task", 1),
+                r.bool("evaluation.write-predictions"));
         BudgetSection budget = new BudgetSection(r.intAtLeast("budget.base-epochs", 0));
         SnapshotSection snap = new SnapshotSection(
                 r.intAtLeast("snapshot.cycles", 1),

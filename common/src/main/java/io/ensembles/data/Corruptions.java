@@ -28,6 +28,15 @@ public final class Corruptions {
 
     /** The data set under corruption {@code name} at {@code severity} (1..5). */
     public static ImageDataset apply(ImageDataset d, String name, int severity, long seed) {
+        return apply(d, name, severity, seed, 0);
+    }
+
+    /**
+     * As above, for a slice of a larger set whose first image has index {@code firstIndex}: every
+     * image's randomness depends only on (seed, corruption, severity, its index), so a set cut
+     * into partitions is corrupted exactly as the whole set would be.
+     */
+    public static ImageDataset apply(ImageDataset d, String name, int severity, long seed, long firstIndex) {
         if (severity < 1 || severity > 5) {
             throw new IllegalArgumentException("severity " + severity + " is outside 1..5");
         }
@@ -36,9 +45,10 @@ public final class Corruptions {
         int c = d.cols();
         int f = r * c;
         byte[] out = new byte[d.size() * f];
-        Random rnd = new Random(seed ^ (name.hashCode() * 31L + severity));
+        long stream = seed ^ (name.hashCode() * 31L + severity);
         double[] img = new double[f];
         for (int i = 0; i < d.size(); i++) {
+            Random rnd = new Random(stream + 0x9E3779B97F4A7C15L * (firstIndex + i));
             for (int p = 0; p < f; p++) img[p] = d.pixel(i, p);
             double[] res = switch (name) {
                 case "gaussian-noise" -> noise(img, NOISE[s] * 255, rnd);

@@ -61,6 +61,15 @@ public final class ImageDataset implements java.io.Serializable {
         return new ImageDataset(px, lb, rows, cols, classes, source);
     }
 
+    /** The examples {@code from} (inclusive) to {@code to} (exclusive), a copy. */
+    public ImageDataset slice(int from, int to) {
+        if (from < 0 || to > size() || from > to) {
+            throw new IndexOutOfBoundsException("slice " + from + ".." + to + " of " + size() + " examples");
+        }
+        return new ImageDataset(Arrays.copyOfRange(pixels, from * features(), to * features()),
+                Arrays.copyOfRange(labels, from, to), rows, cols, classes, source);
+    }
+
     /** The first {@code n} examples (all of them when {@code n} is at least the size). */
     public ImageDataset head(int n) {
         if (n >= size()) return this;

@@ -35,6 +35,7 @@ public final class EvaluationReport {
     private final List<Row> rows;
     private List<OodEvaluation.Row> ood = List.of();
     private List<ShiftEvaluation.Row> shift = List.of();
+    private Map<String, Object> cost = Map.of();
 
     private EvaluationReport(String ensemble, int examples, List<Row> rows) {
         this.ensemble = ensemble;
@@ -202,6 +203,14 @@ public final class EvaluationReport {
 
     public EvaluationReport withShift(List<ShiftEvaluation.Row> shiftRows) {
         this.shift = List.copyOf(shiftRows);
+        return this;
+    }
+
+    /** The ensemble's cost (parameters, training and inference seconds), as in metrics.json. */
+    public Map<String, Object> cost() { return cost; }
+
+    public EvaluationReport withCost(Map<String, Object> costs) {
+        this.cost = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(costs));
         return this;
     }
 

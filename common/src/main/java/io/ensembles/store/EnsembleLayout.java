@@ -20,6 +20,10 @@ public record EnsembleLayout(String root) {
 
     public String manifest() { return root + "/manifest.json"; }
     public String metrics() { return root + "/metrics.json"; }
+    /** Per-example predictions of the last evaluation, a Parquet data set (folder). */
+    public String predictions() { return root + "/predictions.parquet"; }
+    /** The HTML report of the last evaluation. */
+    public String report() { return root + "/report.html"; }
     public String membersDir() { return root + "/members"; }
     public String memberDir(String id) { return membersDir() + "/" + id; }
     public static String modelRelative(String id) { return "members/" + id + "/model.zip"; }

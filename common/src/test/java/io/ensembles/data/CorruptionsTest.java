@@ -49,6 +49,18 @@ class CorruptionsTest {
     }
 
     @Test
+    void aSliceIsCorruptedAsTheSameImagesOfTheWholeSet() {
+        ImageDataset d = images();
+        int[] tail = new int[12];
+        for (int i = 0; i < tail.length; i++) tail[i] = 8 + i;
+        for (String name : Corruptions.NAMES) {
+            ImageDataset whole = Corruptions.apply(d, name, 4, 9);
+            ImageDataset slice = Corruptions.apply(d.select(tail), name, 4, 9, 8);
+            assertEquals(0.0, meanAbsDiff(whole.select(tail), slice), name);
+        }
+    }
+
+    @Test
     void theTransformsOnKnownInputs() {
         double[] x = new double[9];
         x[4] = 90; // a single bright pixel in a 3x3 image

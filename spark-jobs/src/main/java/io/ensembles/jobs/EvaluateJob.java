@@ -21,16 +21,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.storage.StorageLevel;
+import io.ensembles.metrics.EnsembleStatistics;
+import io.ensembles.metrics.TemperatureScaling;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Evaluates a stored ensemble: one task per member loads it (after checking its SHA-256) and
- * predicts the test set, the driver averages the probabilities and computes the metrics, prints
- * the table and writes {@code metrics.json} next to the manifest.
+ * Evaluates a stored ensemble on the cluster. The test set (and the OOD set) is cut into tasks of
+ * {@code evaluation.rows-per-task} rows; each executor loads every member once (verifying its
+ * SHA-256; {@link MemberCache}) and predicts its tasks' rows with all of them. The predictions stay
+ * on the executors: they are written as a Parquet table ({@link PredictionTable}), and every metric
+ * is computed from them by passes that return only sums ({@link EnsembleStatistics}) or per-
+ * partition counts ({@link RankingJobs}). The driver assembles the report, writes
+ * {@code metrics.json} next to the manifest and returns the report.
  */
 public final class EvaluateJob {
     private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
@@ -39,35 +46,56 @@ public final class EvaluateJob {
 
     /**
      * Options of an evaluation; {@code testLimit < 0} keeps the manifest's setting, {@code mcPasses < 1}
-     * the configured {@code evaluation.mc-passes}.
+     * the configured {@code evaluation.mc-passes}; {@code settings} override configuration keys
+     * (e.g. {@code evaluation.rows-per-task}) over the manifest's configuration.
      */
-    public record Options(int testLimit, int mcPasses, String ood, boolean skipBadMembers, boolean shift) {
+    public record Options(int testLimit, int mcPasses, String ood, boolean skipBadMembers, boolean shift,
+                          Map<String, Object> settings) {
+        public Options {
+            settings = settings == null ? Map.of() : Map.copyOf(settings);
+        }
+
         public Options(int testLimit) {
-            this(testLimit, 0, null, false, false);
+            this(testLimit, 0, null, false, false, null);
         }
 
         public Options(int testLimit, int mcPasses) {
-            this(testLimit, mcPasses, null, false, false);
+            this(testLimit, mcPasses, null, false, false, null);
         }
 
         public Options(int testLimit, int mcPasses, String ood) {
-            this(testLimit, mcPasses, ood, false, false);
+            this(testLimit, mcPasses, ood, false, false, null);
         }
 
         public Options(int testLimit, int mcPasses, String ood, boolean skipBadMembers) {
-            this(testLimit, mcPasses, ood, skipBadMembers, false);
+            this(testLimit, mcPasses, ood, skipBadMembers, false, null);
+        }
+
+        public Options(int testLimit, int mcPasses, String ood, boolean skipBadMembers, boolean shift) {
+            this(testLimit, mcPasses, ood, skipBadMembers, shift, null);
         }
     }
 
     /** The seed of the corrupted test sets: every member and every method sees the same images. */
     public static final long SHIFT_SEED = 19700101L;
 
+    /** The two sets a block can belong to. */
+    static final String TEST = "test";
+    static final String OOD = "ood";
+
+    /** A slice of the test or OOD set, the input of one prediction task. */
+    record Chunk(String set, long first, ImageDataset data) implements java.io.Serializable {}
+
     /**
-     * One member's (or MC pass's) probabilities on the test set, on the OOD set when there is one,
-     * and on every corrupted test set when distribution shift is evaluated.
+     * What a task makes of a chunk: every member's (or MC pass's) probabilities on its rows
+     * ({@code probs[m][i * classes + k]}), the seconds each member took, and, for a test chunk
+     * under {@code --shift}, the shift metrics' sums over the chunk under every corruption.
      */
-    record Prediction(String id, float[] test, float[] ood, double testSeconds, Map<String, float[]> shifted)
-            implements java.io.Serializable {}
+    record Block(String set, long first, int[] labels, float[][] probs, double[] seconds,
+                 ShiftEvaluation.Sums shift) implements java.io.Serializable {}
+
+    /** One member of the evaluated ensemble: a stored member, or one MC-dropout pass ({@code pass >= 0}) of one. */
+    record Slot(String id, int record, int pass) implements java.io.Serializable {}
 
     /** The id under which pass {@code p} (0-based) of an MC-dropout member is evaluated. */
     public static String passId(String memberId, int p) {
@@ -102,7 +130,7 @@ public final class EvaluateJob {
             }
             members = good;
         }
-        Map<String, Object> overrides = new LinkedHashMap<>();
+        Map<String, Object> overrides = new LinkedHashMap<>(options.settings());
         if (options.testLimit() >= 0) overrides.put("data.test-limit", options.testLimit());
         if (options.mcPasses() >= 1) overrides.put("evaluation.mc-passes", options.mcPasses());
         if (options.ood() != null) overrides.put("data.ood-images", options.ood());
@@ -110,120 +138,212 @@ public final class EvaluateJob {
                 manifest.config().toString()), overrides);
         ImageDataset test = DataLoader.test(config.data(), manifest.rows(), manifest.cols());
         ImageDataset ood = DataLoader.ood(config.data(), manifest.rows(), manifest.cols());
-        LOG.info("evaluating {} members of '{}' on {} test examples from {}{}", members.size(), manifest.name(),
-                test.size(), config.data().testImages(), ood == null ? ""
-                        : " and " + ood.size() + " out-of-distribution examples from " + config.data().oodImages());
+        var ev = config.evaluation();
+        int passes = ev.mcPasses();
+        List<Slot> slots = new ArrayList<>();
+        for (int i = 0; i < members.size(); i++) {
+            MemberRecord r = members.get(i);
+            if ("mc-dropout".equals(r.method())) {
+                for (int p = 0; p < passes; p++) slots.add(new Slot(passId(r.id(), p), i, p));
+            } else {
+                slots.add(new Slot(r.id(), i, -1));
+            }
+        }
+        List<Chunk> chunks = new ArrayList<>();
+        for (int from = 0; from < test.size(); from += ev.rowsPerTask()) {
+            chunks.add(new Chunk(TEST, from, test.slice(from, Math.min(test.size(), from + ev.rowsPerTask()))));
+        }
+        int testChunks = chunks.size();
+        if (ood != null) {
+            for (int from = 0; from < ood.size(); from += ev.rowsPerTask()) {
+                chunks.add(new Chunk(OOD, from, ood.slice(from, Math.min(ood.size(), from + ev.rowsPerTask()))));
+            }
+        }
+        LOG.info("evaluating {} members ({} predictors) of '{}' on {} test examples from {}{}, in {} tasks of up to {} rows",
+                members.size(), slots.size(), manifest.name(), test.size(), config.data().testImages(),
+                ood == null ? "" : " and " + ood.size() + " out-of-distribution examples from "
+                        + config.data().oodImages(), chunks.size(), ev.rowsPerTask());
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Broadcast<ImageDataset> bTest = jsc.broadcast(test);
-        Broadcast<ImageDataset> bOod = ood == null ? null : jsc.broadcast(ood);
         Map<String, String> hadoop = SparkSupport.hadoopSettings(spark);
         String root = layout.root();
         var norm = manifest.normalisation();
-        int batch = config.evaluation().batchSize();
+        int batch = ev.batchSize();
         int threads = SparkSupport.taskCpus(spark);
-        int passes = config.evaluation().mcPasses();
+        int classes = manifest.classes();
+        int bins = ev.eceBins();
         boolean shift = options.shift();
-        jsc.setJobGroup("evaluate-" + manifest.name(), "Predict the test set with " + members.size()
-                + " members of '" + manifest.name() + "'", false);
-        List<Prediction> predictions;
+        List<MemberRecord> records = List.copyOf(members);
+        String group = "evaluate-" + manifest.name();
+        jsc.setJobGroup(group, "Predict " + test.size() + " test examples with " + slots.size() + " members of '"
+                + manifest.name() + "'", false);
+        JavaRDD<Block> blocks = jsc.parallelize(chunks, chunks.size()).map(ch -> {
+            Fs.configure(hadoop);
+            io.ensembles.train.NativeRuntime.limitThreads(threads);
+            return predict(ch, new EnsembleLayout(root), records, slots, norm, batch, passes, classes, bins,
+                    shift && ch.set().equals(TEST));
+        }).persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            predictions = jsc.parallelize(members, members.size()).flatMap(r -> {
-                Fs.configure(hadoop);
-                io.ensembles.train.NativeRuntime.limitThreads(threads);
-                ComputationGraph net = MemberStore.loadVerified(new EnsembleLayout(root), r);
-                ImageDataset o = bOod == null ? null : bOod.value();
-                List<Prediction> out = new ArrayList<>();
-                // warm-up pass on a few rows, so the timed pass measures inference, not native start-up
-                Predictor.probabilities(net, bTest.value().head(Math.min(batch, bTest.value().size())), norm, batch);
-                long t0 = System.nanoTime();
-                if ("mc-dropout".equals(r.method())) {
-                    // every stochastic pass is a member of the ensemble (the same masks' seeds on both sets)
-                    List<float[]> ps = McDropout.passes(net, bTest.value(), norm, batch, passes, r.seed());
-                    double each = (System.nanoTime() - t0) / 1e9 / passes;
-                    List<float[]> po = o == null ? null : McDropout.passes(net, o, norm, batch, passes, r.seed());
-                    List<Map<String, float[]>> sp = new ArrayList<>();
-                    for (int p = 0; p < passes; p++) sp.add(new LinkedHashMap<>());
-                    if (shift) {
-                        for (String c : Corruptions.NAMES) {
-                            for (int sev = 1; sev <= 5; sev++) {
-                                ImageDataset x = Corruptions.apply(bTest.value(), c, sev, SHIFT_SEED);
-                                List<float[]> q = McDropout.passes(net, x, norm, batch, passes, r.seed());
-                                for (int p = 0; p < passes; p++) sp.get(p).put(ShiftEvaluation.key(c, sev), q.get(p));
-                            }
-                        }
-                    }
-                    for (int p = 0; p < ps.size(); p++) {
-                        out.add(new Prediction(passId(r.id(), p), ps.get(p), po == null ? null : po.get(p), each,
-                                sp.get(p)));
-                    }
-                } else {
-                    float[] pt = Predictor.probabilities(net, bTest.value(), norm, batch);
-                    double secs = (System.nanoTime() - t0) / 1e9;
-                    Map<String, float[]> sp = new LinkedHashMap<>();
-                    if (shift) {
-                        for (String c : Corruptions.NAMES) {
-                            for (int sev = 1; sev <= 5; sev++) {
-                                sp.put(ShiftEvaluation.key(c, sev), Predictor.probabilities(net,
-                                        Corruptions.apply(bTest.value(), c, sev, SHIFT_SEED), norm, batch));
-                            }
-                        }
-                    }
-                    out.add(new Prediction(r.id(), pt, o == null ? null : Predictor.probabilities(net, o, norm, batch),
-                            secs, sp));
-                }
-                return out.iterator();
-            }).collect();
+            JavaRDD<Block> testBlocks = blocks.filter(b -> b.set().equals(TEST));
+            // the prediction job runs here; later passes read the persisted blocks
+            double inferenceSeconds = testBlocks.map(b -> java.util.Arrays.stream(b.seconds()).sum())
+                    .fold(0.0, Double::sum);
+            List<String> ids = slots.stream().map(Slot::id).toList();
+            if (ev.writePredictions()) {
+                jsc.setJobGroup(group, "Write the predictions of '" + manifest.name() + "' as Parquet", false);
+                PredictionTable.write(spark, blocks, ids, classes, layout.predictions());
+            }
+            jsc.setJobGroup(group, "Metrics of '" + manifest.name() + "' at every ensemble size", false);
+            EvaluationReport report = metrics(manifest.name(), ids, spentOf(slots, records), config, testBlocks,
+                    test.size(), classes);
+            if (ood != null) {
+                jsc.setJobGroup(group, "OOD detection of '" + manifest.name() + "'", false);
+                report.withOod(RankingJobs.ood(testBlocks, blocks.filter(b -> b.set().equals(OOD)), slots.size(),
+                        classes));
+            }
+            if (shift) {
+                report.withShift(testBlocks.map(Block::shift).reduce(ShiftEvaluation.Sums::merge).rows());
+            }
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("testImages", config.data().testImages());
+            extra.put("eceBins", bins);
+            if (ood != null) {
+                extra.put("oodImages", config.data().oodImages());
+                extra.put("oodExamples", ood.size());
+            }
+            extra.put("method", manifest.method());
+            extra.put("randomOrders", ev.randomOrders());
+            extra.put("baseEpochs", config.budget().baseEpochs(config.training()));
+            extra.put("tasks", Map.of("test", testChunks, "ood", chunks.size() - testChunks,
+                    "rowsPerTask", ev.rowsPerTask()));
+            if (ev.writePredictions()) extra.put("predictions", layout.predictions());
+            // cost of the whole ensemble: its parameters, the training run's wall time, and the
+            // inference time of all its members (or passes) per 1000 test examples
+            Map<String, Object> cost = new LinkedHashMap<>();
+            cost.put("parameters", members.stream().mapToLong(MemberRecord::parameters).sum());
+            cost.put("trainingWallSeconds", manifest.run() != null ? manifest.run().get("wallSeconds") : null);
+            cost.put("inferenceSecondsPer1000", inferenceSeconds / test.size() * 1000);
+            extra.put("cost", cost);
+            if (members.stream().anyMatch(r -> "mc-dropout".equals(r.method()))) extra.put("mcPasses", passes);
+            Fs.writeString(layout.metrics(), Json.write(report.toJson(extra)), true);
+            LOG.info("wrote {}", layout.metrics());
+            return report.withCost(cost);
         } finally {
             jsc.clearJobGroup();
-            bTest.destroy();
-            if (bOod != null) bOod.destroy();
+            blocks.unpersist(false);
         }
-        List<String> ids = new ArrayList<>();
-        List<float[]> probs = new ArrayList<>();
-        Map<String, Double> spentById = new LinkedHashMap<>();
-        for (MemberRecord r : members) spentById.put(r.id(), r.epochsSpent());
-        double[] spent = new double[predictions.size()];
-        List<float[]> oodProbs = new ArrayList<>();
-        double inferenceSeconds = 0;
-        for (Prediction t : predictions) {
-            inferenceSeconds += t.testSeconds();
-            Double s = spentById.get(t.id());
-            // a pass of an MC-dropout member: its first pass carries the member's training cost
-            if (s == null) s = t.id().endsWith("/p01") ? spentById.get(t.id().substring(0, t.id().indexOf('/'))) : 0.0;
-            spent[ids.size()] = s;
-            ids.add(t.id());
-            probs.add(t.test());
-            oodProbs.add(t.ood());
+    }
+
+    /** What each slot added to the training cost: a member's epochs; an MC pass after the first, nothing. */
+    private static double[] spentOf(List<Slot> slots, List<MemberRecord> records) {
+        double[] spent = new double[slots.size()];
+        for (int s = 0; s < spent.length; s++) {
+            Slot slot = slots.get(s);
+            spent[s] = slot.pass() > 0 ? 0.0 : records.get(slot.record()).epochsSpent();
         }
-        double base = config.budget().baseEpochs(config.training());
-        EvaluationReport report = EvaluationReport.compute(manifest.name(), ids, probs, spent, base, test.labels(),
-                manifest.classes(), config.evaluation().eceBins(), config.evaluation().randomOrders());
-        if (ood != null) report.withOod(OodEvaluation.compute(probs, oodProbs, manifest.classes()));
-        if (shift) {
-            report.withShift(ShiftEvaluation.compute(predictions.stream().map(Prediction::shifted).toList(),
-                    test.labels(), manifest.classes(), config.evaluation().eceBins()));
+        return spent;
+    }
+
+    /**
+     * Every row of the report from the test blocks: the sums in one pass (with the first round of
+     * every temperature search), one more pass per further round, and a sort for adaptive ECE.
+     */
+    private static EvaluationReport metrics(String name, List<String> ids, double[] spent, EnsembleConfig config,
+                                            JavaRDD<Block> test, int n, int classes) {
+        var ev = config.evaluation();
+        List<int[]> subsetList = EvaluationReport.subsets(ids.size(), ev.randomOrders());
+        int[][] subsets = subsetList.toArray(new int[0][]);
+        TemperatureScaling.CrossValidation[] cv = new TemperatureScaling.CrossValidation[subsets.length];
+        for (int s = 0; s < subsets.length; s++) {
+            cv[s] = new TemperatureScaling.CrossValidation(classes, EvaluationReport.CALIBRATION_REPEATS,
+                    EvaluationReport.CALIBRATION_SEED);
         }
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("testImages", config.data().testImages());
-        extra.put("eceBins", config.evaluation().eceBins());
-        if (ood != null) {
-            extra.put("oodImages", config.data().oodImages());
-            extra.put("oodExamples", ood.size());
+        EnsembleStatistics base = null;
+        for (int round = 0; round < TemperatureScaling.ROUNDS; round++) {
+            TemperatureScaling.Round[] rounds = new TemperatureScaling.Round[subsets.length];
+            for (int s = 0; s < subsets.length; s++) rounds[s] = cv[s].next();
+            EnsembleStatistics proto = new EnsembleStatistics(classes, ev.eceBins(), ids.size(), subsets, round == 0,
+                    rounds);
+            EnsembleStatistics sums = test.map(b -> proto.emptyCopy().addBlock(b.first(), b.labels(), b.probs()))
+                    .treeReduce(EnsembleStatistics::merge);
+            for (int s = 0; s < subsets.length; s++) cv[s].finish(sums.round(s));
+            if (round == 0) base = sums;
         }
-        extra.put("method", manifest.method());
-        extra.put("randomOrders", config.evaluation().randomOrders());
-        extra.put("baseEpochs", base);
-        // cost of the whole ensemble: its parameters, the training run's wall time, and the
-        // inference time of all its members (or passes), one task each, per 1000 test examples
-        Map<String, Object> cost = new LinkedHashMap<>();
-        cost.put("parameters", members.stream().mapToLong(MemberRecord::parameters).sum());
-        cost.put("trainingWallSeconds", manifest.run() != null ? manifest.run().get("wallSeconds") : null);
-        cost.put("inferenceSecondsPer1000", inferenceSeconds / test.size() * 1000);
-        extra.put("cost", cost);
-        if (members.stream().anyMatch(r -> "mc-dropout".equals(r.method()))) extra.put("mcPasses", passes);
-        Fs.writeString(layout.metrics(), Json.write(report.toJson(extra)), true);
-        LOG.info("wrote {}", layout.metrics());
-        return report;
+        double[] adaptive = RankingJobs.adaptiveEce(test, subsets, classes, ev.eceBins(), n);
+        Map<List<Integer>, Integer> index = new java.util.HashMap<>();
+        for (int s = 0; s < subsets.length; s++) index.put(java.util.Arrays.stream(subsets[s]).boxed().toList(), s);
+        EnsembleStatistics b = base;
+        return EvaluationReport.assemble(name, ids, spent, config.budget().baseEpochs(config.training()), n,
+                ev.randomOrders(), set -> {
+                    int s = index.get(java.util.Arrays.stream(set).boxed().toList());
+                    double acc = b.accuracy(s);
+                    return EvaluationReport.measured(set.length, acc, b.nll(s), b.ece(s), adaptive[s], b.brier(s),
+                            cv[s].result(1 - acc), b.disagreement(s), b.kl(s));
+                });
+    }
+
+    /** One task: every member's probabilities on a chunk (members from this executor's cache). */
+    private static Block predict(Chunk ch, EnsembleLayout layout, List<MemberRecord> records, List<Slot> slots,
+                                 io.ensembles.data.Normalisation norm, int batch, int passes, int classes, int bins,
+                                 boolean shift) throws IOException {
+        ImageDataset d = ch.data();
+        float[][] probs = new float[slots.size()][];
+        double[] seconds = new double[slots.size()];
+        List<MemberCache.Lease> leases = new ArrayList<>();
+        try {
+            for (MemberRecord r : records) {
+                MemberCache.Lease l = MemberCache.lease(layout, r);
+                leases.add(l);
+                // a network new to this JVM pays native start-up on its first batch: warm it up untimed
+                if (l.fresh()) Predictor.probabilities(l.net(), d.head(Math.min(batch, d.size())), norm, batch);
+            }
+            predictAll(d, ch.first(), leases, records, slots, norm, batch, passes, probs, seconds);
+            ShiftEvaluation.Sums sums = null;
+            if (shift) {
+                sums = new ShiftEvaluation.Sums(classes, bins, slots.size());
+                float[][] shifted = new float[slots.size()][];
+                double[] ignored = new double[slots.size()];
+                for (String c : Corruptions.NAMES) {
+                    for (int sev = 1; sev <= 5; sev++) {
+                        ImageDataset x = Corruptions.apply(d, c, sev, SHIFT_SEED, ch.first());
+                        predictAll(x, ch.first(), leases, records, slots, norm, batch, passes, shifted, ignored);
+                        sums.add(c, sev, d.labels(), shifted);
+                    }
+                }
+            }
+            return new Block(ch.set(), ch.first(), d.labels(), probs, seconds, sums);
+        } finally {
+            for (MemberCache.Lease l : leases) l.close();
+        }
+    }
+
+    private static void predictAll(ImageDataset d, long first, List<MemberCache.Lease> leases,
+                                   List<MemberRecord> records, List<Slot> slots, io.ensembles.data.Normalisation norm,
+                                   int batch, int passes, float[][] probs, double[] seconds) {
+        for (int i = 0; i < records.size(); i++) {
+            MemberRecord r = records.get(i);
+            ComputationGraph net = leases.get(i).net();
+            long t0 = System.nanoTime();
+            if ("mc-dropout".equals(r.method())) {
+                // masks seeded by member and first row: reproducible for the same rows-per-task
+                List<float[]> ps = McDropout.passes(net, d, norm, batch, passes, r.seed() * 1_000_003L + first);
+                double each = (System.nanoTime() - t0) / 1e9 / passes;
+                for (int s = 0; s < slots.size(); s++) {
+                    if (slots.get(s).record() == i) {
+                        probs[s] = ps.get(slots.get(s).pass());
+                        seconds[s] = each;
+                    }
+                }
+            } else {
+                float[] p = Predictor.probabilities(net, d, norm, batch);
+                double secs = (System.nanoTime() - t0) / 1e9;
+                for (int s = 0; s < slots.size(); s++) {
+                    if (slots.get(s).record() == i) {
+                        probs[s] = p;
+                        seconds[s] = secs;
+                    }
+                }
+            }
+        }
     }
 }

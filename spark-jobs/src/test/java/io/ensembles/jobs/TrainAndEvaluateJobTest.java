@@ -1,5 +1,6 @@
 package io.ensembles.jobs;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -175,6 +176,88 @@ class TrainAndEvaluateJobTest {
         assertEquals(1797, metrics.path("oodExamples").asInt());
         assertEquals(8, metrics.path("ood").size());
         assertTrue(report.table().contains("OOD detection"));
+    }
+
+    @Test
+    @Order(5)
+    void theClusterEvaluationEqualsASingleProcessComputationOnItsOwnParquetPredictions() throws Exception {
+        String digits = "file:///usr/share/datasets/sklearn-digits/digits.csv.gz";
+        int loadsBefore = MemberCache.loads();
+        // 1000 test rows in 4 tasks and 1797 OOD rows in 6, on local[2]
+        EvaluationReport report = EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(-1, 0, digits, false,
+                false, Map.of("evaluation.rows-per-task", 300)));
+        assertTrue(MemberCache.loads() - loadsBefore <= 3,
+                "each member file is read once per executor, not once per task: " + (MemberCache.loads() - loadsBefore));
+        EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
+        JsonNode metrics = Json.MAPPER.readTree(Fs.readString(layout.metrics()));
+        assertEquals(4, metrics.path("tasks").path("test").asInt());
+        assertEquals(6, metrics.path("tasks").path("ood").asInt());
+
+        // the table, read back with Spark SQL: the documented schema, one row per example
+        var spark = TestSpark.get();
+        var table = spark.read().parquet(layout.predictions());
+        assertEquals(PredictionTable.SCHEMA.fieldNames().length, table.schema().fields().length);
+        for (var f : PredictionTable.SCHEMA.fields()) {
+            assertEquals(f.dataType(), table.schema().apply(f.name()).dataType(), f.name());
+        }
+        table.createOrReplaceTempView("predictions");
+        var counts = spark.sql("SELECT set, count(*) AS n, sum(CASE WHEN predicted = label THEN 1 ELSE 0 END) AS hits "
+                + "FROM predictions GROUP BY set ORDER BY set").collectAsList();
+        assertEquals("ood", counts.get(0).getString(0));
+        assertEquals(1797, counts.get(0).getLong(1));
+        assertEquals(1000, counts.get(1).getLong(1));
+        assertEquals(report.ensembleOfSize(3).accuracy(), counts.get(1).getLong(2) / 1000.0, 1e-12);
+
+        // the same predictions gathered here, and every metric recomputed in one process from them
+        List<String> ids = manifest.members().stream().map(MemberRecord::id).toList();
+        List<float[]> t = new ArrayList<>();
+        List<float[]> o = new ArrayList<>();
+        for (int m = 0; m < ids.size(); m++) {
+            t.add(new float[1000 * 10]);
+            o.add(new float[1797 * 10]);
+        }
+        int[] labels = new int[1000];
+        for (var row : table.collectAsList()) {
+            boolean isTest = row.getString(0).equals("test");
+            int id = (int) row.getLong(1);
+            if (isTest) labels[id] = row.getInt(2);
+            scala.collection.Map<String, scala.collection.Seq<Float>> members = row.getMap(3);
+            for (int m = 0; m < ids.size(); m++) {
+                var p = members.apply(ids.get(m));
+                for (int k = 0; k < 10; k++) (isTest ? t : o).get(m)[id * 10 + k] = p.apply(k);
+            }
+        }
+        assertArrayEquals(DataLoader.test(config.data(), 28, 28).labels(), labels);
+        double[] spent = manifest.members().stream().mapToDouble(MemberRecord::epochsSpent).toArray();
+        EvaluationReport local = EvaluationReport.compute("test3", ids, t, spent, 2, labels, 10, 15, 5);
+        assertEquals(local.rows().size(), report.rows().size());
+        for (int i = 0; i < local.rows().size(); i++) {
+            EvaluationReport.Row a = local.rows().get(i);
+            EvaluationReport.Row b = report.rows().get(i);
+            String at = a.model() + " " + a.kind() + " " + a.size();
+            assertEquals(a.model(), b.model(), at);
+            assertEquals(a.kind(), b.kind(), at);
+            assertEquals(a.size(), b.size(), at);
+            assertEquals(a.budget(), b.budget(), 1e-9, at);
+            assertEquals(a.accuracy(), b.accuracy(), 1e-6, at);
+            assertEquals(a.nll(), b.nll(), 1e-6, at);
+            assertEquals(a.ece(), b.ece(), 1e-6, at);
+            assertEquals(a.adaptiveEce(), b.adaptiveEce(), 1e-6, at);
+            assertEquals(a.brier(), b.brier(), 1e-6, at);
+            assertEquals(a.calibratedNll(), b.calibratedNll(), 1e-6, at);
+            assertEquals(a.temperature(), b.temperature(), 1e-6, at);
+            assertEquals(a.disagreement(), b.disagreement(), 1e-6, at);
+            assertEquals(a.kl(), b.kl(), 1e-6, at);
+        }
+        var localOod = io.ensembles.report.OodEvaluation.compute(t, o, 10);
+        assertEquals(localOod.size(), report.ood().size());
+        for (int i = 0; i < localOod.size(); i++) {
+            assertEquals(localOod.get(i).size(), report.ood().get(i).size());
+            assertEquals(localOod.get(i).score(), report.ood().get(i).score());
+            assertEquals(localOod.get(i).auroc(), report.ood().get(i).auroc(), 1e-6);
+            assertEquals(localOod.get(i).aupr(), report.ood().get(i).aupr(), 1e-6);
+            assertEquals(localOod.get(i).fprAt95Tpr(), report.ood().get(i).fprAt95Tpr(), 1e-6);
+        }
     }
 
     @Test
