@@ -65,7 +65,7 @@ public record EnsembleConfig(
                                   double divergenceLoss, int logEveryIterations) implements Serializable {}
 
     public record EvaluationSection(int batchSize, int eceBins, int mcPasses, int randomOrders, int rowsPerTask,
-                                    boolean writePredictions) implements Serializable {}
+                                    int maxMembers, boolean writePredictions) implements Serializable {}
 
     /** B, the epochs of one ordinary model; {@link #baseEpochs(TrainingSection)} resolves the 0 default. */
     public record BudgetSection(int baseEpochsSetting) implements Serializable {
@@ -201,6 +201,7 @@ public record EnsembleConfig(
                 r.intAtLeast("evaluation.mc-passes", 1),
                 r.intAtLeast("evaluation.random-orders", 0),
                 r.intAtLeast("evaluation.rows-per-task", 1),
+                r.intAtLeast("evaluation.max-members", 0),
                 r.bool("evaluation.write-predictions"));
         BudgetSection budget = new BudgetSection(r.intAtLeast("budget.base-epochs", 0));
         SnapshotSection snap = new SnapshotSection(

@@ -63,6 +63,25 @@ public final class ClassificationMetrics {
         return e;
     }
 
+    /** The reliability diagram behind {@link #ece}: the same {@code bins} equal-width confidence bins. */
+    public static java.util.List<ReliabilityBin> reliability(float[] probs, int[] labels, int classes, int bins) {
+        check(probs, labels, classes);
+        double[] conf = new double[bins];
+        double[] acc = new double[bins];
+        long[] count = new long[bins];
+        for (int i = 0; i < labels.length; i++) {
+            int pred = argmax(probs, i, classes);
+            double c = probs[i * classes + pred];
+            int b = Math.min(bins - 1, Math.max(0, (int) Math.ceil(c * bins) - 1));
+            conf[b] += c;
+            acc[b] += pred == labels[i] ? 1 : 0;
+            count[b]++;
+        }
+        java.util.List<ReliabilityBin> out = new java.util.ArrayList<>();
+        for (int b = 0; b < bins; b++) out.add(ReliabilityBin.of(b, bins, count[b], conf[b], acc[b]));
+        return out;
+    }
+
     /**
      * Adaptive ECE (equal-mass bins, Nixon et al. 2019): the examples sorted by confidence are cut
      * into {@code bins} bins of (nearly) equal size, then weighted |accuracy - confidence| as for ECE.

@@ -176,6 +176,13 @@ public final class EnsembleStatistics implements Serializable {
         return e;
     }
 
+    /** The reliability diagram of subset {@code s}: its ECE bins. */
+    public java.util.List<ReliabilityBin> reliability(int s) {
+        java.util.List<ReliabilityBin> out = new java.util.ArrayList<>();
+        for (int b = 0; b < bins; b++) out.add(ReliabilityBin.of(b, bins, binCount[s][b], binConfidence[s][b], binCorrect[s][b]));
+        return out;
+    }
+
     /** Mean disagreement over the unordered pairs of subset {@code s} (0 for one member). */
     public double disagreement(int s) {
         int[] m = subsets[s];

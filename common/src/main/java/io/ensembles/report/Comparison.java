@@ -16,14 +16,20 @@ public final class Comparison {
     /** One ensemble of the comparison: its name (folder), method and evaluation. */
     public record Entry(String name, String method, EvaluationReport report) {}
 
-    /** One line: an ensemble at one size. {@code dee} is NaN without a deep ensemble to compare to. */
+    /**
+     * One line: an ensemble at one size. {@code dee} is NaN without a deep ensemble to compare to.
+     * The costs are the whole ensemble's (NaN when its evaluation did not record them), and the
+     * shift error the whole ensemble's mean over every corruption and severity (NaN without
+     * {@code --shift}): both are the same on every size of one ensemble.
+     */
     public record Row(String ensemble, String method, int size, double budget, double error, double nll,
-                      double calibratedNll, double ece, double oodAurocEntropy, double dee) {}
+                      double calibratedNll, double ece, double oodAurocEntropy, double dee, double parameters,
+                      double trainingSeconds, double inferenceSecondsPer1000, double shiftError) {}
 
     private Comparison() {}
 
     /** The rows the CLL curve of a report is read from: random-order means if present. */
-    private static List<EvaluationReport.Row> curve(EvaluationReport r) {
+    static List<EvaluationReport.Row> curve(EvaluationReport r) {
         List<EvaluationReport.Row> random = r.rows().stream()
                 .filter(x -> x.kind().equals("ensemble-random-order")).toList();
         return random.isEmpty() ? r.rows().stream().filter(x -> x.kind().equals("ensemble")).toList() : random;
@@ -48,14 +54,26 @@ public final class Comparison {
                 double auroc = e.report().ood().stream()
                         .filter(o -> o.size() == r.size() && o.score().equals("entropy"))
                         .mapToDouble(OodEvaluation.Row::auroc).findFirst().orElse(Double.NaN);
+                Map<String, Object> cost = e.report().cost();
+                double shift = e.report().shift().stream().mapToDouble(ShiftEvaluation.Row::error).average()
+                        .orElse(Double.NaN);
                 rows.add(new Row(e.name(), e.method(), r.size(), r.budget(), r.error(), r.nll(), r.calibratedNll(),
-                        r.ece(), auroc, dee));
+                        r.ece(), auroc, dee, number(cost.get("parameters")), number(cost.get("trainingWallSeconds")),
+                        number(cost.get("inferenceSecondsPer1000")), shift));
             }
         }
         return rows;
     }
 
-    /** The console table: every ensemble at size 1, 5 and its largest size. */
+    private static String fmt(double v, String f) {
+        return Double.isNaN(v) ? "-" : String.format(f, v);
+    }
+
+    private static double number(Object o) {
+        return o instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+
+    /** The console table: every ensemble at size 1, 5 and its largest size, then each ensemble's cost. */
     public static String table(List<Row> rows) {
         StringBuilder sb = new StringBuilder();
         String fmt = "%-20s %-12s %4s %7s %8s %8s %8s %8s %9s %7s%n";
@@ -70,6 +88,15 @@ public final class Comparison {
                     r.calibratedNll(), r.ece(), Double.isNaN(r.oodAurocEntropy()) ? "-"
                             : String.format("%.4f", r.oodAurocEntropy()),
                     Double.isNaN(r.dee()) ? "-" : Double.isInfinite(r.dee()) ? "> K" : String.format("%.2f", r.dee())));
+        }
+        sb.append(String.format("%n%-20s %12s %12s %16s %12s%n", "ensemble", "parameters", "training s",
+                "inference s/1000", "shift error"));
+        for (Map.Entry<String, Integer> e : largest.entrySet()) {
+            Row r = rows.stream().filter(x -> x.ensemble().equals(e.getKey()) && x.size() == e.getValue())
+                    .findFirst().orElseThrow();
+            sb.append(String.format("%-20s %12s %12s %16s %12s%n", r.ensemble(), fmt(r.parameters(), "%,.0f"),
+                    fmt(r.trainingSeconds(), "%.1f"), fmt(r.inferenceSecondsPer1000(), "%.3f"),
+                    fmt(r.shiftError(), "%.4f")));
         }
         return sb.toString();
     }

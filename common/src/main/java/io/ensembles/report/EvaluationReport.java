@@ -36,6 +36,11 @@ public final class EvaluationReport {
     private List<OodEvaluation.Row> ood = List.of();
     private List<ShiftEvaluation.Row> shift = List.of();
     private Map<String, Object> cost = Map.of();
+    private List<Reliability> reliability = List.of();
+    private List<OodEvaluation.Histogram> oodHistograms = List.of();
+
+    /** A reliability diagram of one model of the report (its first member, the whole ensemble). */
+    public record Reliability(String model, List<io.ensembles.metrics.ReliabilityBin> bins) {}
 
     private EvaluationReport(String ensemble, int examples, List<Row> rows) {
         this.ensemble = ensemble;
@@ -71,9 +76,19 @@ public final class EvaluationReport {
     public static EvaluationReport compute(String ensemble, List<String> memberIds, List<float[]> memberProbs,
                                            double[] epochsSpent, double baseEpochs, int[] labels, int classes,
                                            int eceBins, int randomOrders) {
-        return assemble(ensemble, memberIds, epochsSpent, baseEpochs, labels.length, randomOrders,
+        EvaluationReport report = assemble(ensemble, memberIds, epochsSpent, baseEpochs, labels.length, randomOrders,
                 subset -> row(java.util.Arrays.stream(subset).mapToObj(memberProbs::get).toList(), labels, classes,
                         eceBins));
+        return report.withReliability(List.of(
+                new Reliability(memberIds.get(0), ClassificationMetrics.reliability(memberProbs.get(0), labels, classes,
+                        eceBins)),
+                new Reliability(reliabilityName(memberIds.size()), ClassificationMetrics.reliability(
+                        ClassificationMetrics.average(memberProbs), labels, classes, eceBins))));
+    }
+
+    /** The name of the whole ensemble's reliability diagram. */
+    public static String reliabilityName(int k) {
+        return "ensemble of " + k;
     }
 
     /** The metrics of the ensemble that averages a set of members (model, kind and budget unset). */
@@ -206,6 +221,25 @@ public final class EvaluationReport {
         return this;
     }
 
+    /** Reliability diagrams: the first member's and the whole ensemble's. */
+    public List<Reliability> reliability() { return reliability; }
+
+    public EvaluationReport withReliability(List<Reliability> diagrams) {
+        this.reliability = List.copyOf(diagrams);
+        return this;
+    }
+
+    /** Histograms of the OOD scores of the whole ensemble, empty without an OOD set. */
+    public List<OodEvaluation.Histogram> oodHistograms() { return oodHistograms; }
+
+    public EvaluationReport withOodHistograms(List<OodEvaluation.Histogram> histograms) {
+        this.oodHistograms = List.copyOf(histograms);
+        return this;
+    }
+
+    /** The ensemble's name. */
+    public String ensemble() { return ensemble; }
+
     /** The ensemble's cost (parameters, training and inference seconds), as in metrics.json. */
     public Map<String, Object> cost() { return cost; }
 
@@ -266,6 +300,8 @@ public final class EvaluationReport {
         m.put("rows", rows);
         if (!ood.isEmpty()) m.put("ood", ood);
         if (!shift.isEmpty()) m.put("shift", shift);
+        if (!reliability.isEmpty()) m.put("reliability", reliability);
+        if (!oodHistograms.isEmpty()) m.put("oodHistograms", oodHistograms);
         return m;
     }
 }

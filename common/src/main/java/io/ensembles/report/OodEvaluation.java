@@ -52,4 +52,71 @@ public final class OodEvaluation {
         }
         return rows;
     }
+
+    /**
+     * Histograms of the three scores of the whole ensemble on the in-distribution and OOD sets
+     * ({@value #HISTOGRAM_BINS} equal bins from 0 to each score's maximum: 1 - 1/C for
+     * 1 - max probability, ln C for entropy and mutual information), filled block by block and merged.
+     */
+    public static final class Histograms implements java.io.Serializable {
+        public static final int HISTOGRAM_BINS = 30;
+        private final int classes;
+        private final long[][][] counts = new long[SCORES.size()][2][HISTOGRAM_BINS]; // [score][in=0 / ood=1][bin]
+
+        public Histograms(int classes) {
+            this.classes = classes;
+        }
+
+        /** The largest value score {@code s} can take. */
+        public double max(int s) {
+            return s == 0 ? 1 - 1.0 / classes : Math.log(classes);
+        }
+
+        /** Adds a block: each member's probabilities ({@code [i * classes + k]}) on examples of one set. */
+        public Histograms add(List<float[]> members, boolean ood) {
+            float[] avg = ClassificationMetrics.average(members);
+            double[][] v = {OodDetection.oneMinusMaxProbability(avg, classes), OodDetection.entropy(avg, classes),
+                    members.size() > 1 ? OodDetection.mutualInformation(members, classes) : null};
+            for (int s = 0; s < v.length; s++) {
+                if (v[s] == null) continue;
+                for (double x : v[s]) {
+                    int b = (int) Math.floor(x / max(s) * HISTOGRAM_BINS);
+                    counts[s][ood ? 1 : 0][Math.max(0, Math.min(HISTOGRAM_BINS - 1, b))]++;
+                }
+            }
+            return this;
+        }
+
+        public Histograms merge(Histograms o) {
+            for (int s = 0; s < counts.length; s++) {
+                for (int set = 0; set < 2; set++) {
+                    for (int b = 0; b < HISTOGRAM_BINS; b++) counts[s][set][b] += o.counts[s][set][b];
+                }
+            }
+            return this;
+        }
+
+        /** The histograms as rows: score, set, the bins' lower edges and their shares of the set. */
+        public List<Histogram> rows() {
+            List<Histogram> out = new ArrayList<>();
+            for (int s = 0; s < counts.length; s++) {
+                for (int set = 0; set < 2; set++) {
+                    long n = java.util.Arrays.stream(counts[s][set]).sum();
+                    if (n == 0) continue;
+                    double[] lower = new double[HISTOGRAM_BINS];
+                    double[] share = new double[HISTOGRAM_BINS];
+                    for (int b = 0; b < HISTOGRAM_BINS; b++) {
+                        lower[b] = max(s) * b / HISTOGRAM_BINS;
+                        share[b] = counts[s][set][b] / (double) n;
+                    }
+                    out.add(new Histogram(SCORES.get(s), set == 0 ? "in-distribution" : "out-of-distribution",
+                            max(s) / HISTOGRAM_BINS, lower, share));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** One histogram of a score on one set: bin width, the bins' lower edges and the share of examples in each. */
+    public record Histogram(String score, String set, double width, double[] lower, double[] share) {}
 }

@@ -3,6 +3,7 @@ package io.ensembles.metrics;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,22 @@ class ClassificationMetricsTest {
         assertEquals(Math.abs(0.75 - (0.95 + 0.85 + 0.65 + 0.75) / 4), ClassificationMetrics.ece(probs, labels, 2, 1), 1e-6);
         // perfectly confident and right: 0
         assertEquals(0.0, ClassificationMetrics.ece(new float[] {1, 0, 0, 1}, new int[] {0, 1}, 2, 15), 1e-12);
+    }
+
+    @Test
+    void reliabilityDiagramOfAKnownBinning() {
+        // same four predictions, 2 bins: (0, .5] is empty; (.5, 1] holds all four, 3 right, mean confidence .8
+        var bins = ClassificationMetrics.reliability(probs, labels, 2, 2);
+        assertEquals(2, bins.size());
+        assertEquals(0, bins.get(0).count());
+        assertTrue(Double.isNaN(bins.get(0).accuracy()));
+        assertEquals(4, bins.get(1).count());
+        assertEquals(0.5, bins.get(1).lower(), 0);
+        assertEquals(1.0, bins.get(1).upper(), 0);
+        assertEquals(0.8, bins.get(1).confidence(), 1e-6);
+        assertEquals(0.75, bins.get(1).accuracy(), 1e-12);
+        // and the ECE is the count-weighted gap of the bins
+        assertEquals(Math.abs(0.75 - 0.8), ClassificationMetrics.ece(probs, labels, 2, 2), 1e-6);
     }
 
     @Test

@@ -72,11 +72,18 @@ class EnsembleStatisticsTest {
             assertEquals(ClassificationMetrics.brier(avg, y, C), base.brier(s), 1e-9, at);
             assertEquals(ClassificationMetrics.ece(avg, y, C, bins), base.ece(s), 1e-9, at);
             assertEquals(Diversity.meanDisagreement(of, C), base.disagreement(s), 1e-12, at);
+            var whole = ClassificationMetrics.reliability(avg, y, C, bins);
+            var sums = base.reliability(s);
+            for (int b = 0; b < bins; b++) {
+                assertEquals(whole.get(b).count(), sums.get(b).count(), at);
+                assertEquals(whole.get(b).confidence(), sums.get(b).confidence(), 1e-9, at);
+                assertEquals(whole.get(b).accuracy(), sums.get(b).accuracy(), 1e-12, at);
+            }
             assertEquals(Diversity.meanKl(of, C), base.kl(s), 1e-9, at);
-            TemperatureScaling.Calibrated whole = TemperatureScaling.crossValidated(avg, y, C, 5, 11);
+            TemperatureScaling.Calibrated wholeCal = TemperatureScaling.crossValidated(avg, y, C, 5, 11);
             TemperatureScaling.Calibrated merged = cv[s].result(1 - base.accuracy(s));
-            assertEquals(whole.nll(), merged.nll(), 1e-9, at);
-            assertEquals(whole.temperature(), merged.temperature(), 1e-9, at);
+            assertEquals(wholeCal.nll(), merged.nll(), 1e-9, at);
+            assertEquals(wholeCal.temperature(), merged.temperature(), 1e-9, at);
         }
         // the mixture of three confident random members is far from calibrated: T matters
         assertEquals(true, cv[5].result(0).temperature() != 1.0);

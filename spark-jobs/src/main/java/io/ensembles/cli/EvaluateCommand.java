@@ -58,8 +58,23 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "instead of stopping the evaluation")
     boolean skipBadMembers;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Overrides an evaluation setting over the manifest's configuration, repeatable: any "
+                    + "evaluation.* key (e.g. evaluation.rows-per-task=1000, evaluation.random-orders=0, "
+                    + "evaluation.max-members=5) or data.test-images, data.test-labels, data.test-limit, data.ood-images")
+    java.util.Map<String, String> set = new java.util.LinkedHashMap<>();
+
+    @Option(names = "--report", paramLabel = "URI",
+            description = "Write the HTML report of all the evaluated ensembles here (each ensemble also gets its "
+                    + "own report.html next to its metrics.json)")
+    String report;
+
     @Mixin
     SparkOptions spark;
+
+    /** The keys an evaluation may override: its own, and which test data it reads. */
+    private static final java.util.Set<String> DATA_KEYS = java.util.Set.of("data.test-images", "data.test-labels",
+            "data.test-limit", "data.ood-images");
 
     @Override
     public Integer call() throws Exception {
@@ -75,6 +90,13 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new CliException("invalid option --comparison " + comparison + " (expected two or more --ensemble "
                     + "to compare; got " + ensembles.size() + ")");
         }
+        for (String key : set.keySet()) {
+            if (!key.startsWith("evaluation.") && !DATA_KEYS.contains(key)) {
+                throw new CliException("invalid option --set " + key + "=" + set.get(key) + " (evaluate takes "
+                        + "evaluation.* keys and " + new java.util.TreeSet<>(DATA_KEYS) + ")");
+            }
+        }
+        java.util.Map<String, Object> settings = new java.util.LinkedHashMap<>(set);
         List<String> uris = new java.util.ArrayList<>();
         List<Manifest> manifests = new java.util.ArrayList<>();
         for (String e : ensembles) {
@@ -82,6 +104,14 @@ final class EvaluateCommand implements Callable<Integer> {
             Manifest m = Manifest.read(new EnsembleLayout(uri));
             if (m.completedMembers().isEmpty()) {
                 throw new CliException(uri + ": the ensemble has no completed member to evaluate");
+            }
+            // the overrides must make a valid configuration for every ensemble (validated before Spark starts)
+            io.ensembles.config.EnsembleConfig cfg = io.ensembles.config.EnsembleConfig.from(
+                    com.typesafe.config.ConfigFactory.parseString(m.config().toString()), settings);
+            if (set.containsKey("data.test-images")) DataChecks.requireFile("data.test-images", cfg.data().testImages());
+            if (set.containsKey("data.test-labels")) DataChecks.requireFile("data.test-labels", cfg.data().testLabels());
+            if (set.containsKey("data.ood-images") && !cfg.data().oodImages().isEmpty()) {
+                DataChecks.requireFile("data.ood-images", cfg.data().oodImages());
             }
             uris.add(uri);
             manifests.add(m);
@@ -95,16 +125,21 @@ final class EvaluateCommand implements Callable<Integer> {
         try {
             List<Comparison.Entry> entries = new java.util.ArrayList<>();
             for (int i = 0; i < uris.size(); i++) {
-                EvaluationReport report = EvaluateJob.run(session, uris.get(i), new EvaluateJob.Options(
-                        testLimit == null ? -1 : testLimit, mcPasses == null ? 0 : mcPasses, ood, skipBadMembers, shift));
-                System.out.println(report.table());
+                EvaluationReport evaluated = EvaluateJob.run(session, uris.get(i), new EvaluateJob.Options(
+                        testLimit == null ? -1 : testLimit, mcPasses == null ? 0 : mcPasses, ood, skipBadMembers, shift, settings));
+                System.out.println(evaluated.table());
                 System.out.println("metrics: " + new EnsembleLayout(uris.get(i)).metrics());
-                String name = uris.get(i).replaceAll("/+$", "");
-                entries.add(new Comparison.Entry(name.substring(name.lastIndexOf('/') + 1), manifests.get(i).method(),
-                        report));
+                System.out.println("report: " + new EnsembleLayout(uris.get(i)).report());
+                entries.add(new Comparison.Entry(EvaluateJob.folderName(uris.get(i)), manifests.get(i).method(),
+                        evaluated));
+            }
+            List<Comparison.Row> rows = Comparison.compute(entries);
+            if (report != null) {
+                Fs.writeString(Fs.qualify(report), io.ensembles.report.HtmlReport.render("Evaluation of "
+                        + String.join(", ", entries.stream().map(Comparison.Entry::name).toList()), entries, rows), true);
+                System.out.println("HTML report: " + Fs.qualify(report));
             }
             if (entries.size() > 1) {
-                List<Comparison.Row> rows = Comparison.compute(entries);
                 System.out.println();
                 System.out.println("Side by side (DEE: deep-ensemble equivalent, from the calibrated NLL)");
                 System.out.println(Comparison.table(rows));

@@ -6,7 +6,9 @@ import io.ensembles.data.ImageDataset;
 import io.ensembles.data.Corruptions;
 import io.ensembles.ensemble.McDropout;
 import io.ensembles.ensemble.Predictor;
+import io.ensembles.report.Comparison;
 import io.ensembles.report.EvaluationReport;
+import io.ensembles.report.HtmlReport;
 import io.ensembles.report.OodEvaluation;
 import io.ensembles.report.ShiftEvaluation;
 import io.ensembles.store.EnsembleLayout;
@@ -114,6 +116,17 @@ public final class EvaluateJob {
         for (MemberRecord r : manifest.members()) {
             if (!r.completed()) LOG.warn("member {} is left out: it failed in training ({})", r.id(), r.failureReason());
         }
+        Map<String, Object> overrides = new LinkedHashMap<>(options.settings());
+        if (options.testLimit() >= 0) overrides.put("data.test-limit", options.testLimit());
+        if (options.mcPasses() >= 1) overrides.put("evaluation.mc-passes", options.mcPasses());
+        if (options.ood() != null) overrides.put("data.ood-images", options.ood());
+        EnsembleConfig config = EnsembleConfig.from(com.typesafe.config.ConfigFactory.parseString(
+                manifest.config().toString()), overrides);
+        int max = config.evaluation().maxMembers();
+        if (max > 0 && members.size() > max) {
+            LOG.info("evaluating the first {} of {} completed members (evaluation.max-members)", max, members.size());
+            members = members.subList(0, max);
+        }
         if (options.skipBadMembers()) {
             // checked on the driver first, so a bad file is left out with a warning instead of failing a task
             List<MemberRecord> good = new ArrayList<>();
@@ -130,12 +143,6 @@ public final class EvaluateJob {
             }
             members = good;
         }
-        Map<String, Object> overrides = new LinkedHashMap<>(options.settings());
-        if (options.testLimit() >= 0) overrides.put("data.test-limit", options.testLimit());
-        if (options.mcPasses() >= 1) overrides.put("evaluation.mc-passes", options.mcPasses());
-        if (options.ood() != null) overrides.put("data.ood-images", options.ood());
-        EnsembleConfig config = EnsembleConfig.from(com.typesafe.config.ConfigFactory.parseString(
-                manifest.config().toString()), overrides);
         ImageDataset test = DataLoader.test(config.data(), manifest.rows(), manifest.cols());
         ImageDataset ood = DataLoader.ood(config.data(), manifest.rows(), manifest.cols());
         var ev = config.evaluation();
@@ -200,6 +207,9 @@ public final class EvaluateJob {
                 jsc.setJobGroup(group, "OOD detection of '" + manifest.name() + "'", false);
                 report.withOod(RankingJobs.ood(testBlocks, blocks.filter(b -> b.set().equals(OOD)), slots.size(),
                         classes));
+                report.withOodHistograms(blocks.map(b -> new OodEvaluation.Histograms(classes)
+                        .add(java.util.Arrays.asList(b.probs()), b.set().equals(OOD)))
+                        .reduce(OodEvaluation.Histograms::merge).rows());
             }
             if (shift) {
                 report.withShift(testBlocks.map(Block::shift).reduce(ShiftEvaluation.Sums::merge).rows());
@@ -225,13 +235,25 @@ public final class EvaluateJob {
             cost.put("inferenceSecondsPer1000", inferenceSeconds / test.size() * 1000);
             extra.put("cost", cost);
             if (members.stream().anyMatch(r -> "mc-dropout".equals(r.method()))) extra.put("mcPasses", passes);
+            report.withCost(cost);
             Fs.writeString(layout.metrics(), Json.write(report.toJson(extra)), true);
             LOG.info("wrote {}", layout.metrics());
-            return report.withCost(cost);
+            List<Comparison.Entry> self = List.of(new Comparison.Entry(folderName(layout.root()), manifest.method(),
+                    report));
+            Fs.writeString(layout.report(), HtmlReport.render("Evaluation of " + manifest.name(), self,
+                    Comparison.compute(self)), true);
+            LOG.info("wrote {}", layout.report());
+            return report;
         } finally {
             jsc.clearJobGroup();
             blocks.unpersist(false);
         }
+    }
+
+    /** The last segment of a folder URI: how reports name an ensemble. */
+    public static String folderName(String uri) {
+        String u = uri.replaceAll("/+$", "");
+        return u.substring(u.lastIndexOf('/') + 1);
     }
 
     /** What each slot added to the training cost: a member's epochs; an MC pass after the first, nothing. */
@@ -273,13 +295,19 @@ public final class EvaluateJob {
         Map<List<Integer>, Integer> index = new java.util.HashMap<>();
         for (int s = 0; s < subsets.length; s++) index.put(java.util.Arrays.stream(subsets[s]).boxed().toList(), s);
         EnsembleStatistics b = base;
-        return EvaluationReport.assemble(name, ids, spent, config.budget().baseEpochs(config.training()), n,
-                ev.randomOrders(), set -> {
+        EvaluationReport report = EvaluationReport.assemble(name, ids, spent,
+                config.budget().baseEpochs(config.training()), n, ev.randomOrders(), set -> {
                     int s = index.get(java.util.Arrays.stream(set).boxed().toList());
                     double acc = b.accuracy(s);
                     return EvaluationReport.measured(set.length, acc, b.nll(s), b.ece(s), adaptive[s], b.brier(s),
                             cv[s].result(1 - acc), b.disagreement(s), b.kl(s));
                 });
+        List<Integer> all = new ArrayList<>();
+        for (int m = 0; m < ids.size(); m++) all.add(m);
+        return report.withReliability(List.of(
+                new EvaluationReport.Reliability(ids.get(0), b.reliability(index.get(List.of(0)))),
+                new EvaluationReport.Reliability(EvaluationReport.reliabilityName(ids.size()),
+                        b.reliability(index.get(all)))));
     }
 
     /** One task: every member's probabilities on a chunk (members from this executor's cache). */
@@ -325,8 +353,9 @@ public final class EvaluateJob {
             ComputationGraph net = leases.get(i).net();
             long t0 = System.nanoTime();
             if ("mc-dropout".equals(r.method())) {
-                // masks seeded by member and first row: reproducible for the same rows-per-task
-                List<float[]> ps = McDropout.passes(net, d, norm, batch, passes, r.seed() * 1_000_003L + first);
+                // masks seeded by the member and the task's first row: reproducible for the same
+                // rows-per-task, and for a set evaluated in one task the member's own seed
+                List<float[]> ps = McDropout.passes(net, d, norm, batch, passes, r.seed() + first * 1_000_003L);
                 double each = (System.nanoTime() - t0) / 1e9 / passes;
                 for (int s = 0; s < slots.size(); s++) {
                     if (slots.get(s).record() == i) {

@@ -249,6 +249,20 @@ class TrainAndEvaluateJobTest {
             assertEquals(a.disagreement(), b.disagreement(), 1e-6, at);
             assertEquals(a.kl(), b.kl(), 1e-6, at);
         }
+        assertEquals(2, report.reliability().size(), "the first member's and the whole ensemble's");
+        for (int d = 0; d < 2; d++) {
+            var a = local.reliability().get(d);
+            var b = report.reliability().get(d);
+            assertEquals(a.model(), b.model());
+            for (int bin = 0; bin < 15; bin++) {
+                assertEquals(a.bins().get(bin).count(), b.bins().get(bin).count(), a.model() + " bin " + bin);
+                assertEquals(a.bins().get(bin).confidence(), b.bins().get(bin).confidence(), 1e-6);
+                assertEquals(a.bins().get(bin).accuracy(), b.bins().get(bin).accuracy(), 1e-12);
+            }
+        }
+        // 3 scores x (in, out); each histogram's shares add up to 1
+        assertEquals(6, report.oodHistograms().size());
+        for (var h : report.oodHistograms()) assertEquals(1.0, Arrays.stream(h.share()).sum(), 1e-9, h.score());
         var localOod = io.ensembles.report.OodEvaluation.compute(t, o, 10);
         assertEquals(localOod.size(), report.ood().size());
         for (int i = 0; i < localOod.size(); i++) {
