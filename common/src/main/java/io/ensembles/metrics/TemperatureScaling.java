@@ -164,7 +164,8 @@ public final class TemperatureScaling {
                 // in round 0 both folds try the same grid: one array, so a pass computes it once
                 c[r][1] = round == 0 ? c[r][0] : candidates(round, best[r][1]);
             }
-            return new Round(classes, seed, c);
+            // only the last round's scores are kept: earlier rounds need no sums on the scoring halves
+            return new Round(classes, seed, c, round == ROUNDS - 1);
         }
 
         public void finish(Round filled) {
@@ -173,8 +174,10 @@ public final class TemperatureScaling {
                     int j = argmin(filled.sums[r][f][f]);
                     best[r][f] = filled.candidates[r][f][j];
                     long other = filled.counts[r][1 - f];
-                    score[r][f] = filled.counts[r][f] == 0 || other == 0 ? Double.NaN
-                            : filled.sums[r][f][1 - f][j] / other;
+                    if (filled.scoring) {
+                        score[r][f] = filled.counts[r][f] == 0 || other == 0 ? Double.NaN
+                                : filled.sums[r][f][1 - f][j] / other;
+                    }
                 }
             }
             round++;
@@ -209,11 +212,13 @@ public final class TemperatureScaling {
         private final double[][][] candidates; // [repeat][fold][j] log T
         private final double[][][][] sums; // [repeat][fold][half][j]
         private final long[][] counts; // [repeat][half]
+        private final boolean scoring;
 
-        Round(int classes, long seed, double[][][] candidates) {
+        Round(int classes, long seed, double[][][] candidates, boolean scoring) {
             this.classes = classes;
             this.seed = seed;
             this.candidates = candidates;
+            this.scoring = scoring;
             int repeats = candidates.length;
             this.sums = new double[repeats][2][2][];
             this.counts = new long[repeats][2];
@@ -232,7 +237,7 @@ public final class TemperatureScaling {
 
         /** An empty round with the same candidates (for a partition to fill). */
         public Round emptyCopy() {
-            return new Round(classes, seed, candidates);
+            return new Round(classes, seed, candidates, scoring);
         }
 
         /** Adds example {@code example} with label {@code label}, log-probabilities at {@code logs[off..off+classes)}. */
@@ -241,6 +246,7 @@ public final class TemperatureScaling {
                 int h = inFirstHalf(seed, r, example) ? 0 : 1;
                 counts[r][h]++;
                 for (int f = 0; f < (shared(r) ? 1 : 2); f++) {
+                    if (!scoring && !shared(r) && f != h) continue; // in fold f's scoring half: not needed yet
                     double[] c = candidates[r][f];
                     double[] s = sums[r][f][h];
                     for (int j = 0; j < c.length; j++) s[j] += nll(logs, off, classes, label, Math.exp(c[j]));

@@ -190,19 +190,32 @@ public final class EvaluateJob {
             return predict(ch, new EnsembleLayout(root), records, slots, norm, batch, passes, classes, bins,
                     shift && ch.set().equals(TEST));
         }).persist(StorageLevel.MEMORY_AND_DISK());
+        Map<String, Object> timings = new LinkedHashMap<>();
+        long started = System.nanoTime();
+        long[] mark = {started};
+        java.util.function.Consumer<String> timed = key -> {
+            long now = System.nanoTime();
+            timings.put(key, (now - mark[0]) / 1e9);
+            mark[0] = now;
+        };
         try {
             JavaRDD<Block> testBlocks = blocks.filter(b -> b.set().equals(TEST));
-            // the prediction job runs here; later passes read the persisted blocks
+            // the prediction job runs here (every chunk, both sets, and --shift's corruptions);
+            // later passes read the persisted blocks
+            blocks.count();
+            timed.accept("predictSeconds");
             double inferenceSeconds = testBlocks.map(b -> java.util.Arrays.stream(b.seconds()).sum())
                     .fold(0.0, Double::sum);
             List<String> ids = slots.stream().map(Slot::id).toList();
             if (ev.writePredictions()) {
                 jsc.setJobGroup(group, "Write the predictions of '" + manifest.name() + "' as Parquet", false);
                 PredictionTable.write(spark, blocks, ids, classes, layout.predictions());
+                timed.accept("parquetSeconds");
             }
             jsc.setJobGroup(group, "Metrics of '" + manifest.name() + "' at every ensemble size", false);
             EvaluationReport report = metrics(manifest.name(), ids, spentOf(slots, records), config, testBlocks,
                     test.size(), classes);
+            timed.accept("metricsSeconds");
             if (ood != null) {
                 jsc.setJobGroup(group, "OOD detection of '" + manifest.name() + "'", false);
                 report.withOod(RankingJobs.ood(testBlocks, blocks.filter(b -> b.set().equals(OOD)), slots.size(),
@@ -210,6 +223,7 @@ public final class EvaluateJob {
                 report.withOodHistograms(blocks.map(b -> new OodEvaluation.Histograms(classes)
                         .add(java.util.Arrays.asList(b.probs()), b.set().equals(OOD)))
                         .reduce(OodEvaluation.Histograms::merge).rows());
+                timed.accept("oodSeconds");
             }
             if (shift) {
                 report.withShift(testBlocks.map(Block::shift).reduce(ShiftEvaluation.Sums::merge).rows());
@@ -234,6 +248,8 @@ public final class EvaluateJob {
             cost.put("trainingWallSeconds", manifest.run() != null ? manifest.run().get("wallSeconds") : null);
             cost.put("inferenceSecondsPer1000", inferenceSeconds / test.size() * 1000);
             extra.put("cost", cost);
+            timings.put("totalSeconds", (System.nanoTime() - started) / 1e9);
+            extra.put("timings", timings);
             if (members.stream().anyMatch(r -> "mc-dropout".equals(r.method()))) extra.put("mcPasses", passes);
             report.withCost(cost);
             Fs.writeString(layout.metrics(), Json.write(report.toJson(extra)), true);
