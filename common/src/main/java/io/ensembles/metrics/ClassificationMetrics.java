@@ -44,23 +44,16 @@ public final class ClassificationMetrics {
      * A confidence of exactly b/bins falls in bin b-1 (bins are (lo, hi]); 0 falls in bin 0.
      */
     public static double ece(float[] probs, int[] labels, int classes, int bins) {
-        check(probs, labels, classes);
-        double[] conf = new double[bins];
-        double[] acc = new double[bins];
-        int[] count = new int[bins];
-        for (int i = 0; i < labels.length; i++) {
-            int pred = argmax(probs, i, classes);
-            double c = probs[i * classes + pred];
-            int b = Math.min(bins - 1, Math.max(0, (int) Math.ceil(c * bins) - 1));
-            conf[b] += c;
-            acc[b] += pred == labels[i] ? 1 : 0;
-            count[b]++;
-        }
         double e = 0;
-        for (int b = 0; b < bins; b++) {
-            if (count[b] > 0) e += Math.abs(acc[b] - conf[b]) / labels.length;
+        for (ReliabilityBin b : reliability(probs, labels, classes, bins)) {
+            if (b.count() > 0) e += b.count() * Math.abs(b.accuracy() - b.confidence()) / labels.length;
         }
         return e;
+    }
+
+    /** The equal-width bin (of {@code bins}) of a confidence: bins are (lo, hi], and 0 falls in bin 0. */
+    public static int confidenceBin(double confidence, int bins) {
+        return Math.min(bins - 1, Math.max(0, (int) Math.ceil(confidence * bins) - 1));
     }
 
     /** The reliability diagram behind {@link #ece}: the same {@code bins} equal-width confidence bins. */
@@ -72,7 +65,7 @@ public final class ClassificationMetrics {
         for (int i = 0; i < labels.length; i++) {
             int pred = argmax(probs, i, classes);
             double c = probs[i * classes + pred];
-            int b = Math.min(bins - 1, Math.max(0, (int) Math.ceil(c * bins) - 1));
+            int b = confidenceBin(c, bins);
             conf[b] += c;
             acc[b] += pred == labels[i] ? 1 : 0;
             count[b]++;

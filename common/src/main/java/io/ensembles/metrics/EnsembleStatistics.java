@@ -111,7 +111,7 @@ public final class EnsembleStatistics implements Serializable {
                     }
                     brier[s] += br;
                     double c = avg[pred];
-                    int b = Math.min(bins - 1, Math.max(0, (int) Math.ceil(c * bins) - 1));
+                    int b = ClassificationMetrics.confidenceBin(c, bins);
                     binCount[s][b]++;
                     binConfidence[s][b] += c;
                     if (pred == y) binCorrect[s][b]++;

@@ -2,6 +2,7 @@ package io.ensembles.report;
 
 import io.ensembles.data.Corruptions;
 import io.ensembles.metrics.ClassificationMetrics;
+import io.ensembles.metrics.EnsembleStatistics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,31 +44,19 @@ public final class ShiftEvaluation {
 
     /**
      * The same results as {@link #compute}, as sums filled block by block (a partition of the
-     * test set under every corruption) and merged: nothing of the shifted predictions is kept.
+     * test set under every corruption) and merged: nothing of the shifted predictions is kept. One
+     * {@link EnsembleStatistics} per corrupted set, over the whole ensemble and each member alone.
      */
     public static final class Sums implements java.io.Serializable {
-        private final int classes;
-        private final int bins;
         private final int members;
-        private final int sets = Corruptions.NAMES.size() * 5;
-        private final long[] n = new long[sets];
-        private final long[] correct = new long[sets];
-        private final double[] nll = new double[sets];
-        private final long[][] binCount;
-        private final long[][] binCorrect;
-        private final double[][] binConfidence;
-        private final long[][] memberCorrect;
-        private final double[][] memberNll;
+        private final EnsembleStatistics[] sets = new EnsembleStatistics[Corruptions.NAMES.size() * 5];
 
         public Sums(int classes, int bins, int members) {
-            this.classes = classes;
-            this.bins = bins;
             this.members = members;
-            binCount = new long[sets][bins];
-            binCorrect = new long[sets][bins];
-            binConfidence = new double[sets][bins];
-            memberCorrect = new long[sets][members];
-            memberNll = new double[sets][members];
+            int[][] subsets = new int[members + 1][];
+            subsets[0] = java.util.stream.IntStream.range(0, members).toArray();
+            for (int m = 0; m < members; m++) subsets[m + 1] = new int[] {m};
+            for (int s = 0; s < sets.length; s++) sets[s] = new EnsembleStatistics(classes, bins, members, subsets, true, null);
         }
 
         private static int index(String corruption, int severity) {
@@ -78,43 +67,12 @@ public final class ShiftEvaluation {
 
         /** Adds the members' probabilities ({@code probs[m][i * classes ..]}) on a block under one corruption. */
         public Sums add(String corruption, int severity, int[] labels, float[][] probs) {
-            if (probs.length != members) throw new IllegalArgumentException(probs.length + " members, expected " + members);
-            int s = index(corruption, severity);
-            float[] avg = ClassificationMetrics.average(java.util.Arrays.asList(probs));
-            for (int i = 0; i < labels.length; i++) {
-                int y = labels[i];
-                int pred = ClassificationMetrics.argmax(avg, i, classes);
-                double c = avg[i * classes + pred];
-                if (pred == y) correct[s]++;
-                nll[s] -= Math.log(Math.max(avg[i * classes + y], ClassificationMetrics.EPS));
-                int b = Math.min(bins - 1, Math.max(0, (int) Math.ceil(c * bins) - 1));
-                binCount[s][b]++;
-                binConfidence[s][b] += c;
-                if (pred == y) binCorrect[s][b]++;
-                for (int m = 0; m < members; m++) {
-                    if (ClassificationMetrics.argmax(probs[m], i, classes) == y) memberCorrect[s][m]++;
-                    memberNll[s][m] -= Math.log(Math.max(probs[m][i * classes + y], ClassificationMetrics.EPS));
-                }
-            }
-            n[s] += labels.length;
+            sets[index(corruption, severity)].addBlock(0, labels, probs);
             return this;
         }
 
         public Sums merge(Sums o) {
-            for (int s = 0; s < sets; s++) {
-                n[s] += o.n[s];
-                correct[s] += o.correct[s];
-                nll[s] += o.nll[s];
-                for (int b = 0; b < bins; b++) {
-                    binCount[s][b] += o.binCount[s][b];
-                    binCorrect[s][b] += o.binCorrect[s][b];
-                    binConfidence[s][b] += o.binConfidence[s][b];
-                }
-                for (int m = 0; m < members; m++) {
-                    memberCorrect[s][m] += o.memberCorrect[s][m];
-                    memberNll[s][m] += o.memberNll[s][m];
-                }
-            }
+            for (int s = 0; s < sets.length; s++) sets[s].merge(o.sets[s]);
             return this;
         }
 
@@ -122,18 +80,14 @@ public final class ShiftEvaluation {
             List<Row> rows = new ArrayList<>();
             for (String name : Corruptions.NAMES) {
                 for (int sev = 1; sev <= 5; sev++) {
-                    int s = index(name, sev);
-                    double ece = 0;
-                    for (int b = 0; b < bins; b++) {
-                        if (binCount[s][b] > 0) ece += Math.abs(binCorrect[s][b] - binConfidence[s][b]) / n[s];
-                    }
+                    EnsembleStatistics st = sets[index(name, sev)];
                     double mErr = 0;
                     double mNll = 0;
-                    for (int m = 0; m < members; m++) {
-                        mErr += (1 - memberCorrect[s][m] / (double) n[s]) / members;
-                        mNll += memberNll[s][m] / n[s] / members;
+                    for (int m = 1; m <= members; m++) {
+                        mErr += (1 - st.accuracy(m)) / members;
+                        mNll += st.nll(m) / members;
                     }
-                    rows.add(new Row(name, sev, 1 - correct[s] / (double) n[s], nll[s] / n[s], ece, mErr, mNll));
+                    rows.add(new Row(name, sev, 1 - st.accuracy(0), st.nll(0), st.ece(0), mErr, mNll));
                 }
             }
             return rows;
