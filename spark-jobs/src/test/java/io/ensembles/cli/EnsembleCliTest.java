@@ -60,7 +60,9 @@ class EnsembleCliTest {
             assertTrue(r.out().contains(opt), opt);
         }
         r = run("evaluate", "--help");
-        assertTrue(r.out().contains("--ensemble") && r.out().contains("--master"), r.out());
+        for (String opt : new String[] {"--ensemble", "--master", "--set", "--report", "--ood", "--shift", "--comparison"}) {
+            assertTrue(r.out().contains(opt), opt);
+        }
     }
 
     @Test
@@ -77,6 +79,9 @@ class EnsembleCliTest {
         rejected("does not exist", "train", "--config", dir.resolve("missing.conf").toString());
         rejected("Missing required option: '--config", "train");
         rejected("'--members'", "train", "--config", q, "--members", "many");
+        // evaluate overrides only how it evaluates and on which data, never what was trained
+        rejected("--set training.epochs=3 (evaluate takes evaluation.* keys", "evaluate", "--ensemble",
+                dir.toString(), "--set", "training.epochs=3");
 
         Path conf = dir.resolve("bad-data.conf");
         Files.writeString(conf, "data.train-images = \"" + dir.resolve("nowhere.gz").toUri() + "\"\n");
