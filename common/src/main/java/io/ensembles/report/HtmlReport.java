@@ -218,6 +218,7 @@ public final class HtmlReport {
                 .toList();
         if (hs.isEmpty()) return null;
         XYChart c = chart("OOD: " + score + ", " + e.name(), score, "share of examples");
+        c.getStyler().setXAxisDecimalPattern("0.00");
         for (OodEvaluation.Histogram x : hs) {
             double[] mid = new double[x.lower().length];
             for (int i = 0; i < mid.length; i++) mid[i] = x.lower()[i] + x.width() / 2;
@@ -233,6 +234,7 @@ public final class HtmlReport {
     private static XYChart shiftMean(List<Comparison.Entry> entries, String name,
                                      ToDoubleFunction<ShiftEvaluation.Row> value) {
         XYChart c = chart(name + " under shift (mean over corruptions)", "severity", name);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW); // the curves rise to the right
         for (Comparison.Entry e : entries) {
             if (e.report().shift().isEmpty()) continue;
             double[] x = new double[6];
