@@ -121,6 +121,19 @@ public final class ClassificationMetrics {
         return s / labels.length;
     }
 
+    /**
+     * One row of the mean of some members: {@code out[k]} = mean over {@code members} of
+     * {@code probs[m][off + k]}, summed in double in the given order and rounded to float, exactly
+     * as {@link #average} rounds (the sums of a cluster and whole arrays must agree to the bit).
+     */
+    public static void averageRow(float[][] probs, int[] members, int off, int classes, float[] out) {
+        for (int k = 0; k < classes; k++) {
+            double sum = 0;
+            for (int m : members) sum += probs[m][off + k];
+            out[k] = (float) (sum / members.length);
+        }
+    }
+
     /** The mean of several members' probabilities: the deep-ensemble prediction. */
     public static float[] average(List<float[]> members) {
         if (members.isEmpty()) throw new IllegalArgumentException("no members to average");

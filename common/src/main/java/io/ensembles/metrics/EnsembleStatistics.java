@@ -99,7 +99,7 @@ public final class EnsembleStatistics implements Serializable {
                 }
             }
             for (int s = 0; s < subsets.length; s++) {
-                average(probs, subsets[s], off, avg);
+                ClassificationMetrics.averageRow(probs, subsets[s], off, classes, avg);
                 if (base) {
                     int pred = ClassificationMetrics.argmax(avg, 0, classes);
                     if (pred == y) correct[s]++;
@@ -124,15 +124,6 @@ public final class EnsembleStatistics implements Serializable {
             n++;
         }
         return this;
-    }
-
-    /** The mean of the members in {@code subset} at row offset {@code off}, rounded to float as {@link ClassificationMetrics#average} does. */
-    private void average(float[][] probs, int[] subset, int off, float[] out) {
-        for (int k = 0; k < classes; k++) {
-            double sum = 0;
-            for (int m : subset) sum += probs[m][off + k];
-            out[k] = (float) (sum / subset.length);
-        }
     }
 
     public EnsembleStatistics merge(EnsembleStatistics o) {

@@ -79,11 +79,7 @@ final class RankingJobs {
             float[] avg = new float[classes];
             for (int i = 0; i < b.labels().length; i++) {
                 for (int s = 0; s < subsets.length; s++) {
-                    for (int k = 0; k < classes; k++) {
-                        double sum = 0;
-                        for (int m : subsets[s]) sum += b.probs()[m][i * classes + k];
-                        avg[k] = (float) (sum / subsets[s].length);
-                    }
+                    ClassificationMetrics.averageRow(b.probs(), subsets[s], i * classes, classes, avg);
                     int pred = ClassificationMetrics.argmax(avg, 0, classes);
                     out.add(new Tuple2<>(new Key(s, avg[pred], b.first() + i),
                             new long[] {1, pred == b.labels()[i] ? 1 : 0}));
