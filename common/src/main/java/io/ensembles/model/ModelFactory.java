@@ -2,12 +2,14 @@ package io.ensembles.model;
 
 import io.ensembles.config.EnsembleConfig.ModelSection;
 import java.util.List;
+import java.util.function.Supplier;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -30,7 +32,8 @@ import org.nd4j.linalg.schedule.ISchedule;
 /**
  * Builds every architecture as a DL4J {@link ComputationGraph} with one input ("in", flat
  * images of rows*cols) and one softmax output ("out"), so training, storage and prediction
- * treat all members alike.
+ * treat all members alike; a Packed-Ensemble version ({@link Packing}) has M softmax outputs
+ * ("out0" ...), one per packed member.
  */
 public final class ModelFactory {
     public static final String INPUT = "in";
@@ -47,7 +50,13 @@ public final class ModelFactory {
 
     public static ComputationGraph build(Architecture arch, ModelSection m, int rows, int cols, int classes,
                                          long seed, Optimizer opt) {
-        ComputationGraphConfiguration conf = configuration(arch, m, rows, cols, classes, seed, opt);
+        return build(arch, m, null, rows, cols, classes, seed, opt);
+    }
+
+    /** The plain network ({@code packing == null}) or its Packed-Ensemble version, initialised. */
+    public static ComputationGraph build(Architecture arch, ModelSection m, Packing packing, int rows, int cols,
+                                         int classes, long seed, Optimizer opt) {
+        ComputationGraphConfiguration conf = configuration(arch, m, packing, rows, cols, classes, seed, opt);
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
         return net;
@@ -55,6 +64,17 @@ public final class ModelFactory {
 
     public static ComputationGraphConfiguration configuration(Architecture arch, ModelSection m, int rows, int cols,
                                                               int classes, long seed, Optimizer opt) {
+        return configuration(arch, m, null, rows, cols, classes, seed, opt);
+    }
+
+    /**
+     * The plain architecture: one softmax output {@value #OUTPUT}. With a {@link Packing}: the
+     * packed network, {@code gamma * M} parallel paths of the architecture at width
+     * alpha*C/(gamma*M), and M softmax heads {@code out0 .. out<M-1>}, head m reading member m's paths.
+     */
+    public static ComputationGraphConfiguration configuration(Architecture arch, ModelSection m, Packing packing,
+                                                              int rows, int cols, int classes, long seed,
+                                                              Optimizer opt) {
         NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
@@ -68,62 +88,105 @@ public final class ModelFactory {
         // DL4J's dropOut(x) takes the probability of *keeping* a unit; the config states the drop rate.
         // A Dropout object keeps its layer's mask between forward and backward pass, so every layer
         // needs its own: one instance shared by two layers loses a mask and fails in backprop.
-        java.util.function.Supplier<Dropout> drop = m.dropout() > 0 ? () -> new Dropout(1.0 - m.dropout()) : null;
-        String last = switch (arch) {
-            case MLP -> mlp(g, m.mlpHidden(), drop);
-            case CNN -> cnn(g, m.cnnChannels(), m.cnnKernel(), m.cnnDense(), drop);
-            case RESNET -> resnet(g, m.resnetWidths(), m.resnetBlocks());
-        };
-        OutputLayer.Builder out = new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                .nOut(classes).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER);
-        if (drop != null) out.dropOut(drop.get());
-        g.addLayer(OUTPUT, out.build(), last).setOutputs(OUTPUT);
+        Supplier<Dropout> drop = m.dropout() > 0 ? () -> new Dropout(1.0 - m.dropout()) : null;
+        if (packing == null) {
+            String last = body(g, arch, m, "", Width.PLAIN, drop);
+            g.addLayer(OUTPUT, head(classes, drop), last).setOutputs(OUTPUT);
+        } else {
+            Width w = packing::pathWidth;
+            String[] lasts = new String[packing.paths()];
+            for (int p = 0; p < lasts.length; p++) lasts[p] = body(g, arch, m, Packing.pathPrefix(p), w, drop);
+            String[] heads = new String[packing.heads()];
+            for (int h = 0; h < heads.length; h++) {
+                String in = lasts[h * packing.gamma()];
+                if (packing.gamma() > 1) {
+                    // the member's gamma groups, concatenated member-major: its whole feature slice
+                    in = "m" + h + "_merge";
+                    g.addVertex(in, new MergeVertex(), java.util.Arrays.copyOfRange(lasts, h * packing.gamma(),
+                            (h + 1) * packing.gamma()));
+                }
+                heads[h] = Packing.headName(h);
+                g.addLayer(heads[h], head(classes, drop), in);
+            }
+            g.setOutputs(heads);
+        }
         g.setInputTypes(arch == Architecture.MLP
                 ? InputType.feedForward((long) rows * cols)
                 : InputType.convolutionalFlat(rows, cols, 1));
         return g.build();
     }
 
-    private static String mlp(ComputationGraphConfiguration.GraphBuilder g, List<Integer> hidden,
-                              java.util.function.Supplier<Dropout> drop) {
+    /** A layer's width in the built network given its width in the plain architecture and the setting's name. */
+    @FunctionalInterface
+    private interface Width {
+        Width PLAIN = (w, what) -> w;
+
+        int of(int plain, String what);
+    }
+
+    private static OutputLayer head(int classes, Supplier<Dropout> drop) {
+        OutputLayer.Builder out = new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                .nOut(classes).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER);
+        if (drop != null) out.dropOut(drop.get());
+        return out.build();
+    }
+
+    /** The architecture's layers from the input to its last hidden vertex, names prefixed; returns that vertex. */
+    private static String body(ComputationGraphConfiguration.GraphBuilder g, Architecture arch, ModelSection m,
+                               String prefix, Width w, Supplier<Dropout> drop) {
+        return switch (arch) {
+            case MLP -> mlp(g, prefix, m.mlpHidden(), w, drop);
+            case CNN -> cnn(g, prefix, m.cnnChannels(), m.cnnKernel(), m.cnnDense(), w, drop);
+            case RESNET -> resnet(g, prefix, m.resnetWidths(), m.resnetBlocks(), w);
+        };
+    }
+
+    private static String mlp(ComputationGraphConfiguration.GraphBuilder g, String x, List<Integer> hidden, Width w,
+                              Supplier<Dropout> drop) {
         String prev = INPUT;
         for (int i = 0; i < hidden.size(); i++) {
-            DenseLayer.Builder d = new DenseLayer.Builder().nOut(hidden.get(i)).activation(Activation.RELU);
+            DenseLayer.Builder d = new DenseLayer.Builder().nOut(w.of(hidden.get(i), "model.mlp.hidden[" + i + "]"))
+                    .activation(Activation.RELU);
             if (drop != null && i > 0) d.dropOut(drop.get()); // dropout acts on a layer's input: not on raw pixels
-            g.addLayer("dense" + i, d.build(), prev);
-            prev = "dense" + i;
+            g.addLayer(x + "dense" + i, d.build(), prev);
+            prev = x + "dense" + i;
         }
         return prev;
     }
 
-    private static String cnn(ComputationGraphConfiguration.GraphBuilder g, List<Integer> channels, int kernel,
-                              int dense, java.util.function.Supplier<Dropout> drop) {
+    private static String cnn(ComputationGraphConfiguration.GraphBuilder g, String x, List<Integer> channels,
+                              int kernel, int dense, Width w, Supplier<Dropout> drop) {
         String prev = INPUT;
         for (int i = 0; i < channels.size(); i++) {
-            g.addLayer("conv" + i, new ConvolutionLayer.Builder(kernel, kernel).nOut(channels.get(i))
+            g.addLayer(x + "conv" + i, new ConvolutionLayer.Builder(kernel, kernel)
+                    .nOut(w.of(channels.get(i), "model.cnn.channels[" + i + "]"))
                     .activation(Activation.RELU).build(), prev);
-            g.addLayer("pool" + i, new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build(),
-                    "conv" + i);
-            prev = "pool" + i;
+            g.addLayer(x + "pool" + i, new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
+                    .build(), x + "conv" + i);
+            prev = x + "pool" + i;
         }
-        DenseLayer.Builder d = new DenseLayer.Builder().nOut(dense).activation(Activation.RELU);
+        DenseLayer.Builder d = new DenseLayer.Builder().nOut(w.of(dense, "model.cnn.dense"))
+                .activation(Activation.RELU);
         if (drop != null) d.dropOut(drop.get());
-        g.addLayer("dense", d.build(), prev);
-        return "dense";
+        g.addLayer(x + "dense", d.build(), prev);
+        return x + "dense";
     }
 
     /** A pre-activation-free ResNet (He et al. 2016 basic blocks): conv-BN-ReLU-conv-BN + shortcut, ReLU. */
-    private static String resnet(ComputationGraphConfiguration.GraphBuilder g, List<Integer> widths, int blocks) {
-        g.addLayer("stem_conv", conv3(widths.get(0), 1), INPUT);
-        g.addLayer("stem_bn", new BatchNormalization.Builder().build(), "stem_conv");
-        g.addLayer("stem_relu", relu(), "stem_bn");
-        String prev = "stem_relu";
+    private static String resnet(ComputationGraphConfiguration.GraphBuilder g, String x, List<Integer> plainWidths,
+                                 int blocks, Width wf) {
+        List<Integer> widths = new java.util.ArrayList<>();
+        for (int s = 0; s < plainWidths.size(); s++) widths.add(wf.of(plainWidths.get(s), "model.resnet.widths[" + s + "]"));
+        g.addLayer(x + "stem_conv", conv3(widths.get(0), 1), INPUT);
+        g.addLayer(x + "stem_bn", new BatchNormalization.Builder().build(), x + "stem_conv");
+        g.addLayer(x + "stem_relu", relu(), x + "stem_bn");
+        String prev = x + "stem_relu";
         int prevWidth = widths.get(0);
         for (int s = 0; s < widths.size(); s++) {
             for (int b = 0; b < blocks; b++) {
                 int stride = (s > 0 && b == 0) ? 2 : 1;
                 int w = widths.get(s);
-                String p = "s" + s + "b" + b + "_";
+                String p = x + "s" + s + "b" + b + "_";
                 g.addLayer(p + "conv1", conv3(w, stride), prev);
                 g.addLayer(p + "bn1", new BatchNormalization.Builder().build(), p + "conv1");
                 g.addLayer(p + "relu1", relu(), p + "bn1");
@@ -142,8 +205,8 @@ public final class ModelFactory {
                 prevWidth = w;
             }
         }
-        g.addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), prev);
-        return "gap";
+        g.addLayer(x + "gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), prev);
+        return x + "gap";
     }
 
     private static ConvolutionLayer conv3(int width, int stride) {

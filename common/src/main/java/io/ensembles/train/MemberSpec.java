@@ -1,12 +1,31 @@
 package io.ensembles.train;
 
 import io.ensembles.model.Architecture;
+import io.ensembles.model.Packing;
 import java.io.Serializable;
 
-/** Who a member is: its index and id in the ensemble, architecture, seed and whether it is bagged. */
-public record MemberSpec(int index, String id, Architecture architecture, long seed, boolean bagging)
+/**
+ * Who a member is: its index and id in the ensemble, architecture, seed and whether it is bagged.
+ * For a Packed-Ensemble the unit of training is one packed network: {@code packing} is set, and the
+ * network holds the members {@code index * M .. index * M + M - 1}.
+ */
+public record MemberSpec(int index, String id, Architecture architecture, long seed, boolean bagging, Packing packing)
         implements Serializable {
+    public MemberSpec(int index, String id, Architecture architecture, long seed, boolean bagging) {
+        this(index, id, architecture, seed, bagging, null);
+    }
+
     public static String idOf(int index) {
         return String.format("m%03d", index);
+    }
+
+    /** The id of packed network {@code index}: its folder in the store. */
+    public static String packedIdOf(int index) {
+        return String.format("pe%03d", index);
+    }
+
+    /** The softmax outputs the network has: M for a packed one, else 1. */
+    public int heads() {
+        return packing == null ? 1 : packing.heads();
     }
 }

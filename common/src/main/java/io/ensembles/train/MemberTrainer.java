@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.MultiDataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,8 +53,8 @@ public final class MemberTrainer {
     public static ComputationGraph newNetwork(EnsembleConfig config, MemberSpec member, ImageDataset train,
                                               Dl4jSchedule schedule) {
         TrainingSection t = config.training();
-        return ModelFactory.build(member.architecture(), config.model(), train.rows(), train.cols(), train.classes(),
-                member.seed(), new ModelFactory.Optimizer(schedule, t.momentum(), t.weightDecay()));
+        return ModelFactory.build(member.architecture(), config.model(), member.packing(), train.rows(), train.cols(),
+                train.classes(), member.seed(), new ModelFactory.Optimizer(schedule, t.momentum(), t.weightDecay()));
     }
 
     public MemberOutcome train(MemberSpec member, TrainingData data, Checkpoint.Store store, TrainingListener listener)
@@ -98,9 +100,9 @@ public final class MemberTrainer {
                  from += t.batchSize()) {
                 int to = Math.min(train.size(), from + t.batchSize());
                 long iteration = net.getIterationCount();
-                DataSet batch = Batches.batch(train, order, from, to, data.normalisation());
-                net.fit(batch);
-                double loss = net.score();
+                fit(net, Batches.batch(train, order, from, to, data.normalisation()));
+                // a packed network's score is the sum of its M heads' losses: report the mean head's
+                double loss = net.score() / net.getNumOutputArrays();
                 if (!Double.isFinite(loss) || loss > t.divergenceLoss()) {
                     String reason = String.format("training diverged: loss %s at epoch %d, iteration %d "
                                     + "(limit training.divergence-loss = %s; learning rate %.4g may be too high)",
@@ -142,11 +144,28 @@ public final class MemberTrainer {
                 priorSeconds + seconds(attemptStart));
     }
 
+    /**
+     * One update. A network with M outputs (a Packed-Ensemble) is fitted on the batch's labels
+     * repeated for every head: DL4J sums the heads' losses, and since head m's loss depends only on
+     * member m's parameters, each member gets the gradient it would get alone, at the configured
+     * learning rate. (The reference implementation averages over heads and so scales the rate by M.)
+     */
+    public static void fit(ComputationGraph net, DataSet batch) {
+        int outputs = net.getNumOutputArrays();
+        if (outputs == 1) {
+            net.fit(batch);
+            return;
+        }
+        INDArray[] labels = new INDArray[outputs];
+        java.util.Arrays.fill(labels, batch.getLabels());
+        net.fit(new MultiDataSet(new INDArray[] {batch.getFeatures()}, labels));
+    }
+
     private double[] validate(ComputationGraph net, TrainingData data) {
         return validate(net, data, config.evaluation().batchSize());
     }
 
-    /** Validation accuracy and NLL, NaN without a validation split. */
+    /** Validation accuracy and NLL (of the mean of the heads, for a packed network), NaN without a validation split. */
     public static double[] validate(ComputationGraph net, TrainingData data, int batchSize) {
         if (data.validation().size() == 0) return new double[] {Double.NaN, Double.NaN};
         float[] p = Predictor.probabilities(net, data.validation(), data.normalisation(), batchSize);
