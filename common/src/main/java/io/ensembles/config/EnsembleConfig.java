@@ -28,15 +28,17 @@ public record EnsembleConfig(
         EvaluationSection evaluation,
         BudgetSection budget,
         SnapshotSection snapshot,
+        PackedSection packed,
         DebugSection debug,
         String rendered) implements Serializable {
 
     public static final String DEFAULTS_RESOURCE = "ensembles-defaults.conf";
     /** Methods of the {@code train} command: independent members, one task each. */
-    public static final Set<String> MEMBER_METHODS = Set.of("deep", "single-cycle", "mc-dropout");
+    public static final Set<String> MEMBER_METHODS = Set.of("deep", "single-cycle", "mc-dropout", "packed");
     /** Methods of the {@code snapshot} command: one run, several members. */
     public static final Set<String> SNAPSHOT_METHODS = Set.of("sse", "fge", "nocycle");
-    public static final Set<String> METHODS = Set.of("deep", "single-cycle", "mc-dropout", "sse", "fge", "nocycle");
+    public static final Set<String> METHODS = Set.of("deep", "single-cycle", "mc-dropout", "packed", "sse", "fge",
+            "nocycle");
     public static final Set<String> SNAPSHOT_MODES = Set.of("auto", "single-task", "data-parallel");
     public static final Set<String> SCHEDULES = Set.of("constant", "step", "cosine");
 
@@ -57,6 +59,42 @@ public record EnsembleConfig(
                                List<Integer> resnetWidths, int resnetBlocks) implements Serializable {
         public Architecture architectureOf(int member) {
             return architectures.get(member % architectures.size());
+        }
+
+        /** The layer widths of an architecture, by the setting that holds each ("model.cnn.channels[1]"). */
+        public java.util.Map<String, Integer> widthsOf(Architecture a) {
+            java.util.Map<String, Integer> w = new java.util.LinkedHashMap<>();
+            switch (a) {
+                case MLP -> indexed(w, "model.mlp.hidden", mlpHidden);
+                case CNN -> {
+                    indexed(w, "model.cnn.channels", cnnChannels);
+                    w.put("model.cnn.dense", cnnDense);
+                }
+                case RESNET -> indexed(w, "model.resnet.widths", resnetWidths);
+            }
+            return w;
+        }
+
+        private static void indexed(java.util.Map<String, Integer> w, String key, List<Integer> values) {
+            for (int i = 0; i < values.size(); i++) w.put(key + "[" + i + "]", values.get(i));
+        }
+    }
+
+    /**
+     * Packed-Ensembles (method "packed"): alpha, gamma, and M = heads members per network (0 = all
+     * ensemble.members in one network; else K / M networks, trained one per task).
+     */
+    public record PackedSection(double alpha, int gamma, int headsSetting) implements Serializable {
+        public int heads(EnsembleSection e) {
+            return headsSetting > 0 ? headsSetting : e.members();
+        }
+
+        public int networks(EnsembleSection e) {
+            return e.members() / heads(e);
+        }
+
+        public io.ensembles.model.Packing packing(EnsembleSection e) {
+            return new io.ensembles.model.Packing(alpha, gamma, heads(e));
         }
     }
 
@@ -216,10 +254,15 @@ public record EnsembleConfig(
                 r.intAtLeast("snapshot.data-parallel-min-examples", 1),
                 r.intAtLeast("snapshot.averaging-frequency", 1),
                 r.intAtLeast("snapshot.workers", 0));
+        PackedSection packed = new PackedSection(
+                r.doubleIn("packed.alpha", 0.0, false, 64.0, true),
+                r.intAtLeast("packed.gamma", 1),
+                r.intAtLeast("packed.heads", 0));
         checkMethod(r, ens.method(), tr, snap);
+        if (ens.method().equals("packed")) checkPacking(r, ens, model, packed);
         DebugSection dbg = new DebugSection(r.intAtLeast("debug.fail-member", -1), r.intAtLeast("debug.fail-after-epoch", 1));
         String rendered = c.root().render(ConfigRenderOptions.concise().setFormatted(true));
-        return new EnsembleConfig(ens, data, model, tr, ev, budget, snap, dbg, rendered);
+        return new EnsembleConfig(ens, data, model, tr, ev, budget, snap, packed, dbg, rendered);
     }
 
     /** Cross-key rules of the one-run methods, checked before any data is read. */
@@ -240,6 +283,27 @@ public record EnsembleConfig(
                 }
             }
             default -> { }
+        }
+    }
+
+    /** M must divide K, and every width of every architecture must split into gamma * M equal groups. */
+    private static void checkPacking(Reader r, EnsembleSection e, ModelSection m, PackedSection p) {
+        int heads = p.heads(e);
+        if (e.members() % heads != 0) {
+            r.fail("packed.heads", String.valueOf(heads), "a divisor of ensemble.members = " + e.members()
+                    + " (each packed network holds M of the K members)");
+        }
+        io.ensembles.model.Packing packing = p.packing(e);
+        for (Architecture a : m.architectures()) {
+            for (var w : m.widthsOf(a).entrySet()) {
+                try {
+                    packing.pathWidth(w.getValue(), w.getKey());
+                } catch (IllegalArgumentException ex) {
+                    throw new ConfigValidationException("invalid packing " + packing + " for the " + a.id() + ": "
+                            + ex.getMessage() + "; change packed.alpha, packed.gamma, the number of members or "
+                            + w.getKey());
+                }
+            }
         }
     }
 

@@ -11,6 +11,9 @@ import java.util.List;
  * {@code epochsSpent} is what this member added to the ensemble's training cost, in epochs: its
  * own epochs for an independent member, the epochs since the previous capture for a snapshot (so
  * the members' sum is the cost of the run). {@code snapshot} is null for independent members.
+ * {@code packed} is set for the members of a Packed-Ensemble: M members share one model file
+ * (same path and SHA-256), each read from its own head; parameters, seconds and history are the
+ * network's, and each member's {@code epochsSpent} is the network's epochs divided by M.
  */
 public record MemberRecord(
         String id, int index, String method, String architecture, long seed, boolean bagging,
@@ -19,7 +22,7 @@ public record MemberRecord(
         int epochs, int epochsRun, int resumedFromEpoch, int attempts,
         double trainingSeconds, double validationAccuracy, double validationNll,
         List<EpochMetrics> history, String executor,
-        double epochsSpent, Snapshot snapshot) implements Serializable {
+        double epochsSpent, Snapshot snapshot, Packed packed) implements Serializable {
 
     public static final String COMPLETED = "completed";
     public static final String FAILED = "failed";
@@ -30,6 +33,12 @@ public record MemberRecord(
      */
     public record Snapshot(int cycle, long iteration, double epoch, double learningRate) implements Serializable {}
 
+    /**
+     * Where a packed member lives: its network (the store folder id), the packing and its head
+     * (0-based; -1 in the network's own record, before it is split into its members).
+     */
+    public record Packed(String network, double alpha, int gamma, int heads, int head) implements Serializable {}
+
     public boolean completed() {
         return COMPLETED.equals(status);
     }
@@ -37,12 +46,26 @@ public record MemberRecord(
     public MemberRecord withFile(String newPath, String newSha256) {
         return new MemberRecord(id, index, method, architecture, seed, bagging, status, failureReason, newPath,
                 newSha256, parameters, epochs, epochsRun, resumedFromEpoch, attempts, trainingSeconds,
-                validationAccuracy, validationNll, history, executor, epochsSpent, snapshot);
+                validationAccuracy, validationNll, history, executor, epochsSpent, snapshot, packed);
     }
 
     public MemberRecord withRun(int newAttempts, String newExecutor, double newTrainingSeconds) {
         return new MemberRecord(id, index, method, architecture, seed, bagging, status, failureReason, path,
                 sha256, parameters, epochs, epochsRun, resumedFromEpoch, newAttempts, newTrainingSeconds,
-                validationAccuracy, validationNll, history, newExecutor, epochsSpent, snapshot);
+                validationAccuracy, validationNll, history, newExecutor, epochsSpent, snapshot, packed);
+    }
+
+    /** A packed network's record split into its M members: ids and indices {@code firstIndex ..}, one head each. */
+    public java.util.List<MemberRecord> packedMembers(int firstIndex, java.util.function.IntFunction<String> idOf) {
+        if (packed == null) throw new IllegalStateException(id + " is not a packed network");
+        java.util.List<MemberRecord> out = new java.util.ArrayList<>();
+        for (int h = 0; h < packed.heads(); h++) {
+            Packed p = new Packed(packed.network(), packed.alpha(), packed.gamma(), packed.heads(), h);
+            out.add(new MemberRecord(idOf.apply(firstIndex + h), firstIndex + h, method, architecture, seed, bagging,
+                    status, failureReason, path, sha256, parameters, epochs, epochsRun, resumedFromEpoch, attempts,
+                    trainingSeconds, validationAccuracy, validationNll, history, executor,
+                    epochsSpent / packed.heads(), snapshot, p));
+        }
+        return out;
     }
 }

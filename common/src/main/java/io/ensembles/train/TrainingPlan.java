@@ -37,7 +37,7 @@ public record TrainingPlan(String method, Dl4jSchedule schedule, long iterations
         long total = ipe * t.epochs();
         double a0 = t.learningRate();
         switch (method) {
-            case "deep", "mc-dropout" -> {
+            case "deep", "mc-dropout", "packed" -> {
                 return new TrainingPlan(method, Dl4jSchedule.of(ordinary(t, ipe, total)), ipe, total, List.of());
             }
             case "single-cycle" -> {
@@ -78,7 +78,7 @@ public record TrainingPlan(String method, Dl4jSchedule schedule, long iterations
         }
     }
 
-    /** The configured ordinary schedule (deep ensembles, MC-dropout). */
+    /** The configured ordinary schedule (deep ensembles, MC-dropout, packed networks). */
     private static LearningRateSchedule ordinary(TrainingSection t, long ipe, long total) {
         return switch (t.schedule()) {
             case "constant" -> LearningRateSchedule.constant(t.learningRate());

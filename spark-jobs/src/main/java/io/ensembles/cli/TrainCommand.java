@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train an ensemble of K independently trained members, one Spark task each: a deep ensemble "
                 + "(--method deep), single-cycle members (single-cycle: one cosine cycle each) or MC-dropout members "
-                + "(mc-dropout). Snapshot methods: see 'snapshot'.",
+                + "(mc-dropout), or a Packed-Ensemble (packed: M members in one network of grouped layers, "
+                + "--alpha/--gamma/--heads). Snapshot methods: see 'snapshot'.",
                 "Writes the members and manifest.json into --out. Re-running on the same --out with the same "
                         + "configuration keeps complete members and resumes the others from their checkpoints."})
 final class TrainCommand implements Callable<Integer> {
@@ -33,12 +34,25 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--members", paramLabel = "K", description = "Overrides ensemble.members")
     Integer members;
 
+    @Option(names = "--alpha", paramLabel = "A", description = "Overrides packed.alpha (packed: width factor)")
+    Double alpha;
+
+    @Option(names = "--gamma", paramLabel = "G", description = "Overrides packed.gamma (packed: groups per member)")
+    Integer gamma;
+
+    @Option(names = "--heads", paramLabel = "M", description = "Overrides packed.heads (packed: members per network; "
+            + "default all K in one)")
+    Integer heads;
+
     @Mixin
     SparkOptions spark;
 
     EnsembleConfig validatedConfig() {
         Map<String, Object> extra = new LinkedHashMap<>();
         if (members != null) extra.put("ensemble.members", members);
+        if (alpha != null) extra.put("packed.alpha", alpha);
+        if (gamma != null) extra.put("packed.gamma", gamma);
+        if (heads != null) extra.put("packed.heads", heads);
         EnsembleConfig cfg = job.load("train", EnsembleConfig.MEMBER_METHODS, "snapshot", extra);
         if (cfg.ensemble().method().equals("mc-dropout") && cfg.model().dropout() <= 0) {
             throw new CliException("invalid value for model.dropout: 0.0 (expected a rate > 0 for mc-dropout, "
@@ -76,8 +90,13 @@ final class TrainCommand implements Callable<Integer> {
         String fmt = "%-6s %-8s %-10s %6s %9s %9s %9s %8s%n";
         sb.append(String.format(fmt, "member", "arch", "status", "epochs", "val acc", "val NLL", "seconds", "attempts"));
         for (MemberRecord r : m.members()) {
-            sb.append(String.format("%-6s %-8s %-10s %6d %9.4f %9.4f %9.1f %8d%n", r.id(), r.architecture(), r.status(),
-                    r.epochs(), r.validationAccuracy(), r.validationNll(), r.trainingSeconds(), r.attempts()));
+            sb.append(String.format("%-6s %-8s %-10s %6d %9.4f %9.4f %9.1f %8d%s%n", r.id(), r.architecture(), r.status(),
+                    r.epochs(), r.validationAccuracy(), r.validationNll(), r.trainingSeconds(), r.attempts(),
+                    r.packed() == null ? "" : "  head " + r.packed().head() + " of " + r.packed().network()));
+        }
+        if (m.members().stream().anyMatch(r -> r.packed() != null)) {
+            sb.append("(packed: validation figures and seconds are those of the whole network, the mean of its heads)")
+                    .append(System.lineSeparator());
         }
         return sb.toString();
     }

@@ -181,14 +181,28 @@ public final class EvaluateJob {
         int bins = ev.eceBins();
         boolean shift = options.shift();
         List<MemberRecord> records = List.copyOf(members);
+        // the distinct model files: the M members of a packed network share one, read in one forward pass
+        List<MemberRecord> units = new ArrayList<>();
+        int[] unitOf = new int[records.size()];
+        Map<String, Integer> unitByPath = new LinkedHashMap<>();
+        for (int i = 0; i < records.size(); i++) {
+            MemberRecord r = records.get(i);
+            Integer u = unitByPath.get(r.path());
+            if (u == null) {
+                u = units.size();
+                unitByPath.put(r.path(), u);
+                units.add(r);
+            }
+            unitOf[i] = u;
+        }
         String group = "evaluate-" + manifest.name();
         jsc.setJobGroup(group, "Predict " + test.size() + " test examples with " + slots.size() + " members of '"
                 + manifest.name() + "'", false);
         JavaRDD<Block> blocks = jsc.parallelize(chunks, chunks.size()).map(ch -> {
             Fs.configure(hadoop);
             io.ensembles.train.NativeRuntime.limitThreads(threads);
-            return predict(ch, new EnsembleLayout(root), records, slots, norm, batch, passes, classes, bins,
-                    shift && ch.set().equals(TEST));
+            return predict(ch, new EnsembleLayout(root), records, units, unitOf, slots, norm, batch, passes, classes,
+                    bins, shift && ch.set().equals(TEST));
         }).persist(StorageLevel.MEMORY_AND_DISK());
         Map<String, Object> timings = new LinkedHashMap<>();
         long started = System.nanoTime();
@@ -244,7 +258,7 @@ public final class EvaluateJob {
             // cost of the whole ensemble: its parameters, the training run's wall time, and the
             // inference time of all its members (or passes) per 1000 test examples
             Map<String, Object> cost = new LinkedHashMap<>();
-            cost.put("parameters", members.stream().mapToLong(MemberRecord::parameters).sum());
+            cost.put("parameters", units.stream().mapToLong(MemberRecord::parameters).sum());
             cost.put("trainingWallSeconds", manifest.run() != null ? manifest.run().get("wallSeconds") : null);
             cost.put("inferenceSecondsPer1000", inferenceSeconds / test.size() * 1000);
             extra.put("cost", cost);
@@ -327,21 +341,22 @@ public final class EvaluateJob {
     }
 
     /** One task: every member's probabilities on a chunk (members from this executor's cache). */
-    private static Block predict(Chunk ch, EnsembleLayout layout, List<MemberRecord> records, List<Slot> slots,
-                                 io.ensembles.data.Normalisation norm, int batch, int passes, int classes, int bins,
-                                 boolean shift) throws IOException {
+    private static Block predict(Chunk ch, EnsembleLayout layout, List<MemberRecord> records, List<MemberRecord> units,
+                                 int[] unitOf, List<Slot> slots, io.ensembles.data.Normalisation norm, int batch,
+                                 int passes, int classes, int bins, boolean shift) throws IOException {
         ImageDataset d = ch.data();
         float[][] probs = new float[slots.size()][];
         double[] seconds = new double[slots.size()];
         List<MemberCache.Lease> leases = new ArrayList<>();
+        Predictions pred = new Predictions(records, units, unitOf, slots, norm, batch, passes);
         try {
-            for (MemberRecord r : records) {
+            for (MemberRecord r : units) {
                 MemberCache.Lease l = MemberCache.lease(layout, r);
                 leases.add(l);
                 // a network new to this JVM pays native start-up on its first batch: warm it up untimed
                 if (l.fresh()) Predictor.probabilities(l.net(), d.head(Math.min(batch, d.size())), norm, batch);
             }
-            predictAll(d, ch.first(), leases, records, slots, norm, batch, passes, probs, seconds);
+            pred.all(d, ch.first(), leases, probs, seconds);
             ShiftEvaluation.Sums sums = null;
             if (shift) {
                 sums = new ShiftEvaluation.Sums(classes, bins, slots.size());
@@ -350,7 +365,7 @@ public final class EvaluateJob {
                 for (String c : Corruptions.NAMES) {
                     for (int sev = 1; sev <= 5; sev++) {
                         ImageDataset x = Corruptions.apply(d, c, sev, SHIFT_SEED, ch.first());
-                        predictAll(x, ch.first(), leases, records, slots, norm, batch, passes, shifted, ignored);
+                        pred.all(x, ch.first(), leases, shifted, ignored);
                         sums.add(c, sev, d.labels(), shifted);
                     }
                 }
@@ -361,31 +376,36 @@ public final class EvaluateJob {
         }
     }
 
-    private static void predictAll(ImageDataset d, long first, List<MemberCache.Lease> leases,
-                                   List<MemberRecord> records, List<Slot> slots, io.ensembles.data.Normalisation norm,
-                                   int batch, int passes, float[][] probs, double[] seconds) {
-        for (int i = 0; i < records.size(); i++) {
-            MemberRecord r = records.get(i);
-            ComputationGraph net = leases.get(i).net();
-            long t0 = System.nanoTime();
-            if ("mc-dropout".equals(r.method())) {
-                // masks seeded by the member and the task's first row: reproducible for the same
-                // rows-per-task, and for a set evaluated in one task the member's own seed
-                List<float[]> ps = McDropout.passes(net, d, norm, batch, passes, r.seed() + first * 1_000_003L);
-                double each = (System.nanoTime() - t0) / 1e9 / passes;
-                for (int s = 0; s < slots.size(); s++) {
-                    if (slots.get(s).record() == i) {
-                        probs[s] = ps.get(slots.get(s).pass());
-                        seconds[s] = each;
+    /** How a task turns the leased networks into every slot's probabilities. */
+    private record Predictions(List<MemberRecord> records, List<MemberRecord> units, int[] unitOf, List<Slot> slots,
+                               io.ensembles.data.Normalisation norm, int batch, int passes) {
+        /** Fills {@code probs[slot]} and {@code seconds[slot]}; {@code leases} are in the order of {@code units}. */
+        void all(ImageDataset d, long first, List<MemberCache.Lease> leases, float[][] probs, double[] seconds) {
+            for (int u = 0; u < units.size(); u++) {
+                MemberRecord r = units.get(u);
+                ComputationGraph net = leases.get(u).net();
+                long t0 = System.nanoTime();
+                if ("mc-dropout".equals(r.method())) {
+                    // masks seeded by the member and the task's first row: reproducible for the same
+                    // rows-per-task, and for a set evaluated in one task the member's own seed
+                    List<float[]> ps = McDropout.passes(net, d, norm, batch, passes, r.seed() + first * 1_000_003L);
+                    double each = (System.nanoTime() - t0) / 1e9 / passes;
+                    for (int s = 0; s < slots.size(); s++) {
+                        if (unitOf[slots.get(s).record()] == u) {
+                            probs[s] = ps.get(slots.get(s).pass());
+                            seconds[s] = each;
+                        }
                     }
-                }
-            } else {
-                float[] p = Predictor.probabilities(net, d, norm, batch);
-                double secs = (System.nanoTime() - t0) / 1e9;
-                for (int s = 0; s < slots.size(); s++) {
-                    if (slots.get(s).record() == i) {
-                        probs[s] = p;
-                        seconds[s] = secs;
+                } else {
+                    // one forward pass gives every head of a packed network (a plain one has one)
+                    float[][] heads = Predictor.heads(net, d, norm, batch);
+                    double each = (System.nanoTime() - t0) / 1e9 / heads.length;
+                    for (int s = 0; s < slots.size(); s++) {
+                        MemberRecord m = records.get(slots.get(s).record());
+                        if (unitOf[slots.get(s).record()] == u) {
+                            probs[s] = heads[m.packed() == null ? 0 : m.packed().head()];
+                            seconds[s] = each;
+                        }
                     }
                 }
             }

@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The body of one Spark task: trains one member (resuming its checkpoint when a retried task
+ * The body of one Spark task: trains one member, or one packed network of M members (resuming its checkpoint when a retried task
  * finds one), stores it atomically and returns its record. A member already stored complete and
  * verified by an earlier attempt is returned as it is, so a retry never trains or writes twice.
  */
@@ -53,8 +53,9 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
             LOG.info("member {}: already complete and verified, not training again", spec.id());
             return done;
         }
-        LOG.info("member {} ({}, seed {}) starts on {} with {} thread(s)", spec.id(), spec.architecture().id(),
-                spec.seed(), SparkSupport.executorDescription(), threads);
+        LOG.info("{} {} ({}{}, seed {}) starts on {} with {} thread(s)", spec.packing() == null ? "member" : "network",
+                spec.id(), spec.architecture().id(), spec.packing() == null ? "" : " " + spec.packing(), spec.seed(),
+                SparkSupport.executorDescription(), threads);
         MemberTrainer trainer = new MemberTrainer(config);
         MemberOutcome o = trainer.train(spec, data.value(), store, new TaskProgress(config, layout, attempt));
         EpochMetrics last = o.last();
@@ -64,7 +65,9 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
                 null, null, o.net() != null ? o.net().numParams() : 0,
                 config.training().epochs(), o.epochsRun(), o.resumedFromEpoch(), attempt + 1, o.trainingSeconds(),
                 last != null ? last.validationAccuracy() : Double.NaN, last != null ? last.validationNll() : Double.NaN,
-                o.history(), SparkSupport.executorDescription(), o.epochsRun() + o.resumedFromEpoch(), null);
+                o.history(), SparkSupport.executorDescription(), o.epochsRun() + o.resumedFromEpoch(), null,
+                spec.packing() == null ? null : new MemberRecord.Packed(spec.id(), spec.packing().alpha(),
+                        spec.packing().gamma(), spec.packing().heads(), -1));
         if (!o.completed()) return record;
         MemberRecord stored = store.storeFinal(o.net(), record);
         TaskProgress.write(layout, spec.id(), Map.of("state", "completed", "epoch", config.training().epochs()));

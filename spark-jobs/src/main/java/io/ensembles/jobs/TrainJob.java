@@ -52,11 +52,8 @@ public final class TrainJob {
         int testExamples = DataLoader.test(config.data(), data.train().rows(), data.train().cols()).size();
 
         int k = config.ensemble().members();
-        List<MemberSpec> specs = new ArrayList<>();
-        for (int i = 0; i < k; i++) {
-            specs.add(new MemberSpec(i, MemberSpec.idOf(i), config.model().architectureOf(i),
-                    config.ensemble().memberSeed(i), config.ensemble().bagging()));
-        }
+        List<MemberSpec> specs = specs(config);
+        int tasks = specs.size();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int threads = SparkSupport.taskCpus(spark);
         Broadcast<TrainingData> bData = jsc.broadcast(data);
@@ -64,11 +61,18 @@ public final class TrainJob {
         List<MemberRecord> records;
         ExecutorMemoryPeaks memory = new ExecutorMemoryPeaks();
         spark.sparkContext().addSparkListener(memory);
-        jsc.setJobGroup("train-" + config.ensemble().name(), "Train " + k + " members of ensemble '"
+        String what = tasks == k ? k + " members" : k + " members packed in " + tasks + " network(s) of "
+                + specs.get(0).packing();
+        jsc.setJobGroup("train-" + config.ensemble().name(), "Train " + what + " of ensemble '"
                 + config.ensemble().name() + "' (" + config.training().epochs() + " epochs each)", false);
-        LOG.info("training {} members, one task each, {} thread(s) per task, into {}", k, threads, layout.root());
+        LOG.info("training {}, one task each, {} thread(s) per task, into {}", what, threads, layout.root());
         try (ProgressMonitor ignored = new ProgressMonitor(layout, specs.stream().map(MemberSpec::id).toList(), 2000)) {
-            records = new ArrayList<>(jsc.parallelize(specs, k).map(task).collect());
+            records = new ArrayList<>();
+            for (MemberRecord r : jsc.parallelize(specs, tasks).map(task).collect()) {
+                // a packed network is M members of the ensemble, each read from its own head
+                records.addAll(r.packed() == null ? List.of(r)
+                        : r.packedMembers(r.index() * r.packed().heads(), MemberSpec::idOf));
+            }
         } finally {
             jsc.clearJobGroup();
             bData.destroy();
@@ -95,6 +99,26 @@ public final class TrainJob {
             if (!r.completed()) LOG.warn("member {} failed: {}", r.id(), r.failureReason());
         }
         return manifest;
+    }
+
+    /** What the tasks train: K members, or K / M packed networks of M members each. */
+    static List<MemberSpec> specs(EnsembleConfig config) {
+        List<MemberSpec> specs = new ArrayList<>();
+        var e = config.ensemble();
+        if (e.method().equals("packed")) {
+            // network n is seeded like member n * M would be: its heads' ids follow on from there
+            io.ensembles.model.Packing packing = config.packed().packing(e);
+            for (int n = 0; n < config.packed().networks(e); n++) {
+                specs.add(new MemberSpec(n, MemberSpec.packedIdOf(n), config.model().architectureOf(n),
+                        e.memberSeed(n * packing.heads()), e.bagging(), packing));
+            }
+            return specs;
+        }
+        for (int i = 0; i < e.members(); i++) {
+            specs.add(new MemberSpec(i, MemberSpec.idOf(i), config.model().architectureOf(i), e.memberSeed(i),
+                    e.bagging()));
+        }
+        return specs;
     }
 
     static Map<String, Object> dataInfo(EnsembleConfig config, TrainingData data, int testExamples) {
