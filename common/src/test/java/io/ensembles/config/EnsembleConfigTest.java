@@ -124,4 +124,27 @@ class EnsembleConfigTest {
         assertTrue(rejected("snapshot.mode = spread").contains("snapshot.mode"));
         assertTrue(rejected("evaluation.mc-passes = 0").contains("evaluation.mc-passes"));
     }
+
+    @Test
+    void packedEnsemblesAndTheirRules() {
+        EnsembleConfig c = parse("ensemble { method = packed, members = 8 }, packed { alpha = 2, gamma = 2, heads = 4 }");
+        assertEquals(4, c.packed().heads(c.ensemble()));
+        assertEquals(2, c.packed().networks(c.ensemble()));
+        // heads = 0: all K members in one network
+        EnsembleConfig one = parse("ensemble { method = packed, members = 4 }");
+        assertEquals(4, one.packed().heads(one.ensemble()));
+        assertEquals(1, one.packed().networks(one.ensemble()));
+        assertTrue(rejected("ensemble { method = packed, members = 6 }, packed.heads = 4")
+                .contains("invalid value for packed.heads: 4 (expected a divisor of ensemble.members = 6"));
+        // the default cnn has 16 channels: 2 * 16 = 32 does not split into 3 * 4 = 12 groups
+        String m = rejected("ensemble { method = packed, members = 4 }, packed { alpha = 2, gamma = 3 }");
+        assertTrue(m.contains("model.cnn.channels[0]") && m.contains("gamma * M = 3 * 4 = 12"), m);
+        assertTrue(rejected("ensemble { method = packed, members = 4 }, packed.alpha = 1.1").contains("whole number"));
+        assertTrue(rejected("packed.alpha = 0").contains("invalid value for packed.alpha: 0"));
+        assertTrue(rejected("packed.alpha = -2").contains("packed.alpha"));
+        assertTrue(rejected("packed.gamma = 0").contains("packed.gamma"));
+        assertTrue(rejected("packed.heads = -1").contains("packed.heads"));
+        // widths are only checked for the packed method
+        parse("ensemble { method = deep, members = 4 }, packed { alpha = 2, gamma = 3 }");
+    }
 }

@@ -56,7 +56,8 @@ class EnsembleCliTest {
         assertTrue(r.out().contains("train") && r.out().contains("evaluate"), r.out());
         r = run("train", "--help");
         assertEquals(0, r.code());
-        for (String opt : new String[] {"--config", "--master", "--out", "--members", "--epochs", "--limit", "--set"}) {
+        for (String opt : new String[] {"--config", "--master", "--out", "--members", "--epochs", "--limit", "--set",
+                "--alpha", "--gamma", "--heads"}) {
             assertTrue(r.out().contains(opt), opt);
         }
         r = run("evaluate", "--help");
@@ -110,6 +111,13 @@ class EnsembleCliTest {
         rejected("invalid method for snapshot: deep", "snapshot", "--config", snap, "--method", "deep");
         rejected("ensemble.method: \"bagging\"", "snapshot", "--config", snap, "--method", "bagging");
         rejected("model.dropout: 0.0", "train", "--config", q, "--method", "mc-dropout");
+        rejected("packed.alpha: 0", "train", "--config", q, "--method", "packed", "--alpha", "0");
+        rejected("packed.alpha: NaN", "train", "--config", q, "--method", "packed", "--alpha", "NaN");
+        rejected("gamma * M = 3 * 4 = 12", "train", "--config", q, "--method", "packed", "--gamma", "3");
+        rejected("packed.heads: 3 (expected a divisor of ensemble.members = 4", "train", "--config", q,
+                "--method", "packed", "--heads", "3");
+        rejected("invalid method for snapshot: packed", "snapshot", "--config", snap, "--method", "packed", "--set",
+                "ensemble.members=4");
         rejected("snapshot.cycles: 1", "snapshot", "--config", snap, "--cycles", "1");
         rejected("snapshot.mode", "snapshot", "--config", snap, "--mode", "everywhere");
         rejected("snapshot.fge.pretrain-epochs", "snapshot", "--config", snap, "--method", "fge",
