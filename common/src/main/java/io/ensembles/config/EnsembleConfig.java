@@ -100,7 +100,8 @@ public record EnsembleConfig(
 
     public record TrainingSection(int epochs, int batchSize, double learningRate, double momentum,
                                   double weightDecay, String schedule, int stepEpochs, double stepFactor,
-                                  double divergenceLoss, int logEveryIterations) implements Serializable {}
+                                  double divergenceLoss, int logEveryIterations, boolean dataParallel)
+            implements Serializable {}
 
     public record EvaluationSection(int batchSize, int eceBins, int mcPasses, int randomOrders, int rowsPerTask,
                                     int maxMembers, boolean writePredictions) implements Serializable {}
@@ -232,7 +233,8 @@ public record EnsembleConfig(
                 r.intAtLeast("training.step-epochs", 1),
                 r.doubleIn("training.step-factor", 0.0, false, 1.0, true),
                 r.doubleIn("training.divergence-loss", 0.0, false, Double.MAX_VALUE, true),
-                r.intAtLeast("training.log-every-iterations", 1));
+                r.intAtLeast("training.log-every-iterations", 1),
+                r.bool("training.data-parallel"));
         EvaluationSection ev = new EvaluationSection(
                 r.intAtLeast("evaluation.batch-size", 1),
                 r.intAtLeast("evaluation.ece-bins", 1),

@@ -156,9 +156,14 @@ public final class MemberTrainer {
             net.fit(batch);
             return;
         }
+        net.fit(withLabelsRepeated(batch, outputs));
+    }
+
+    /** The batch for a network of {@code outputs} heads: the same features, the labels once per head. */
+    public static MultiDataSet withLabelsRepeated(DataSet batch, int outputs) {
         INDArray[] labels = new INDArray[outputs];
         java.util.Arrays.fill(labels, batch.getLabels());
-        net.fit(new MultiDataSet(new INDArray[] {batch.getFeatures()}, labels));
+        return new MultiDataSet(new INDArray[] {batch.getFeatures()}, labels);
     }
 
     private double[] validate(ComputationGraph net, TrainingData data) {

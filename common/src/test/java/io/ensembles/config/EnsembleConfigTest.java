@@ -1,6 +1,7 @@
 package io.ensembles.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -146,5 +147,12 @@ class EnsembleConfigTest {
         assertTrue(rejected("packed.heads = -1").contains("packed.heads"));
         // widths are only checked for the packed method
         parse("ensemble { method = deep, members = 4 }, packed { alpha = 2, gamma = 3 }");
+    }
+
+    @Test
+    void dataParallelTrainingIsOffByDefaultAndMustBeABoolean() {
+        assertFalse(parse("").training().dataParallel());
+        assertTrue(parse("training.data-parallel = true").training().dataParallel());
+        assertTrue(rejected("training.data-parallel = sometimes").contains("training.data-parallel"));
     }
 }

@@ -44,6 +44,10 @@ final class TrainCommand implements Callable<Integer> {
             + "default all K in one)")
     Integer heads;
 
+    @Option(names = "--data-parallel", description = "Sets training.data-parallel: each member (or packed network) "
+            + "trains across all executors with parameter averaging, one after the other, instead of one task each")
+    boolean dataParallel;
+
     @Mixin
     SparkOptions spark;
 
@@ -53,6 +57,7 @@ final class TrainCommand implements Callable<Integer> {
         if (alpha != null) extra.put("packed.alpha", alpha);
         if (gamma != null) extra.put("packed.gamma", gamma);
         if (heads != null) extra.put("packed.heads", heads);
+        if (dataParallel) extra.put("training.data-parallel", true);
         EnsembleConfig cfg = job.load("train", EnsembleConfig.MEMBER_METHODS, "snapshot", extra);
         if (cfg.ensemble().method().equals("mc-dropout") && cfg.model().dropout() <= 0) {
             throw new CliException("invalid value for model.dropout: 0.0 (expected a rate > 0 for mc-dropout, "

@@ -5,13 +5,13 @@ import io.ensembles.data.Batches;
 import io.ensembles.data.ImageDataset;
 import io.ensembles.data.Normalisation;
 import io.ensembles.data.TrainingData;
-import io.ensembles.model.ModelFactory;
 import io.ensembles.store.EnsembleLayout;
 import io.ensembles.store.MemberRecord;
 import io.ensembles.store.MemberStore;
 import io.ensembles.store.SnapshotStore;
 import io.ensembles.train.Checkpoint;
 import io.ensembles.train.EpochMetrics;
+import io.ensembles.train.MemberOutcome;
 import io.ensembles.train.MemberSpec;
 import io.ensembles.train.MemberTrainer;
 import io.ensembles.train.SnapshotSink;
@@ -33,18 +33,20 @@ import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The data-parallel mode of a snapshot run: the driver holds the one network and its schedule;
- * each averaging round, every worker fits up to {@code averaging-frequency} minibatches with DL4J's
+ * Data-parallel training of one network: the driver holds the network and its schedule; each
+ * averaging round, every worker fits up to {@code averaging-frequency} minibatches with DL4J's
  * parameter averaging ({@link SparkComputationGraph}), starting from the round's global iteration,
  * so the per-iteration schedule travels with the model configuration and every worker update uses
  * the rate of its iteration. Rounds are cut at capture points so each snapshot is taken exactly
- * where the plan says. One global iteration = one minibatch on every worker.
+ * where the plan says. One global iteration = one minibatch on every worker. Used by a snapshot
+ * run ({@link #train}) and by the train job's members and packed networks with
+ * {@code training.data-parallel} ({@link #trainMember}); a packed network's M heads are fitted on
+ * the labels repeated, as in a single task.
  */
 final class DataParallelRun {
     private static final Logger LOG = LoggerFactory.getLogger(DataParallelRun.class);
@@ -54,20 +56,65 @@ final class DataParallelRun {
 
     private DataParallelRun() {}
 
+    /** A snapshot run: every capture of its plan stored as a member; returns their records. */
     static List<MemberRecord> train(JavaSparkContext jsc, EnsembleConfig config, EnsembleLayout layout,
                                     TrainingData data, MemberSpec run, int workers, Trace trace) throws IOException {
-        ImageDataset train = MemberTrainer.trainingSetOf(run, data);
-        int b = config.training().batchSize();
-        int f = config.snapshot().averagingFrequency();
-        int batchesPerEpoch = (train.size() + b - 1) / b;
-        long ipe = (batchesPerEpoch + workers - 1) / workers;
-        TrainingPlan plan = TrainingPlan.of(config, ipe);
+        TrainingPlan plan = plan(config, MemberTrainer.trainingSetOf(run, data), workers);
         List<MemberRecord> done = SnapshotStore.allStored(layout, plan);
         if (done != null) {
             LOG.info("all {} snapshots of this run are stored and verified, not training again", done.size());
             return done;
         }
         MemberStore checkpoints = new MemberStore(layout, SnapshotTask.RUN_ID);
+        SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method(), plan, 0, executor(workers));
+        fit(jsc, config, data, run, workers, trace, plan, checkpoints, sink);
+        List<MemberRecord> records = SnapshotStore.allStored(layout, plan);
+        if (records == null) throw new IllegalStateException("the run ended without storing all its snapshots");
+        checkpoints.clear();
+        return records;
+    }
+
+    /**
+     * One member (or packed network) of the train job, trained across the workers and stored like a
+     * task would store it; one already stored complete and verified is returned as it is.
+     */
+    static MemberRecord trainMember(JavaSparkContext jsc, EnsembleConfig config, EnsembleLayout layout,
+                                    TrainingData data, MemberSpec spec, int workers, Trace trace) throws IOException {
+        MemberStore store = new MemberStore(layout, spec.id());
+        MemberRecord done = store.finishedRecord();
+        if (done != null) {
+            LOG.info("{}: already complete and verified, not training again", spec.id());
+            return done;
+        }
+        TrainingPlan plan = plan(config, MemberTrainer.trainingSetOf(spec, data), workers);
+        LOG.info("{} {} ({}{}, seed {}) starts data-parallel over {} workers", spec.packing() == null ? "member"
+                : "network", spec.id(), spec.architecture().id(), spec.packing() == null ? "" : " " + spec.packing(),
+                spec.seed(), workers);
+        MemberOutcome o = fit(jsc, config, data, spec, workers, trace, plan, store, SnapshotSink.NONE);
+        MemberRecord record = MemberTask.record(config, spec, o, 0, executor(workers));
+        MemberRecord stored = store.storeFinal(o.net(), record);
+        TaskProgress.write(layout, spec.id(), Map.of("state", "completed", "epoch", config.training().epochs()));
+        return stored;
+    }
+
+    private static String executor(int workers) {
+        return "driver (data-parallel over " + workers + " workers)";
+    }
+
+    /** The method's plan when one global iteration is one minibatch on each of {@code workers}. */
+    private static TrainingPlan plan(EnsembleConfig config, ImageDataset train, int workers) {
+        int b = config.training().batchSize();
+        int batchesPerEpoch = (train.size() + b - 1) / b;
+        return TrainingPlan.of(config, (batchesPerEpoch + workers - 1) / workers);
+    }
+
+    private static MemberOutcome fit(JavaSparkContext jsc, EnsembleConfig config, TrainingData data, MemberSpec run,
+                                     int workers, Trace trace, TrainingPlan plan, MemberStore checkpoints,
+                                     SnapshotSink sink) throws IOException {
+        ImageDataset train = MemberTrainer.trainingSetOf(run, data);
+        int b = config.training().batchSize();
+        int f = config.snapshot().averagingFrequency();
+        int batchesPerEpoch = (train.size() + b - 1) / b;
         Checkpoint resumed = checkpoints.load();
         ComputationGraph net;
         List<EpochMetrics> history = new ArrayList<>();
@@ -78,13 +125,13 @@ final class DataParallelRun {
             startEpoch = resumed.epochsDone();
             history.addAll(resumed.history());
             prior = resumed.trainingSeconds();
-            LOG.info("resuming the run from the checkpoint of epoch {} (iteration {})", startEpoch,
+            LOG.info("{}: resuming from the checkpoint of epoch {} (iteration {})", run.id(), startEpoch,
                     net.getIterationCount());
         } else {
             net = MemberTrainer.newNetwork(config, run, train, plan.schedule());
         }
-        SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method(), plan, 0,
-                "driver (data-parallel over " + workers + " workers)");
+        // a packed network's heads all learn from the same labels; its score is their sum
+        int heads = net.getNumOutputArrays();
 
         CollectionAccumulator<double[]> rates = jsc.sc().collectionAccumulator("worker learning rates");
         ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, b)
@@ -97,10 +144,11 @@ final class DataParallelRun {
         Broadcast<ImageDataset> bTrain = jsc.broadcast(train);
         Normalisation norm = data.normalisation();
         long seed = run.seed();
-        LOG.info("data-parallel run: {} workers, {} minibatches of {} per epoch, {} global iterations per epoch, "
-                + "averaging every {} minibatches, {} updates, {} captures", workers, batchesPerEpoch, b, ipe, f,
-                plan.iterations(), plan.captures().size());
+        LOG.info("data-parallel {}: {} workers, {} minibatches of {} per epoch, {} global iterations per epoch, "
+                + "averaging every {} minibatches, {} updates, {} captures", run.id(), workers, batchesPerEpoch, b,
+                plan.iterationsPerEpoch(), f, plan.iterations(), plan.captures().size());
         long started = System.nanoTime();
+        int epochsDone = startEpoch;
         try {
             long iter = net.getIterationCount();
             for (int epoch = startEpoch; epoch < config.training().epochs() && iter < plan.iterations(); epoch++) {
@@ -124,20 +172,25 @@ final class DataParallelRun {
                         int to = Math.min(train.size(), from + b);
                         batches.add(java.util.Arrays.copyOfRange(order, from, to));
                     }
-                    JavaRDD<DataSet> rdd = jsc.parallelize(batches, workers)
-                            .map(idx -> Batches.batch(bTrain.value(), idx, 0, idx.length, norm));
+                    JavaRDD<int[]> indices = jsc.parallelize(batches, workers);
                     net.getConfiguration().setIterationCount((int) iter);
                     Map<String, Object> round = new LinkedHashMap<>();
+                    round.put("member", run.id());
                     round.put("iteration", iter);
                     round.put("steps", steps);
                     round.put("minibatches", nb);
                     round.put("rate", plan.schedule().rate(iter));
                     trace.rounds().add(round);
-                    sparkNet.fit(rdd);
+                    if (heads == 1) {
+                        sparkNet.fit(indices.map(idx -> Batches.batch(bTrain.value(), idx, 0, idx.length, norm)));
+                    } else {
+                        sparkNet.fitMultiDataSet(indices.map(idx -> MemberTrainer.withLabelsRepeated(
+                                Batches.batch(bTrain.value(), idx, 0, idx.length, norm), heads)));
+                    }
                     iter += steps;
                     // the master adds its averaging frequency; the round may have been shorter
                     net.getConfiguration().setIterationCount((int) iter);
-                    lossSum += sparkNet.getScore();
+                    lossSum += sparkNet.getScore() / heads;
                     rounds++;
                     pos += nb;
                     TrainingPlan.Capture capture = plan.captureAfter(iter);
@@ -151,31 +204,30 @@ final class DataParallelRun {
                     }
                 }
                 net.getConfiguration().setEpochCount(epoch + 1);
+                epochsDone = epoch + 1;
                 double[] v = MemberTrainer.validate(net, data, config.evaluation().batchSize());
                 EpochMetrics m = new EpochMetrics(epoch + 1, lossSum / Math.max(1, rounds), v[0], v[1],
                         plan.schedule().rate(iter), (System.nanoTime() - epochStart) / 1e9);
                 history.add(m);
                 checkpoints.save(new Checkpoint(net, epoch + 1, List.copyOf(history),
                         prior + (System.nanoTime() - started) / 1e9));
-                LOG.info("run: epoch {}/{} ({} rounds) loss {} val acc {} val nll {} ({} s)", epoch + 1,
+                LOG.info("{}: epoch {}/{} ({} rounds) loss {} val acc {} val nll {} ({} s)", run.id(), epoch + 1,
                         config.training().epochs(), rounds, String.format("%.4f", m.trainLoss()),
                         String.format("%.4f", v[0]), String.format("%.4f", v[1]), String.format("%.1f", m.seconds()));
                 var d = config.debug();
-                if (d.failMember() == 0 && d.failAfterEpoch() == epoch + 1 && resumed == null
+                if (d.failMember() == run.index() && d.failAfterEpoch() == epoch + 1 && resumed == null
                         && iter < plan.iterations()) {
                     // the driver-side test fault: the first run dies here, a re-run resumes
-                    throw new IllegalStateException("injected fault (debug.fail-member = 0) in the driver after the "
-                            + "checkpoint of epoch " + (epoch + 1));
+                    throw new IllegalStateException("injected fault (debug.fail-member = " + run.index()
+                            + ") in the driver after the checkpoint of epoch " + (epoch + 1));
                 }
             }
         } finally {
             bTrain.destroy();
             trace.workerRates().addAll(rates.value());
         }
-        List<MemberRecord> records = SnapshotStore.allStored(layout, plan);
-        if (records == null) throw new IllegalStateException("the run ended without storing all its snapshots");
-        checkpoints.clear();
-        return records;
+        return new MemberOutcome(run, true, null, net, List.copyOf(history), epochsDone - startEpoch, startEpoch,
+                prior + (System.nanoTime() - started) / 1e9);
     }
 
     /** Runs on the workers: records the iteration and learning rate of every update they make. */
@@ -189,7 +241,7 @@ final class DataParallelRun {
         @Override
         public void preUpdate(MultiDataSet minibatch, Model model) {
             if (model instanceof ComputationGraph g) {
-                rates.add(new double[] {g.getIterationCount(), g.getLearningRate(ModelFactory.OUTPUT)});
+                rates.add(new double[] {g.getIterationCount(), g.getLearningRate(g.getConfiguration().getNetworkOutputs().get(0))});
             }
         }
 

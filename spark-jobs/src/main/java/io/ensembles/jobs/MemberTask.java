@@ -58,19 +58,24 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
                 SparkSupport.executorDescription(), threads);
         MemberTrainer trainer = new MemberTrainer(config);
         MemberOutcome o = trainer.train(spec, data.value(), store, new TaskProgress(config, layout, attempt));
+        MemberRecord record = record(config, spec, o, attempt, SparkSupport.executorDescription());
+        if (!o.completed()) return record;
+        MemberRecord stored = store.storeFinal(o.net(), record);
+        TaskProgress.write(layout, spec.id(), Map.of("state", "completed", "epoch", config.training().epochs()));
+        return stored;
+    }
+
+    /** The record of a trained member or packed network (not yet stored: no path or checksum). */
+    static MemberRecord record(EnsembleConfig config, MemberSpec spec, MemberOutcome o, int attempt, String executor) {
         EpochMetrics last = o.last();
-        MemberRecord record = new MemberRecord(spec.id(), spec.index(), config.ensemble().method(),
+        return new MemberRecord(spec.id(), spec.index(), config.ensemble().method(),
                 spec.architecture().id(), spec.seed(), spec.bagging(),
                 o.completed() ? MemberRecord.COMPLETED : MemberRecord.FAILED, o.failureReason(),
                 null, null, o.net() != null ? o.net().numParams() : 0,
                 config.training().epochs(), o.epochsRun(), o.resumedFromEpoch(), attempt + 1, o.trainingSeconds(),
                 last != null ? last.validationAccuracy() : Double.NaN, last != null ? last.validationNll() : Double.NaN,
-                o.history(), SparkSupport.executorDescription(), o.epochsRun() + o.resumedFromEpoch(), null,
+                o.history(), executor, o.epochsRun() + o.resumedFromEpoch(), null,
                 spec.packing() == null ? null : new MemberRecord.Packed(spec.id(), spec.packing().alpha(),
                         spec.packing().gamma(), spec.packing().heads(), -1));
-        if (!o.completed()) return record;
-        MemberRecord stored = store.storeFinal(o.net(), record);
-        TaskProgress.write(layout, spec.id(), Map.of("state", "completed", "epoch", config.training().epochs()));
-        return stored;
     }
 }

@@ -127,8 +127,8 @@ public final class SnapshotJob {
      * Compares the rate of every worker update with the schedule at its iteration: proof that the
      * workers followed the driver's schedule. Keeps the largest deviation and the first updates.
      */
-    private static Map<String, Object> rateCheck(DataParallelRun.Trace trace, EnsembleConfig config, TrainingData data,
-                                                 int workers) {
+    static Map<String, Object> rateCheck(DataParallelRun.Trace trace, EnsembleConfig config, TrainingData data,
+                         int workers) {
         int b = config.training().batchSize();
         long ipe = ((data.train().size() + b - 1) / b + workers - 1) / workers;
         var schedule = io.ensembles.train.TrainingPlan.of(config, ipe).schedule();

@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Trains a deep ensemble: K independent members, one Spark task each (no barrier, no parameter
- * averaging), then writes {@code manifest.json}. The training data is broadcast once; each task
+ * averaging), then writes {@code manifest.json}. With {@code training.data-parallel} the members
+ * (or packed networks) train one after the other instead, each across all executors with
+ * parameter averaging ({@link DataParallelRun}). The training data is broadcast once; each task
  * uses {@code spark.task.cpus} native threads. Re-running on the same folder with the same
  * configuration keeps the members already complete and resumes the others from their checkpoints.
  */
@@ -56,26 +58,44 @@ public final class TrainJob {
         int tasks = specs.size();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int threads = SparkSupport.taskCpus(spark);
-        Broadcast<TrainingData> bData = jsc.broadcast(data);
-        MemberTask task = new MemberTask(config, layout.root(), bData, SparkSupport.hadoopSettings(spark), threads);
-        List<MemberRecord> records;
+        boolean dataParallel = config.training().dataParallel();
+        int workers = config.snapshot().workers() > 0 ? config.snapshot().workers() : jsc.defaultParallelism();
+        DataParallelRun.Trace trace = new DataParallelRun.Trace(new ArrayList<>(), new ArrayList<>());
+        List<MemberRecord> records = new ArrayList<>();
         ExecutorMemoryPeaks memory = new ExecutorMemoryPeaks();
         spark.sparkContext().addSparkListener(memory);
         String what = tasks == k ? k + " members" : k + " members packed in " + tasks + " network(s) of "
                 + specs.get(0).packing();
         jsc.setJobGroup("train-" + config.ensemble().name(), "Train " + what + " of ensemble '"
-                + config.ensemble().name() + "' (" + config.training().epochs() + " epochs each)", false);
-        LOG.info("training {}, one task each, {} thread(s) per task, into {}", what, threads, layout.root());
-        try (ProgressMonitor ignored = new ProgressMonitor(layout, specs.stream().map(MemberSpec::id).toList(), 2000)) {
-            records = new ArrayList<>();
-            for (MemberRecord r : jsc.parallelize(specs, tasks).map(task).collect()) {
+                + config.ensemble().name() + "' (" + config.training().epochs() + " epochs each"
+                + (dataParallel ? ", data-parallel" : "") + ")", false);
+        try {
+            List<MemberRecord> trained = new ArrayList<>();
+            if (dataParallel) {
+                LOG.info("training {} one after the other, each data-parallel over {} workers (averaging every {} "
+                        + "minibatches), into {}", what, workers, config.snapshot().averagingFrequency(), layout.root());
+                for (MemberSpec spec : specs) {
+                    trained.add(DataParallelRun.trainMember(jsc, config, layout, data, spec, workers, trace));
+                }
+            } else {
+                Broadcast<TrainingData> bData = jsc.broadcast(data);
+                MemberTask task = new MemberTask(config, layout.root(), bData, SparkSupport.hadoopSettings(spark),
+                        threads);
+                LOG.info("training {}, one task each, {} thread(s) per task, into {}", what, threads, layout.root());
+                try (ProgressMonitor ignored = new ProgressMonitor(layout, specs.stream().map(MemberSpec::id).toList(),
+                        2000)) {
+                    trained.addAll(jsc.parallelize(specs, tasks).map(task).collect());
+                } finally {
+                    bData.destroy();
+                }
+            }
+            for (MemberRecord r : trained) {
                 // a packed network is M members of the ensemble, each read from its own head
                 records.addAll(r.packed() == null ? List.of(r)
                         : r.packedMembers(r.index() * r.packed().heads(), MemberSpec::idOf));
             }
         } finally {
             jsc.clearJobGroup();
-            bData.destroy();
             spark.sparkContext().removeSparkListener(memory);
         }
         records.sort(Comparator.comparingInt(MemberRecord::index));
@@ -88,6 +108,13 @@ public final class TrainJob {
         run.put("wallSeconds", (System.nanoTime() - start) / 1e9);
         run.put("executorPeakMemoryMiB", memory.peaksMiB());
         run.put("budget", budget(config, records));
+        run.put("mode", dataParallel ? "data-parallel" : "member-parallel");
+        if (dataParallel) {
+            run.put("workers", workers);
+            run.put("averagingFrequency", config.snapshot().averagingFrequency());
+            run.put("rounds", trace.rounds());
+            run.put("workerRates", SnapshotJob.rateCheck(trace, config, data, workers));
+        }
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, config.ensemble().name(), config.ensemble().method(),
                 Instant.now().toString(), BuildInfo.codeVersion(), data.train().classes(), data.train().rows(),
                 data.train().cols(), data.normalisation(), dataInfo, run, records, configJson);

@@ -57,7 +57,7 @@ class EnsembleCliTest {
         r = run("train", "--help");
         assertEquals(0, r.code());
         for (String opt : new String[] {"--config", "--master", "--out", "--members", "--epochs", "--limit", "--set",
-                "--alpha", "--gamma", "--heads"}) {
+                "--alpha", "--gamma", "--heads", "--data-parallel"}) {
             assertTrue(r.out().contains(opt), opt);
         }
         r = run("evaluate", "--help");
