@@ -75,8 +75,11 @@ final class Launcher {
             env.put(var, Integer.toString(threads));
             conf.putIfAbsent("spark.executorEnv." + var, Integer.toString(threads));
         }
-        // Single-machine masters stay on loopback.
-        if (master.startsWith("local") && System.getenv("SPARK_LOCAL_IP") == null) env.put("SPARK_LOCAL_IP", "127.0.0.1");
+        // Single-machine masters (local mode, a cluster on loopback) stay on loopback.
+        if ((master.startsWith("local") || master.contains("://127.0.0.1") || master.contains("://localhost"))
+                && System.getenv("SPARK_LOCAL_IP") == null) {
+            env.put("SPARK_LOCAL_IP", "127.0.0.1");
+        }
         String appJar = appJar();
         String log4j = new File(confDir(), "log4j2.properties").getAbsolutePath();
         Properties jvm = jvmProperties();

@@ -1,0 +1,200 @@
+package io.ensembles.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ensembles.store.EnsembleLayout;
+import io.ensembles.store.Fs;
+import io.ensembles.store.Manifest;
+import io.ensembles.store.MemberRecord;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Faults on a real standalone cluster (a Master and two Workers on loopback, executors in JVMs of
+ * their own): an executor killed while its member trains, and a driver killed mid-run and the
+ * command run again. Each time every member ends complete and verified, the interrupted one
+ * resumed from its last epoch checkpoint, and no partial or duplicate file is left in the store.
+ * Prints the figures the README quotes (epochs redone, time lost).
+ */
+@Tag("cluster")
+class FaultToleranceClusterIT {
+    @TempDir
+    static Path dir;
+
+    static LocalCluster cluster;
+
+    /** Two members of the quick-start CNN, 4 epochs on 6,000 images: about 10 s an epoch here. */
+    static final String[] TRAIN = {"train", "--config", "conf/quickstart.conf", "--members", "2", "--epochs", "4",
+            "--limit", "6000"};
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = LocalCluster.start(dir.resolve("cluster"), 2);
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (cluster != null) cluster.close();
+    }
+
+    private static String[] train(Path out) {
+        String[] a = java.util.Arrays.copyOf(TRAIN, TRAIN.length + 4);
+        a[TRAIN.length] = "--master";
+        a[TRAIN.length + 1] = cluster.master();
+        a[TRAIN.length + 2] = "--out";
+        a[TRAIN.length + 3] = out.toString();
+        return a;
+    }
+
+    @Test
+    void aKilledExecutorsMemberResumesFromItsCheckpointAndNothingIsLost() throws Exception {
+        // the same run undisturbed first: the baseline of the time lost
+        Path clean = dir.resolve("clean");
+        long t0 = System.nanoTime();
+        LocalCluster.Cmd ok = cluster.ensemble(dir.resolve("clean.log"), 600, train(clean));
+        double cleanSeconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(0, ok.exitCode(), ok.output());
+        Manifest baseline = Manifest.read(new EnsembleLayout(Fs.qualify(clean.toString())));
+        for (MemberRecord r : baseline.members()) {
+            assertTrue(r.completed());
+            assertTrue(r.executor().startsWith("executor "), "trained in an executor JVM: " + r.executor());
+        }
+
+        Path out = dir.resolve("killed");
+        Path log = dir.resolve("killed.log");
+        t0 = System.nanoTime();
+        Process run = LocalCluster.launch(log, train(out));
+        // 3 s after both members have written their first epoch checkpoint, kill an executor JVM (SIGKILL)
+        assertTrue(LocalCluster.await(out.resolve("members/m000/checkpoint.json"), 300), "no checkpoint appeared");
+        assertTrue(LocalCluster.await(out.resolve("members/m001/checkpoint.json"), 300), "no checkpoint appeared");
+        Thread.sleep(3000); // into the next epoch: the partial epoch is the work a kill loses
+        List<ProcessHandle> executors = cluster.executors();
+        assertEquals(2, executors.size(), "one executor per worker");
+        ProcessHandle victim = executors.get(0);
+        long[] checkpointed = {checkpointTime(out, "m000"), checkpointTime(out, "m001")};
+        long killedAt = System.currentTimeMillis();
+        victim.destroyForcibly();
+        victim.onExit().get(30, TimeUnit.SECONDS);
+        // recovery: until the retried task trains again (its progress file says attempt 1)
+        long recoveredAt = -1;
+        while (run.isAlive() && recoveredAt < 0) {
+            for (String id : List.of("m000", "m001")) {
+                if (recoveredAt < 0 && attemptOf(out, id) >= 1) recoveredAt = System.currentTimeMillis();
+            }
+            Thread.sleep(100);
+        }
+        assertTrue(run.waitFor(600, TimeUnit.SECONDS), "the job did not finish");
+        double killedSeconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(0, run.exitValue(), Files.readString(log));
+
+        Manifest m = Manifest.read(new EnsembleLayout(Fs.qualify(out.toString())));
+        assertEquals(2, m.members().size());
+        MemberRecord resumed = null;
+        for (MemberRecord r : m.members()) {
+            assertTrue(r.completed(), r.id() + ": " + r.failureReason());
+            assertEquals(4, r.epochsRun() + r.resumedFromEpoch(), r.id());
+            if (r.attempts() > 1) resumed = r;
+        }
+        assertTrue(resumed != null, "the killed executor's member was retried: " + m.members());
+        assertTrue(resumed.resumedFromEpoch() >= 1, "it resumed from a checkpoint, not from scratch");
+        assertOnlyFinishedFiles(out, m);
+        double epochSeconds = resumed.history().stream().mapToDouble(e -> e.seconds()).average().orElseThrow();
+        double lostSeconds = (killedAt - checkpointed[resumed.index()]) / 1000.0;
+        System.out.printf("[cluster] executor killed: member %s retried (attempt %d) and resumed from epoch %d of 4; "
+                        + "work lost since its checkpoint %.1f s = %.2f epochs (an epoch takes %.1f s); training "
+                        + "again %.1f s after the kill; wall %.1f s against %.1f s undisturbed%n", resumed.id(),
+                resumed.attempts(), resumed.resumedFromEpoch(), lostSeconds, lostSeconds / epochSeconds, epochSeconds,
+                recoveredAt < 0 ? Double.NaN : (recoveredAt - killedAt) / 1000.0, killedSeconds, cleanSeconds);
+
+        // the evaluation runs on the cluster too
+        LocalCluster.Cmd ev = cluster.ensemble(dir.resolve("evaluate.log"), 600, "evaluate", "--ensemble",
+                out.toString(), "--master", cluster.master());
+        assertEquals(0, ev.exitCode(), ev.output());
+        assertTrue(Files.isRegularFile(out.resolve("metrics.json")));
+    }
+
+    @Test
+    void aKilledDriverLeavesNoManifestAndTheSameCommandFinishesTheJob() throws Exception {
+        Path out = dir.resolve("driver");
+        Process run = LocalCluster.launch(dir.resolve("driver-1.log"), train(out));
+        assertTrue(LocalCluster.await(out.resolve("members/m000/checkpoint.json"), 300), "no checkpoint appeared");
+        assertTrue(LocalCluster.await(out.resolve("members/m001/checkpoint.json"), 300), "no checkpoint appeared");
+        ProcessHandle driver = LocalCluster.driverOf(run).orElseThrow();
+        driver.destroyForcibly();
+        assertTrue(run.waitFor(120, TimeUnit.SECONDS));
+        assertNotEquals(0, run.exitValue(), "the command reports the lost driver");
+        assertFalse(Files.exists(out.resolve("manifest.json")), "no manifest for an unfinished ensemble");
+        // the cluster removes the dead application's executors before the next one gets cores
+        long end = System.nanoTime() + 60_000_000_000L;
+        while (!cluster.executors().isEmpty() && System.nanoTime() < end) Thread.sleep(200);
+
+        long t0 = System.nanoTime();
+        LocalCluster.Cmd again = cluster.ensemble(dir.resolve("driver-2.log"), 600, train(out));
+        double rerunSeconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(0, again.exitCode(), again.output());
+        Manifest m = Manifest.read(new EnsembleLayout(Fs.qualify(out.toString())));
+        int resumedEpochs = 0;
+        for (MemberRecord r : m.members()) {
+            assertTrue(r.completed(), r.id());
+            assertEquals(4, r.epochsRun() + r.resumedFromEpoch(), r.id());
+            resumedEpochs += r.resumedFromEpoch();
+        }
+        assertTrue(m.members().stream().anyMatch(r -> r.resumedFromEpoch() >= 1),
+                "the re-run resumed from the checkpoints: " + m.members());
+        assertOnlyFinishedFiles(out, m);
+        System.out.printf("[cluster] driver killed: the re-run resumed %d of 8 member-epochs from checkpoints and "
+                + "took %.1f s%n", resumedEpochs, rerunSeconds);
+
+        // and once more: everything is complete and verified, nothing trains again
+        LocalCluster.Cmd third = cluster.ensemble(dir.resolve("driver-3.log"), 600, train(out));
+        assertEquals(0, third.exitCode(), third.output());
+        Manifest same = Manifest.read(new EnsembleLayout(Fs.qualify(out.toString())));
+        for (int i = 0; i < 2; i++) {
+            assertEquals(m.members().get(i).sha256(), same.members().get(i).sha256());
+            assertEquals(m.members().get(i).trainingSeconds(), same.members().get(i).trainingSeconds());
+        }
+    }
+
+    private static long checkpointTime(Path out, String id) throws IOException {
+        return Files.getLastModifiedTime(out.resolve("members").resolve(id).resolve("checkpoint.json")).toMillis();
+    }
+
+    private static int attemptOf(Path out, String id) {
+        try {
+            return io.ensembles.store.Json.MAPPER.readTree(out.resolve("members").resolve(id).resolve("progress.json")
+                    .toFile()).path("attempt").asInt(0);
+        } catch (IOException | RuntimeException notYet) {
+            return 0;
+        }
+    }
+
+    /** Each member folder holds its model, its record and its last progress: no checkpoint, no temporary file. */
+    private static void assertOnlyFinishedFiles(Path out, Manifest m) throws IOException {
+        EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out.toString()));
+        for (MemberRecord r : m.members()) {
+            assertEquals(Fs.sha256Hex(layout.resolve(r.path())), r.sha256(), r.id());
+            Set<String> names = new TreeSet<>();
+            try (Stream<Path> files = Files.list(out.resolve("members").resolve(r.id()))) {
+                files.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".crc")).forEach(names::add);
+            }
+            assertEquals(Set.of("model.zip", "progress.json", "result.json"), names, r.id());
+        }
+        try (Stream<Path> dirs = Files.list(out.resolve("members"))) {
+            assertEquals(m.members().size(), dirs.count(), "one folder per member, no stray ones");
+        }
+    }
+}
