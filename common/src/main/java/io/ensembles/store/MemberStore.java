@@ -45,7 +45,7 @@ public final class MemberStore implements Checkpoint.Store {
                     idx.sha256());
             return null;
         }
-        return new Checkpoint(ModelIO.fromBytes(bytes, true), idx.epochsDone(), idx.history(), idx.trainingSeconds());
+        return new Checkpoint(ModelIO.fromBytes(bytes, true, zip), idx.epochsDone(), idx.history(), idx.trainingSeconds());
     }
 
     @Override
@@ -117,7 +117,7 @@ public final class MemberStore implements Checkpoint.Store {
 
     /** Loads a member's network after checking its file against the manifest's SHA-256. */
     public static ComputationGraph loadVerified(EnsembleLayout layout, MemberRecord r) throws IOException {
-        return ModelIO.fromBytes(verifiedBytes(layout, r), false);
+        return ModelIO.fromBytes(verifiedBytes(layout, r), false, layout.resolve(r.path()));
     }
 
     private static byte[] verifiedBytes(EnsembleLayout layout, MemberRecord r) throws IOException {

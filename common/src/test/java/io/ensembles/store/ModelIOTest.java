@@ -1,0 +1,85 @@
+package io.ensembles.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.model.Architecture;
+import io.ensembles.model.ModelFactory;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.schedule.FixedSchedule;
+
+class ModelIOTest {
+    /** Records whether Java deserialization ever reached it. */
+    static final class Canary implements Serializable {
+        static volatile boolean deserialized;
+
+        private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            deserialized = true;
+        }
+    }
+
+    private static ComputationGraph net() {
+        EnsembleConfig cfg = EnsembleConfig.from(com.typesafe.config.ConfigFactory.empty(), new LinkedHashMap<>());
+        return ModelFactory.build(Architecture.MLP, cfg.model(), null, 28, 28, 10, 7,
+                new ModelFactory.Optimizer(new FixedSchedule(0.05), 0.9, 1e-4));
+    }
+
+    @Test
+    void aModelRoundTripsWithAndWithoutItsUpdater() throws IOException {
+        ComputationGraph n = net();
+        for (boolean updater : new boolean[] {false, true}) {
+            ComputationGraph back = ModelIO.fromBytes(ModelIO.toBytes(n, updater), updater, "test");
+            assertEquals(n.params(), back.params());
+            assertEquals(n.getConfiguration().toJson(), back.getConfiguration().toJson());
+        }
+    }
+
+    @Test
+    void aZipWithAnEntryDl4jWouldDeserializeIsRefusedBeforeDeserialization() throws IOException {
+        byte[] good = ModelIO.toBytes(net(), false);
+        ByteArrayOutputStream tampered = new ByteArrayOutputStream();
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(good));
+             ZipOutputStream out = new ZipOutputStream(tampered)) {
+            for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                out.putNextEntry(new ZipEntry(e.getName()));
+                in.transferTo(out);
+                out.closeEntry();
+            }
+            out.putNextEntry(new ZipEntry("preprocessor.bin"));
+            ByteArrayOutputStream obj = new ByteArrayOutputStream();
+            try (ObjectOutputStream oos = new ObjectOutputStream(obj)) {
+                oos.writeObject(new Canary());
+            }
+            out.write(obj.toByteArray());
+            out.closeEntry();
+        }
+        Canary.deserialized = false;
+        IntegrityException e = assertThrows(IntegrityException.class,
+                () -> ModelIO.fromBytes(tampered.toByteArray(), false, "file:/ens/members/m000/model.zip"));
+        assertTrue(e.getMessage().startsWith("file:/ens/members/m000/model.zip: unexpected entry 'preprocessor.bin'"),
+                e.getMessage());
+        assertFalse(Canary.deserialized, "nothing was deserialized");
+    }
+
+    @Test
+    void bytesThatAreNoModelZipAreRefused() {
+        IntegrityException e = assertThrows(IntegrityException.class,
+                () -> ModelIO.fromBytes("not a zip".getBytes(), false, "file:/x/model.zip"));
+        assertEquals("file:/x/model.zip: not a DL4J model zip (no configuration.json)", e.getMessage());
+    }
+}
