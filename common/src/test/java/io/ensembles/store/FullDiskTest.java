@@ -1,0 +1,93 @@
+package io.ensembles.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.model.Architecture;
+import io.ensembles.model.ModelFactory;
+import io.ensembles.train.EpochMetrics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.schedule.FixedSchedule;
+
+/**
+ * A disk that fills up while members are stored (a Hadoop filesystem that fails writes past its
+ * room): the write fails with the filesystem's own error, nothing half-written is left, and the
+ * members stored before stay complete and verified.
+ */
+class FullDiskTest {
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void restore() {
+        FullDiskFileSystem.ROOM.set(Long.MAX_VALUE);
+        Fs.configure(new Configuration());
+    }
+
+    private static ComputationGraph net(long seed) {
+        EnsembleConfig c = EnsembleConfig.from(ConfigFactory.parseString("model.mlp.hidden = [16]"), Map.of());
+        return ModelFactory.build(Architecture.MLP, c.model(), 28, 28, 10, seed,
+                new ModelFactory.Optimizer(new FixedSchedule(0.1), 0.9, 0));
+    }
+
+    private static MemberRecord record(String id) {
+        return new MemberRecord(id, 0, "deep", "mlp", 1, false, MemberRecord.COMPLETED, null, null, null, 0, 1, 1, 0, 1,
+                1.0, 0.5, 1.2, List.of(new EpochMetrics(1, 1.0, 0.5, 1.2, 0.1, 1.0)), "test", 1.0, null, null);
+    }
+
+    @Test
+    void aFullDiskLeavesNothingHalfWrittenAndLosesNothingStored() throws Exception {
+        Fs.configure(Map.of("fs.fulldisk.impl", FullDiskFileSystem.class.getName(),
+                "fs.fulldisk.impl.disable.cache", "true"));
+        EnsembleLayout layout = new EnsembleLayout("fulldisk://" + dir.toAbsolutePath());
+        MemberRecord first = new MemberStore(layout, "m000").storeFinal(net(1), record("m000"));
+
+        // room for half of the next model
+        FullDiskFileSystem.ROOM.set(ModelIO.toBytes(net(2), false).length / 2);
+        MemberStore second = new MemberStore(layout, "m001");
+        IOException e = assertThrows(IOException.class, () -> second.storeFinal(net(2), record("m001")));
+        assertEquals("No space left on device", e.getMessage());
+        assertEquals(Set.of(), names(dir.resolve("members/m001")), "no partial model, no record, no temporary file");
+        assertNull(second.finishedRecord());
+
+        // the member stored before is intact: present, verified, loadable
+        assertEquals(Set.of("model.zip", "result.json"), names(dir.resolve("members/m000")));
+        assertEquals(first, new MemberStore(layout, "m000").finishedRecord());
+        assertEquals(net(1).params(), MemberStore.loadVerified(layout, first).params());
+
+        // a checkpoint that cannot be written leaves the previous one in place
+        FullDiskFileSystem.ROOM.set(Long.MAX_VALUE);
+        MemberStore third = new MemberStore(layout, "m002");
+        third.save(new io.ensembles.train.Checkpoint(net(3), 1, List.of(), 1.0));
+        FullDiskFileSystem.ROOM.set(1000);
+        assertThrows(IOException.class, () -> third.save(new io.ensembles.train.Checkpoint(net(4), 2, List.of(), 2.0)));
+        io.ensembles.train.Checkpoint kept = third.load();
+        assertEquals(1, kept.epochsDone(), "the epoch-1 checkpoint is still the one to resume from");
+        assertEquals(net(3).params(), kept.net().params());
+        assertTrue(names(dir.resolve("members/m002")).stream().noneMatch(n -> n.startsWith("._tmp")));
+    }
+
+    private static Set<String> names(Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) return Set.of();
+        try (Stream<Path> s = Files.list(folder)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".crc"))
+                    .collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+        }
+    }
+}
