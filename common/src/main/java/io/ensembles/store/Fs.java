@@ -132,11 +132,7 @@ public final class Fs {
                 out.flush();
                 raw.hsync();
             }
-            if (overwrite && fs.exists(target)) fs.delete(target, false);
-            if (!fs.rename(tmp, target)) {
-                throw new IOException("could not rename " + tmp + " to " + target
-                        + (fs.exists(target) ? " (the target exists)" : ""));
-            }
+            moveIntoPlace(fs, tmp, target, overwrite);
         } catch (IOException | RuntimeException e) {
             try {
                 fs.delete(tmp, false);
@@ -146,6 +142,32 @@ public final class Fs {
             throw e;
         }
         return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /**
+     * Renames {@code tmp} to {@code target}. Where the filesystem has a FileContext binding (HDFS,
+     * the local disk) this is one rename: with {@code overwrite} it replaces an existing target in
+     * one step, so a crash leaves the old file or the new one, never neither; without it an existing
+     * target is an error (FileSystem's own rename would silently replace it on the local disk).
+     * Other filesystems fall back to exists / delete / rename.
+     */
+    private static void moveIntoPlace(FileSystem fs, Path tmp, Path target, boolean overwrite) throws IOException {
+        org.apache.hadoop.fs.FileContext fc;
+        try {
+            fc = org.apache.hadoop.fs.FileContext.getFileContext(fs.getUri(), conf);
+        } catch (org.apache.hadoop.fs.UnsupportedFileSystemException e) {
+            fc = null;
+        }
+        if (fc != null) {
+            fc.rename(tmp, target, overwrite ? org.apache.hadoop.fs.Options.Rename.OVERWRITE
+                    : org.apache.hadoop.fs.Options.Rename.NONE);
+            return;
+        }
+        if (fs.exists(target)) {
+            if (!overwrite) throw new org.apache.hadoop.fs.FileAlreadyExistsException(target + " already exists");
+            fs.delete(target, false);
+        }
+        if (!fs.rename(tmp, target)) throw new IOException("could not rename " + tmp + " to " + target);
     }
 
     public static String writeString(String uri, String text, boolean overwrite) throws IOException {
