@@ -13,7 +13,6 @@ import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +25,10 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.schedule.FixedSchedule;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -56,23 +55,8 @@ public final class PackedBench implements Callable<Integer> {
     @Option(names = "--members", defaultValue = "4", description = "Members of the deep ensemble (default: ${DEFAULT-VALUE})")
     int members;
 
-    @Option(names = "--batch", defaultValue = "128", description = "Training batch (default: ${DEFAULT-VALUE})")
-    int batch;
-
-    @Option(names = "--inference-batch", defaultValue = "500", description = "Inference batch (default: ${DEFAULT-VALUE})")
-    int inferenceBatch;
-
-    @Option(names = "--seconds", defaultValue = "4", description = "Seconds per timed repeat (default: ${DEFAULT-VALUE})")
-    double seconds;
-
-    @Option(names = "--repeats", defaultValue = "3", description = "Timed repeats; the median is reported (default: ${DEFAULT-VALUE})")
-    int repeats;
-
-    @Option(names = "--warmup", defaultValue = "10", description = "Untimed steps first (default: ${DEFAULT-VALUE})")
-    int warmup;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Model configuration overrides, as for train")
-    Map<String, String> set = new LinkedHashMap<>();
+    @Mixin
+    Timing timing = new Timing();
 
     @Option(names = "--one", hidden = true, description = "Measure one configuration in this JVM (single, deep or A,G,M)")
     String one;
@@ -126,10 +110,8 @@ public final class PackedBench implements Callable<Integer> {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(PackedBench.class.getName());
-        cmd.addAll(List.of("--arch", arch, "--members", String.valueOf(members), "--batch", String.valueOf(batch),
-                "--inference-batch", String.valueOf(inferenceBatch), "--seconds", String.valueOf(seconds),
-                "--repeats", String.valueOf(repeats), "--warmup", String.valueOf(warmup), "--one", config));
-        for (var e : set.entrySet()) cmd.addAll(List.of("--set", e.getKey() + "=" + e.getValue()));
+        cmd.addAll(List.of("--arch", arch, "--members", String.valueOf(members), "--one", config));
+        cmd.addAll(timing.args());
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String last = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -143,7 +125,7 @@ public final class PackedBench implements Callable<Integer> {
     /** One configuration: single (one plain model), deep (M plain models, one after the other) or packed. */
     private Map<String, Object> measure(String config) {
         NativeRuntime.limitThreads(1);
-        EnsembleConfig cfg = EnsembleConfig.from(com.typesafe.config.ConfigFactory.empty(), new LinkedHashMap<>(set));
+        EnsembleConfig cfg = EnsembleConfig.from(com.typesafe.config.ConfigFactory.empty(), new LinkedHashMap<>(timing.set));
         Architecture a = Architecture.byName(arch);
         Packing packing = config.equals("single") || config.equals("deep") ? null : parsePacking(config);
         int copies = config.equals("deep") ? members : 1;
@@ -161,21 +143,21 @@ public final class PackedBench implements Callable<Integer> {
             params += net.numParams();
             macs += Flops.forwardMacs(conf, in);
             // per network: the members of a deep ensemble train one at a time or on separate executors
-            estimate = Math.max(estimate, conf.getMemoryReport(in).getTotalMemoryBytes(batch, MemoryUseMode.TRAINING,
+            estimate = Math.max(estimate, conf.getMemoryReport(in).getTotalMemoryBytes(timing.batch, MemoryUseMode.TRAINING,
                     CacheMode.NONE, DataType.FLOAT));
         }
-        DataSet train = randomBatch(batch);
-        INDArray x = randomBatch(inferenceBatch).getFeatures();
+        DataSet train = Timing.randomBatch(timing.batch);
+        INDArray x = Timing.randomBatch(timing.inferenceBatch).getFeatures();
         // training memory is measured on the first network alone, as it would run in its own task:
         // the kernel's peak resident size, reset just before (the Java heap is fixed and pre-touched
         // by submit/bench-packed, so what grows is native memory: DL4J's workspaces and buffers)
         long baseline = ResidentMemory.resetPeak();
-        for (int i = 0; i < warmup; i++) MemberTrainer.fit(nets.get(0), train);
+        for (int i = 0; i < timing.warmup; i++) MemberTrainer.fit(nets.get(0), train);
         long trainingPeak = ResidentMemory.peak() - baseline;
-        double trainIps = rate(batch, () -> {
+        double trainIps = timing.rate(timing.batch, () -> {
             for (ComputationGraph n : nets) MemberTrainer.fit(n, train);
         });
-        double inferIps = rate(inferenceBatch, () -> {
+        double inferIps = timing.rate(timing.inferenceBatch, () -> {
             for (ComputationGraph n : nets) n.output(false, x);
         });
         Map<String, Object> m = new LinkedHashMap<>();
@@ -186,42 +168,13 @@ public final class PackedBench implements Callable<Integer> {
         m.put("members", config.equals("single") ? 1 : config.equals("deep") ? members : packing.heads());
         m.put("parameters", params);
         m.put("forwardMacs", macs);
-        m.put("trainingMemoryEstimateMiB", round(estimate / 1048576.0));
-        m.put("trainingPeakMiB", round(trainingPeak / 1048576.0));
-        m.put("trainImagesPerSecond", round(trainIps));
-        m.put("inferenceSecondsPer1000", round(1000 / inferIps));
-        m.put("batch", batch);
+        m.put("trainingMemoryEstimateMiB", Timing.round(estimate / 1048576.0));
+        m.put("trainingPeakMiB", Timing.round(trainingPeak / 1048576.0));
+        m.put("trainImagesPerSecond", Timing.round(trainIps));
+        m.put("inferenceSecondsPer1000", Timing.round(1000 / inferIps));
+        m.put("batch", timing.batch);
         m.put("threads", 1);
         return m;
-    }
-
-    private double rate(int imagesPerStep, Runnable step) {
-        for (int i = 0; i < warmup; i++) step.run();
-        double[] rates = new double[repeats];
-        for (int r = 0; r < repeats; r++) {
-            long n = 0;
-            long start = System.nanoTime();
-            long end = start + (long) (seconds * 1e9);
-            while (System.nanoTime() < end) {
-                step.run();
-                n++;
-            }
-            rates[r] = n * imagesPerStep / ((System.nanoTime() - start) / 1e9);
-        }
-        Arrays.sort(rates);
-        return rates[repeats / 2];
-    }
-
-    private static DataSet randomBatch(int n) {
-        Nd4j.getRandom().setSeed(n);
-        INDArray f = Nd4j.randn(DataType.FLOAT, n, 784);
-        INDArray l = Nd4j.zeros(DataType.FLOAT, n, 10);
-        for (int i = 0; i < n; i++) l.putScalar(i, i % 10, 1f);
-        return new DataSet(f, l);
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 1000) / 1000.0;
     }
 
     /** Markdown: every configuration with its ratios to the single model and to the deep ensemble. */

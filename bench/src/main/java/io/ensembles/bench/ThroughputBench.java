@@ -6,7 +6,6 @@ import io.ensembles.model.Architecture;
 import io.ensembles.model.ModelFactory;
 import io.ensembles.train.NativeRuntime;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.schedule.FixedSchedule;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -39,23 +39,8 @@ public final class ThroughputBench implements Callable<Integer> {
     @Option(names = "--archs", split = ",", defaultValue = "mlp,cnn,resnet", description = "Architectures (default: ${DEFAULT-VALUE})")
     List<String> archs;
 
-    @Option(names = "--batch", defaultValue = "128", description = "Training batch (default: ${DEFAULT-VALUE})")
-    int batch;
-
-    @Option(names = "--inference-batch", defaultValue = "500", description = "Inference batch (default: ${DEFAULT-VALUE})")
-    int inferenceBatch;
-
-    @Option(names = "--seconds", defaultValue = "4", description = "Seconds per timed repeat (default: ${DEFAULT-VALUE})")
-    double seconds;
-
-    @Option(names = "--repeats", defaultValue = "3", description = "Timed repeats; the median is reported (default: ${DEFAULT-VALUE})")
-    int repeats;
-
-    @Option(names = "--warmup", defaultValue = "20", description = "Untimed iterations first (default: ${DEFAULT-VALUE})")
-    int warmup;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Model configuration overrides, as for train")
-    Map<String, String> set = new LinkedHashMap<>();
+    @Mixin
+    Timing timing = new Timing();
 
     public static void main(String[] args) {
         NativeRuntime.configure(); // before anything loads ND4J
@@ -71,9 +56,9 @@ public final class ThroughputBench implements Callable<Integer> {
     public Integer call() throws Exception {
         int threads = threads();
         NativeRuntime.limitThreads(threads);
-        EnsembleConfig cfg = EnsembleConfig.from(com.typesafe.config.ConfigFactory.empty(), new LinkedHashMap<>(set));
+        EnsembleConfig cfg = EnsembleConfig.from(com.typesafe.config.ConfigFactory.empty(), new LinkedHashMap<>(timing.set));
         double peak = matmulPeak();
-        emit(Map.of("framework", "nd4j", "arch", "matmul-1024", "threads", threads, "phase", "peak", "gflops", round(peak)));
+        emit(Map.of("framework", "nd4j", "arch", "matmul-1024", "threads", threads, "phase", "peak", "gflops", Timing.round(peak)));
         for (String name : archs) {
             Architecture arch = Architecture.byName(name);
             if (arch == null) throw new CommandLine.ParameterException(new CommandLine(this), "unknown architecture " + name);
@@ -83,10 +68,10 @@ public final class ThroughputBench implements Callable<Integer> {
             net.init();
             long macs = Flops.forwardMacs(conf, arch == Architecture.MLP ? InputType.feedForward(784)
                     : InputType.convolutionalFlat(28, 28, 1));
-            DataSet ds = randomBatch(batch);
-            double train = measure(batch, () -> net.fit(ds));
-            INDArray x = randomBatch(inferenceBatch).getFeatures();
-            double infer = measure(inferenceBatch, () -> net.outputSingle(false, x));
+            DataSet ds = Timing.randomBatch(timing.batch);
+            double train = timing.rate(timing.batch, () -> net.fit(ds));
+            INDArray x = Timing.randomBatch(timing.inferenceBatch).getFeatures();
+            double infer = timing.rate(timing.inferenceBatch, () -> net.outputSingle(false, x));
             for (Object[] r : new Object[][] {{"train", train, Flops.trainFlopsPerImage(macs)},
                     {"inference", infer, Flops.inferenceFlopsPerImage(macs)}}) {
                 double ips = (double) r[1];
@@ -96,41 +81,15 @@ public final class ThroughputBench implements Callable<Integer> {
                 m.put("arch", name);
                 m.put("threads", threads);
                 m.put("phase", r[0]);
-                m.put("images_per_s", round(ips));
-                m.put("gflops", round(gflops));
-                m.put("peak_share", round(gflops / peak));
+                m.put("images_per_s", Timing.round(ips));
+                m.put("gflops", Timing.round(gflops));
+                m.put("peak_share", Timing.round(gflops / peak));
                 m.put("forward_macs", macs);
                 m.put("parameters", net.numParams());
                 emit(m);
             }
         }
         return 0;
-    }
-
-    private DataSet randomBatch(int n) {
-        Nd4j.getRandom().setSeed(n);
-        INDArray f = Nd4j.randn(DataType.FLOAT, n, 784);
-        INDArray l = Nd4j.zeros(DataType.FLOAT, n, 10);
-        for (int i = 0; i < n; i++) l.putScalar(i, i % 10, 1f);
-        return new DataSet(f, l);
-    }
-
-    /** Median images/s over the repeats of timing {@code step} for {@code seconds} each. */
-    private double measure(int imagesPerStep, Runnable step) {
-        for (int i = 0; i < warmup; i++) step.run();
-        double[] rates = new double[repeats];
-        for (int r = 0; r < repeats; r++) {
-            long n = 0;
-            long start = System.nanoTime();
-            long end = start + (long) (seconds * 1e9);
-            while (System.nanoTime() < end) {
-                step.run();
-                n++;
-            }
-            rates[r] = n * imagesPerStep / ((System.nanoTime() - start) / 1e9);
-        }
-        Arrays.sort(rates);
-        return rates[repeats / 2];
     }
 
     /** ND4J's float matrix multiply, 1024 x 1024, in GFLOP/s (median over the repeats). */
@@ -141,21 +100,17 @@ public final class ThroughputBench implements Callable<Integer> {
         double flops = 2.0 * 1024 * 1024 * 1024;
         List<Double> g = new ArrayList<>();
         for (int i = 0; i < 5; i++) a.mmuli(b, c);
-        for (int r = 0; r < repeats; r++) {
+        for (int r = 0; r < timing.repeats; r++) {
             long n = 0;
             long start = System.nanoTime();
-            while (System.nanoTime() - start < seconds * 0.5e9) {
+            while (System.nanoTime() - start < timing.seconds * 0.5e9) {
                 a.mmuli(b, c);
                 n++;
             }
             g.add(n * flops / (System.nanoTime() - start));
         }
         g.sort(Double::compare);
-        return g.get(repeats / 2);
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 1000) / 1000.0;
+        return g.get(timing.repeats / 2);
     }
 
     private static void emit(Map<String, Object> m) throws Exception {

@@ -16,13 +16,7 @@ public final class Predictor {
 
     public static float[] probabilities(ComputationGraph net, ImageDataset d, Normalisation norm, int batchSize) {
         float[][] h = heads(net, d, norm, batchSize);
-        if (h.length == 1) return h[0];
-        float[] mean = new float[h[0].length];
-        for (float[] head : h) {
-            for (int i = 0; i < mean.length; i++) mean[i] += head[i];
-        }
-        for (int i = 0; i < mean.length; i++) mean[i] /= h.length;
-        return mean;
+        return h.length == 1 ? h[0] : io.ensembles.metrics.ClassificationMetrics.average(java.util.Arrays.asList(h));
     }
 
     /** Every output's probabilities, {@code [output][i * classes + k]}, all from one forward pass per batch. */

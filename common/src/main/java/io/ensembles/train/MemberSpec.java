@@ -19,13 +19,14 @@ public record MemberSpec(int index, String id, Architecture architecture, long s
         return String.format("m%03d", index);
     }
 
+    /** For the logs: "member m000 (cnn, seed 42)" or "network pe000 (resnet PE(alpha=2.0, gamma=2, M=4), seed 42)". */
+    public String describe() {
+        return (packing == null ? "member " : "network ") + id + " (" + architecture.id()
+                + (packing == null ? "" : " " + packing) + ", seed " + seed + ")";
+    }
+
     /** The id of packed network {@code index}: its folder in the store. */
     public static String packedIdOf(int index) {
         return String.format("pe%03d", index);
-    }
-
-    /** The softmax outputs the network has: M for a packed one, else 1. */
-    public int heads() {
-        return packing == null ? 1 : packing.heads();
     }
 }

@@ -1,15 +1,12 @@
 package io.ensembles.store;
 
+import static io.ensembles.store.StoreFixtures.net;
+import static io.ensembles.store.StoreFixtures.record;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
-import io.ensembles.config.EnsembleConfig;
-import io.ensembles.model.Architecture;
-import io.ensembles.model.ModelFactory;
-import io.ensembles.train.EpochMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,11 +16,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.schedule.FixedSchedule;
 
 /**
  * A disk that fills up while members are stored (a Hadoop filesystem that fails writes past its
@@ -38,17 +33,6 @@ class FullDiskTest {
     void restore() {
         FullDiskFileSystem.ROOM.set(Long.MAX_VALUE);
         Fs.configure(new Configuration());
-    }
-
-    private static ComputationGraph net(long seed) {
-        EnsembleConfig c = EnsembleConfig.from(ConfigFactory.parseString("model.mlp.hidden = [16]"), Map.of());
-        return ModelFactory.build(Architecture.MLP, c.model(), 28, 28, 10, seed,
-                new ModelFactory.Optimizer(new FixedSchedule(0.1), 0.9, 0));
-    }
-
-    private static MemberRecord record(String id) {
-        return new MemberRecord(id, 0, "deep", "mlp", 1, false, MemberRecord.COMPLETED, null, null, null, 0, 1, 1, 0, 1,
-                1.0, 0.5, 1.2, List.of(new EpochMetrics(1, 1.0, 0.5, 1.2, 0.1, 1.0)), "test", 1.0, null, null);
     }
 
     @Test

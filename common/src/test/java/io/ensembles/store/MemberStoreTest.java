@@ -1,40 +1,25 @@
 package io.ensembles.store;
 
+import static io.ensembles.store.StoreFixtures.net;
+import static io.ensembles.store.StoreFixtures.record;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
-import io.ensembles.config.EnsembleConfig;
-import io.ensembles.model.Architecture;
-import io.ensembles.model.ModelFactory;
 import io.ensembles.train.Checkpoint;
 import io.ensembles.train.EpochMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.schedule.FixedSchedule;
 
 class MemberStoreTest {
     @TempDir
     Path dir;
-
-    private static ComputationGraph net(long seed) {
-        EnsembleConfig c = EnsembleConfig.from(ConfigFactory.parseString("model.mlp.hidden = [16]"), Map.of());
-        return ModelFactory.build(Architecture.MLP, c.model(), 28, 28, 10, seed,
-                new ModelFactory.Optimizer(new FixedSchedule(0.1), 0.9, 0));
-    }
-
-    private static MemberRecord record(String id) {
-        return new MemberRecord(id, 0, "deep", "mlp", 1, false, MemberRecord.COMPLETED, null, null, null, 0, 1, 1, 0, 1,
-                1.0, 0.5, 1.2, List.of(new EpochMetrics(1, 1.0, 0.5, 1.2, 0.1, 1.0)), "test", 1.0, null, null);
-    }
 
     @Test
     void storesVerifiesAndLoadsAFinishedMember() throws Exception {

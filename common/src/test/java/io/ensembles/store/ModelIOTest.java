@@ -5,22 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ensembles.config.EnsembleConfig;
-import io.ensembles.model.Architecture;
-import io.ensembles.model.ModelFactory;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
-import java.util.LinkedHashMap;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.schedule.FixedSchedule;
 
 class ModelIOTest {
     /** Records whether Java deserialization ever reached it. */
@@ -33,15 +28,9 @@ class ModelIOTest {
         }
     }
 
-    private static ComputationGraph net() {
-        EnsembleConfig cfg = EnsembleConfig.from(com.typesafe.config.ConfigFactory.empty(), new LinkedHashMap<>());
-        return ModelFactory.build(Architecture.MLP, cfg.model(), null, 28, 28, 10, 7,
-                new ModelFactory.Optimizer(new FixedSchedule(0.05), 0.9, 1e-4));
-    }
-
     @Test
     void aModelRoundTripsWithAndWithoutItsUpdater() throws IOException {
-        ComputationGraph n = net();
+        ComputationGraph n = StoreFixtures.net(7);
         for (boolean updater : new boolean[] {false, true}) {
             ComputationGraph back = ModelIO.fromBytes(ModelIO.toBytes(n, updater), updater, "test");
             assertEquals(n.params(), back.params());
@@ -51,7 +40,7 @@ class ModelIOTest {
 
     @Test
     void aZipWithAnEntryDl4jWouldDeserializeIsRefusedBeforeDeserialization() throws IOException {
-        byte[] good = ModelIO.toBytes(net(), false);
+        byte[] good = ModelIO.toBytes(StoreFixtures.net(7), false);
         ByteArrayOutputStream tampered = new ByteArrayOutputStream();
         try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(good));
              ZipOutputStream out = new ZipOutputStream(tampered)) {

@@ -8,20 +8,15 @@ import com.typesafe.config.ConfigFactory;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.DataFormatException;
 import io.ensembles.data.DataLoader;
-import io.ensembles.model.Architecture;
-import io.ensembles.model.ModelFactory;
-import io.ensembles.train.EpochMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.schedule.FixedSchedule;
 
 /**
  * An unreadable data file and a read-only output location (a filesystem that refuses reads and
@@ -57,12 +52,8 @@ class PermissionDeniedTest {
     void aReadOnlyOutputLocationFailsWithoutWritingAnything() throws IOException {
         Files.createDirectories(dir.resolve("members/m000"));
         EnsembleLayout layout = new EnsembleLayout("denied://" + dir.toAbsolutePath());
-        EnsembleConfig c = EnsembleConfig.from(ConfigFactory.parseString("model.mlp.hidden = [16]"), Map.of());
-        var net = ModelFactory.build(Architecture.MLP, c.model(), 28, 28, 10, 1,
-                new ModelFactory.Optimizer(new FixedSchedule(0.1), 0.9, 0));
-        MemberRecord r = new MemberRecord("m000", 0, "deep", "mlp", 1, false, MemberRecord.COMPLETED, null, null, null,
-                0, 1, 1, 0, 1, 1.0, 0.5, 1.2, List.of(new EpochMetrics(1, 1.0, 0.5, 1.2, 0.1, 1.0)), "test", 1.0,
-                null, null);
+        var net = StoreFixtures.net(1);
+        MemberRecord r = StoreFixtures.record("m000");
         IOException e = assertThrows(IOException.class, () -> new MemberStore(layout, "m000").storeFinal(net, r));
         assertTrue(e.getMessage().startsWith("Permission denied: denied:") && e.getMessage().contains("m000"),
                 e.getMessage());

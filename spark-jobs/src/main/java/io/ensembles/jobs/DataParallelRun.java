@@ -18,6 +18,7 @@ import io.ensembles.train.SnapshotSink;
 import io.ensembles.train.TrainingPlan;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +60,8 @@ final class DataParallelRun {
     /** A snapshot run: every capture of its plan stored as a member; returns their records. */
     static List<MemberRecord> train(JavaSparkContext jsc, EnsembleConfig config, EnsembleLayout layout,
                                     TrainingData data, MemberSpec run, int workers, Trace trace) throws IOException {
-        TrainingPlan plan = plan(config, MemberTrainer.trainingSetOf(run, data), workers);
+        ImageDataset train = MemberTrainer.trainingSetOf(run, data);
+        TrainingPlan plan = plan(config, train, workers);
         List<MemberRecord> done = SnapshotStore.allStored(layout, plan);
         if (done != null) {
             LOG.info("all {} snapshots of this run are stored and verified, not training again", done.size());
@@ -67,7 +69,7 @@ final class DataParallelRun {
         }
         MemberStore checkpoints = new MemberStore(layout, SnapshotTask.RUN_ID);
         SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method(), plan, 0, executor(workers));
-        fit(jsc, config, data, run, workers, trace, plan, checkpoints, sink);
+        fit(jsc, config, data, train, run, workers, trace, plan, checkpoints, sink);
         List<MemberRecord> records = SnapshotStore.allStored(layout, plan);
         if (records == null) throw new IllegalStateException("the run ended without storing all its snapshots");
         checkpoints.clear();
@@ -86,11 +88,10 @@ final class DataParallelRun {
             LOG.info("{}: already complete and verified, not training again", spec.id());
             return done;
         }
-        TrainingPlan plan = plan(config, MemberTrainer.trainingSetOf(spec, data), workers);
-        LOG.info("{} {} ({}{}, seed {}) starts data-parallel over {} workers", spec.packing() == null ? "member"
-                : "network", spec.id(), spec.architecture().id(), spec.packing() == null ? "" : " " + spec.packing(),
-                spec.seed(), workers);
-        MemberOutcome o = fit(jsc, config, data, spec, workers, trace, plan, store, SnapshotSink.NONE);
+        ImageDataset train = MemberTrainer.trainingSetOf(spec, data);
+        TrainingPlan plan = plan(config, train, workers);
+        LOG.info("{} starts data-parallel over {} workers", spec.describe(), workers);
+        MemberOutcome o = fit(jsc, config, data, train, spec, workers, trace, plan, store, SnapshotSink.NONE);
         MemberRecord record = MemberTask.record(config, spec, o, 0, executor(workers));
         MemberRecord stored = store.storeFinal(o.net(), record);
         TaskProgress.write(layout, spec.id(), Map.of("state", "completed", "epoch", config.training().epochs()));
@@ -108,10 +109,11 @@ final class DataParallelRun {
         return TrainingPlan.of(config, (batchesPerEpoch + workers - 1) / workers);
     }
 
-    private static MemberOutcome fit(JavaSparkContext jsc, EnsembleConfig config, TrainingData data, MemberSpec run,
+    /** The training loop; {@code train} is the run's own training set (a bootstrap resample when bagging). */
+    private static MemberOutcome fit(JavaSparkContext jsc, EnsembleConfig config, TrainingData data,
+                                     ImageDataset train, MemberSpec run,
                                      int workers, Trace trace, TrainingPlan plan, MemberStore checkpoints,
                                      SnapshotSink sink) throws IOException {
-        ImageDataset train = MemberTrainer.trainingSetOf(run, data);
         int b = config.training().batchSize();
         int f = config.snapshot().averagingFrequency();
         int batchesPerEpoch = (train.size() + b - 1) / b;
@@ -228,6 +230,23 @@ final class DataParallelRun {
         }
         return new MemberOutcome(run, true, null, net, List.copyOf(history), epochsDone - startEpoch, startEpoch,
                 prior + (System.nanoTime() - started) / 1e9);
+    }
+
+    /**
+     * Compares the rate of every worker update with the schedule at its iteration: proof that the
+     * workers followed the driver's schedule. Keeps the largest deviation and the first updates.
+     */
+    static Map<String, Object> rateCheck(Trace trace, EnsembleConfig config, TrainingData data, int workers) {
+        var schedule = plan(config, data.train(), workers).schedule();
+        double maxDev = 0;
+        List<double[]> sorted = new ArrayList<>(trace.workerRates());
+        sorted.sort(Comparator.comparingDouble(r -> r[0]));
+        for (double[] r : sorted) maxDev = Math.max(maxDev, Math.abs(r[1] - schedule.rate((long) r[0])));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("updates", sorted.size());
+        m.put("maxDeviationFromSchedule", maxDev);
+        m.put("first", sorted.subList(0, Math.min(20, sorted.size())));
+        return m;
     }
 
     /** Runs on the workers: records the iteration and learning rate of every update they make. */

@@ -401,8 +401,8 @@ public final class EvaluateJob {
                     float[][] heads = Predictor.heads(net, d, norm, batch);
                     double each = (System.nanoTime() - t0) / 1e9 / heads.length;
                     for (int s = 0; s < slots.size(); s++) {
-                        MemberRecord m = records.get(slots.get(s).record());
                         if (unitOf[slots.get(s).record()] == u) {
+                            MemberRecord m = records.get(slots.get(s).record());
                             probs[s] = heads[m.packed() == null ? 0 : m.packed().head()];
                             seconds[s] = each;
                         }

@@ -53,9 +53,7 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
             LOG.info("member {}: already complete and verified, not training again", spec.id());
             return done;
         }
-        LOG.info("{} {} ({}{}, seed {}) starts on {} with {} thread(s)", spec.packing() == null ? "member" : "network",
-                spec.id(), spec.architecture().id(), spec.packing() == null ? "" : " " + spec.packing(), spec.seed(),
-                SparkSupport.executorDescription(), threads);
+        LOG.info("{} starts on {} with {} thread(s)", spec.describe(), SparkSupport.executorDescription(), threads);
         MemberTrainer trainer = new MemberTrainer(config);
         MemberOutcome o = trainer.train(spec, data.value(), store, new TaskProgress(config, layout, attempt));
         MemberRecord record = record(config, spec, o, attempt, SparkSupport.executorDescription());

@@ -110,7 +110,7 @@ public final class SnapshotJob {
             runInfo.put("workers", workers);
             runInfo.put("averagingFrequency", config.snapshot().averagingFrequency());
             runInfo.put("rounds", trace.rounds());
-            runInfo.put("workerRates", rateCheck(trace, config, data, workers));
+            runInfo.put("workerRates", DataParallelRun.rateCheck(trace, config, data, workers));
         }
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, config.ensemble().name(), method,
                 Instant.now().toString(), BuildInfo.codeVersion(), data.train().classes(), data.train().rows(),
@@ -121,25 +121,5 @@ public final class SnapshotJob {
         LOG.info("wrote {} ({} snapshots stored, {} missing) in {} s", layout.manifest(), ok, records.size() - ok,
                 String.format("%.1f", (System.nanoTime() - start) / 1e9));
         return manifest;
-    }
-
-    /**
-     * Compares the rate of every worker update with the schedule at its iteration: proof that the
-     * workers followed the driver's schedule. Keeps the largest deviation and the first updates.
-     */
-    static Map<String, Object> rateCheck(DataParallelRun.Trace trace, EnsembleConfig config, TrainingData data,
-                         int workers) {
-        int b = config.training().batchSize();
-        long ipe = ((data.train().size() + b - 1) / b + workers - 1) / workers;
-        var schedule = io.ensembles.train.TrainingPlan.of(config, ipe).schedule();
-        double maxDev = 0;
-        List<double[]> sorted = new ArrayList<>(trace.workerRates());
-        sorted.sort(Comparator.comparingDouble(r -> r[0]));
-        for (double[] r : sorted) maxDev = Math.max(maxDev, Math.abs(r[1] - schedule.rate((long) r[0])));
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("updates", sorted.size());
-        m.put("maxDeviationFromSchedule", maxDev);
-        m.put("first", sorted.subList(0, Math.min(20, sorted.size())));
-        return m;
     }
 }

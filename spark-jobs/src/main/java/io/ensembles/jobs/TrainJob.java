@@ -113,7 +113,7 @@ public final class TrainJob {
             run.put("workers", workers);
             run.put("averagingFrequency", config.snapshot().averagingFrequency());
             run.put("rounds", trace.rounds());
-            run.put("workerRates", SnapshotJob.rateCheck(trace, config, data, workers));
+            run.put("workerRates", DataParallelRun.rateCheck(trace, config, data, workers));
         }
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, config.ensemble().name(), config.ensemble().method(),
                 Instant.now().toString(), BuildInfo.codeVersion(), data.train().classes(), data.train().rows(),

@@ -1,0 +1,29 @@
+package io.ensembles.store;
+
+import com.typesafe.config.ConfigFactory;
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.model.Architecture;
+import io.ensembles.model.ModelFactory;
+import io.ensembles.train.EpochMetrics;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.schedule.FixedSchedule;
+
+/** A small network and a completed member record, for the store's tests. */
+final class StoreFixtures {
+    private StoreFixtures() {}
+
+    /** An MLP with one hidden layer of 16, initialised from {@code seed}. */
+    static ComputationGraph net(long seed) {
+        EnsembleConfig c = EnsembleConfig.from(ConfigFactory.parseString("model.mlp.hidden = [16]"), Map.of());
+        return ModelFactory.build(Architecture.MLP, c.model(), 28, 28, 10, seed,
+                new ModelFactory.Optimizer(new FixedSchedule(0.1), 0.9, 0));
+    }
+
+    /** The record of a completed one-epoch deep member, not yet stored. */
+    static MemberRecord record(String id) {
+        return new MemberRecord(id, 0, "deep", "mlp", 1, false, MemberRecord.COMPLETED, null, null, null, 0, 1, 1, 0, 1,
+                1.0, 0.5, 1.2, List.of(new EpochMetrics(1, 1.0, 0.5, 1.2, 0.1, 1.0)), "test", 1.0, null, null);
+    }
+}
