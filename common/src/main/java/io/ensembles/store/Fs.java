@@ -170,6 +170,25 @@ public final class Fs {
         if (!fs.rename(tmp, target)) throw new IOException("could not rename " + tmp + " to " + target);
     }
 
+    /** Renames a file in one step where the filesystem allows it (see {@link #writeAtomically}). */
+    public static void rename(String from, String to, boolean overwrite) throws IOException {
+        Path src = path(from);
+        FileSystem fs = fs(src);
+        if (!fs.exists(src)) throw new FileNotFoundException(from + ": no such file");
+        moveIntoPlace(fs, src, path(to), overwrite);
+    }
+
+    /** The URIs of a folder's entries (none when it does not exist), hidden temporary files included. */
+    public static java.util.List<String> list(String uri) throws IOException {
+        Path p = path(uri);
+        FileSystem fs = fs(p);
+        if (!fs.exists(p)) return java.util.List.of();
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (org.apache.hadoop.fs.FileStatus st : fs.listStatus(p)) out.add(st.getPath().toString());
+        java.util.Collections.sort(out);
+        return out;
+    }
+
     public static String writeString(String uri, String text, boolean overwrite) throws IOException {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         return writeAtomically(uri, overwrite, out -> out.write(bytes));

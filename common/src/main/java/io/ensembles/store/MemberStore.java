@@ -50,6 +50,7 @@ public final class MemberStore implements Checkpoint.Store {
 
     @Override
     public void save(Checkpoint c) throws IOException {
+        if (Fs.exists(layout.result(id))) throw new AlreadyStoredException(id);
         String zip = layout.checkpointZip(id, c.epochsDone());
         byte[] bytes = ModelIO.toBytes(c.net(), true);
         String sha = Fs.writeAtomically(zip, true, out -> out.write(bytes));
@@ -59,6 +60,11 @@ public final class MemberStore implements Checkpoint.Store {
                 Json.write(new CheckpointIndex(c.epochsDone(), name, sha, c.history(), c.trainingSeconds())), true);
         // Only now that the index points at the new checkpoint may the old one go.
         if (previous != null && !previous.equals(name)) Fs.delete(layout.memberDir(id) + "/" + previous, false);
+        if (Fs.exists(layout.result(id))) {
+            // another attempt stored the member while this checkpoint was written: leave nothing behind
+            clear();
+            throw new AlreadyStoredException(id);
+        }
     }
 
     private String previousZip() {
@@ -78,32 +84,128 @@ public final class MemberStore implements Checkpoint.Store {
     }
 
     /**
-     * Stores the finished network: {@code model.zip} first, then {@code result.json}. If another
-     * attempt already stored a complete, verified copy, that copy wins and is kept.
+     * Thrown by {@link #save} when another attempt of this member (a retry or a speculative copy)
+     * has already stored it complete: this attempt's work is moot and it should stop.
+     */
+    public static final class AlreadyStoredException extends IOException {
+        public AlreadyStoredException(String id) {
+            super("member " + id + ": another attempt has already stored it complete");
+        }
+    }
+
+    /**
+     * Stores the finished network so that, of several attempts finishing at once (a retry, a
+     * speculative copy), exactly one copy becomes final and the others return it:
+     * <ol>
+     *   <li>the model is staged as {@code model-<first 12 hex of its SHA-256>.zip};</li>
+     *   <li>{@code result.json}, naming {@code model.zip} and the SHA-256, is created exclusively:
+     *       the commit point, which only one attempt can pass;</li>
+     *   <li>the winner renames its staged file to {@code model.zip}. Anyone who finds a committed
+     *       {@code result.json} with its staged file still there completes that rename, so a crash
+     *       between the steps loses nothing.</li>
+     * </ol>
+     * Losers delete their staged file and return the winner's record; the winner removes any file
+     * staged by attempts that died. The exclusive create is atomic on HDFS; on the local disk
+     * Hadoop checks and renames in two steps, a window of microseconds.
      */
     public MemberRecord storeFinal(ComputationGraph net, MemberRecord record) throws IOException {
         MemberRecord existing = finishedRecord();
         if (existing != null) {
             LOG.info("member {}: a complete, verified copy is already stored; keeping it", id);
+            clear();
             return existing;
         }
+        if (Fs.exists(layout.result(id))) {
+            // committed a moment ago by another attempt, or stale: left by an older run whose model
+            // file is neither in place nor staged (deleted or changed since)
+            existing = finishedRecord();
+            if (existing != null) {
+                clear();
+                return existing;
+            }
+            LOG.warn("member {}: removing a stale result.json whose model file is missing or changed", id);
+            Fs.delete(layout.result(id), false);
+        }
         byte[] bytes = ModelIO.toBytes(net, false);
-        String rel = EnsembleLayout.modelRelative(id);
-        String sha = Fs.writeAtomically(layout.resolve(rel), true, out -> out.write(bytes));
-        MemberRecord done = record.withFile(rel, sha);
-        Fs.writeString(layout.result(id), Json.write(done), true);
+        String sha = Fs.sha256Hex(bytes);
+        String staged = stagedModel(sha);
+        Fs.writeAtomically(staged, true, out -> out.write(bytes));
+        MemberRecord done = record.withFile(EnsembleLayout.modelRelative(id), sha);
+        try {
+            Fs.writeString(layout.result(id), Json.write(done), false);
+        } catch (org.apache.hadoop.fs.FileAlreadyExistsException lost) {
+            MemberRecord winner = awaitFinished();
+            if (!winner.sha256().equals(sha)) Fs.delete(staged, false);
+            LOG.info("member {}: another attempt stored its copy first; keeping that one", id);
+            clear();
+            return winner;
+        }
+        rollForward(done);
+        removeStagedExcept(null);
         clear();
         return done;
     }
 
-    /** The record of a finished member whose model file is present and matches, or null. */
+    private String stagedModel(String sha) {
+        return layout.memberDir(id) + "/model-" + sha.substring(0, 12) + ".zip";
+    }
+
+    /** Completes a committed store whose staged file has not been renamed yet; true when model.zip matches. */
+    private boolean rollForward(MemberRecord r) throws IOException {
+        String model = layout.resolve(r.path());
+        if (matches(model, r.sha256())) return true;
+        String staged = stagedModel(r.sha256());
+        try {
+            if (matches(staged, r.sha256())) Fs.rename(staged, model, true);
+        } catch (java.io.FileNotFoundException raced) {
+            // another attempt completed the same rename a moment ago
+        }
+        return matches(model, r.sha256());
+    }
+
+    private static boolean matches(String uri, String sha) throws IOException {
+        try {
+            return Fs.exists(uri) && Fs.sha256Hex(uri).equals(sha);
+        } catch (java.io.FileNotFoundException renamedMeanwhile) {
+            return false;
+        }
+    }
+
+    /** Deletes staged model files (of attempts that lost or died), all or all but {@code keep}. */
+    private void removeStagedExcept(String keep) throws IOException {
+        for (String f : Fs.list(layout.memberDir(id))) {
+            String name = f.substring(f.lastIndexOf('/') + 1);
+            if (name.matches("model-[0-9a-f]{12}\\.zip") && !name.equals(keep)) Fs.delete(f, false);
+        }
+    }
+
+    /** The winner's record, once its commit is complete (it renames right after committing). */
+    private MemberRecord awaitFinished() throws IOException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            MemberRecord r = finishedRecord();
+            if (r != null) return r;
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("member " + id + ": interrupted while waiting for the "
+                        + "other attempt's copy");
+            }
+        }
+        throw new IOException("member " + id + ": another attempt committed " + layout.result(id)
+                + " but its model file did not appear within 60 s");
+    }
+
+    /**
+     * The record of a finished member whose model file is present and matches, or null. A commit
+     * interrupted before its rename is completed here.
+     */
     public MemberRecord finishedRecord() {
         try {
             if (!Fs.exists(layout.result(id))) return null;
             MemberRecord r = Json.read(Fs.readString(layout.result(id)), MemberRecord.class);
-            String model = layout.resolve(r.path());
-            if (!Fs.exists(model) || !Fs.sha256Hex(model).equals(r.sha256())) return null;
-            return r;
+            return rollForward(r) ? r : null;
         } catch (IOException | IntegrityException e) {
             LOG.warn("member {}: ignoring an unreadable earlier result: {}", id, e.getMessage());
             return null;

@@ -12,7 +12,16 @@ import io.ensembles.train.Checkpoint;
 import io.ensembles.train.EpochMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +47,75 @@ class MemberStoreTest {
         // a second attempt keeps the first complete copy
         MemberRecord again = store.storeFinal(net(2), record("m000"));
         assertEquals(r.sha256(), again.sha256());
+    }
+
+    private Set<String> names(String id) throws java.io.IOException {
+        try (var files = Files.list(dir.resolve("members/" + id))) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".crc"))
+                    .collect(Collectors.toSet());
+        }
+    }
+
+    @Test
+    void ofAttemptsFinishingAtOnceExactlyOneCopyBecomesFinal() throws Exception {
+        // retries and speculative copies of one task store the same member concurrently
+        EnsembleLayout layout = new EnsembleLayout(dir.toUri().toString());
+        int attempts = 4;
+        ComputationGraph[] nets = new ComputationGraph[attempts];
+        for (int i = 0; i < attempts; i++) nets[i] = net(10 + i);
+        for (int round = 0; round < 3; round++) {
+            String id = "m00" + round;
+            CyclicBarrier start = new CyclicBarrier(attempts);
+            ExecutorService pool = Executors.newFixedThreadPool(attempts);
+            List<Future<MemberRecord>> results = new ArrayList<>();
+            for (int i = 0; i < attempts; i++) {
+                ComputationGraph n = nets[i];
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return new MemberStore(layout, id).storeFinal(n, record(id));
+                }));
+            }
+            Set<String> shas = new HashSet<>();
+            for (Future<MemberRecord> f : results) shas.add(f.get(120, TimeUnit.SECONDS).sha256());
+            pool.shutdown();
+            assertEquals(1, shas.size(), "every attempt returns the one final copy");
+            MemberRecord r = new MemberStore(layout, id).finishedRecord();
+            assertNotNull(r);
+            assertEquals(shas.iterator().next(), r.sha256());
+            assertEquals(r.sha256(), Fs.sha256Hex(layout.resolve(r.path())));
+            assertEquals(Set.of("model.zip", "result.json"), names(id), "no staged or temporary file left");
+            MemberStore.loadVerified(layout, r);
+        }
+    }
+
+    @Test
+    void aCommitInterruptedBeforeItsRenameIsCompletedByTheNextReader() throws Exception {
+        EnsembleLayout layout = new EnsembleLayout(dir.toUri().toString());
+        MemberRecord r = new MemberStore(layout, "m000").storeFinal(net(1), record("m000"));
+        // the state a crash between the commit and the rename leaves: result.json and the staged file
+        String staged = layout.memberDir("m000") + "/model-" + r.sha256().substring(0, 12) + ".zip";
+        Fs.rename(layout.resolve(r.path()), staged, false);
+        assertEquals(Set.of("model-" + r.sha256().substring(0, 12) + ".zip", "result.json"), names("m000"));
+        assertEquals(r, new MemberStore(layout, "m000").finishedRecord());
+        assertEquals(Set.of("model.zip", "result.json"), names("m000"));
+        // a result whose model is gone altogether is stale: the next finished attempt replaces it
+        Files.delete(dir.resolve("members/m000/model.zip"));
+        assertNull(new MemberStore(layout, "m000").finishedRecord());
+        MemberRecord again = new MemberStore(layout, "m000").storeFinal(net(2), record("m000"));
+        assertEquals(again, new MemberStore(layout, "m000").finishedRecord());
+        assertTrue(!again.sha256().equals(r.sha256()));
+    }
+
+    @Test
+    void anAttemptOvertakenByAStoredCopyStopsAndLeavesNoCheckpoint() throws Exception {
+        EnsembleLayout layout = new EnsembleLayout(dir.toUri().toString());
+        MemberStore slow = new MemberStore(layout, "m002");
+        EpochMetrics e1 = new EpochMetrics(1, 1.0, 0.5, 1.1, 0.1, 2.0);
+        slow.save(new Checkpoint(net(1), 1, List.of(e1), 2.0));
+        new MemberStore(layout, "m002").storeFinal(net(2), record("m002"));
+        assertThrows(MemberStore.AlreadyStoredException.class,
+                () -> slow.save(new Checkpoint(net(1), 2, List.of(e1, e1), 4.0)));
+        assertEquals(Set.of("model.zip", "result.json"), names("m002"));
     }
 
     @Test

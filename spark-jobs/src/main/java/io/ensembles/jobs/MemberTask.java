@@ -55,7 +55,16 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
         }
         LOG.info("{} starts on {} with {} thread(s)", spec.describe(), SparkSupport.executorDescription(), threads);
         MemberTrainer trainer = new MemberTrainer(config);
-        MemberOutcome o = trainer.train(spec, data.value(), store, new TaskProgress(config, layout, attempt));
+        MemberOutcome o;
+        try {
+            o = trainer.train(spec, data.value(), store, new TaskProgress(config, layout, attempt));
+        } catch (MemberStore.AlreadyStoredException superseded) {
+            // a speculative copy or an earlier attempt finished first: its copy is the member
+            LOG.info("{}; this attempt stops", superseded.getMessage());
+            MemberRecord winner = store.finishedRecord();
+            if (winner == null) throw superseded;
+            return winner;
+        }
         MemberRecord record = record(config, spec, o, attempt, SparkSupport.executorDescription());
         if (!o.completed()) return record;
         MemberRecord stored = store.storeFinal(o.net(), record);

@@ -37,8 +37,18 @@ final class TaskProgress implements TrainingListener {
         }
     }
 
+    /**
+     * Spark kills a task's other attempts (a speculative copy, say) with an interrupt once one
+     * succeeds; training never blocks on anything interruptible, so it looks here instead.
+     */
+    private static void stopIfKilled() {
+        org.apache.spark.TaskContext tc = org.apache.spark.TaskContext.get();
+        if (tc != null) tc.killTaskIfInterrupted();
+    }
+
     @Override
     public void onIteration(MemberSpec m, int epoch, long iteration, double loss, double lr) {
+        stopIfKilled();
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("state", "training");
         p.put("epoch", epoch);
@@ -52,6 +62,7 @@ final class TaskProgress implements TrainingListener {
 
     @Override
     public void onEpochEnd(MemberSpec m, EpochMetrics e, int epochs) {
+        stopIfKilled();
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("state", "epoch-done");
         p.put("epoch", e.epoch());
