@@ -29,6 +29,7 @@ public record EnsembleConfig(
         BudgetSection budget,
         SnapshotSection snapshot,
         PackedSection packed,
+        RetrainSection retrain,
         DebugSection debug,
         String rendered) implements Serializable {
 
@@ -41,6 +42,9 @@ public record EnsembleConfig(
             "nocycle");
     public static final Set<String> SNAPSHOT_MODES = Set.of("auto", "single-task", "data-parallel");
     public static final Set<String> SCHEDULES = Set.of("constant", "step", "cosine");
+    /** How a retrained version starts, and the metrics that may decide its promotion (all lower-is-better). */
+    public static final Set<String> RETRAIN_INITS = Set.of("new-seeds", "warm-start");
+    public static final Set<String> RETRAIN_METRICS = Set.of("error", "nll", "calibrated-nll", "ece", "brier");
 
     public record EnsembleSection(String name, String method, int members, long seed, boolean bagging)
             implements Serializable {
@@ -122,6 +126,13 @@ public record EnsembleConfig(
             return fgePretrainEpochsSetting > 0 ? fgePretrainEpochsSetting : (int) Math.floor(0.8 * t.epochs());
         }
     }
+
+    /**
+     * Scheduled retraining ({@code retrain}): how a new version starts, the metric and tolerance that
+     * decide whether it replaces the current one, and how many versions are kept.
+     */
+    public record RetrainSection(String init, String metric, double tolerance, int keepVersions)
+            implements Serializable {}
 
     public record DebugSection(int failMember, int failAfterEpoch) implements Serializable {}
 
@@ -262,9 +273,14 @@ public record EnsembleConfig(
                 r.intAtLeast("packed.heads", 0));
         checkMethod(r, ens.method(), tr, snap);
         if (ens.method().equals("packed")) checkPacking(r, ens, model, packed);
+        RetrainSection retrain = new RetrainSection(
+                r.oneOf("retrain.init", RETRAIN_INITS),
+                r.oneOf("retrain.metric", RETRAIN_METRICS),
+                r.doubleIn("retrain.tolerance", 0.0, true, 1e6, true),
+                r.intAtLeast("retrain.keep-versions", 1));
         DebugSection dbg = new DebugSection(r.intAtLeast("debug.fail-member", -1), r.intAtLeast("debug.fail-after-epoch", 1));
         String rendered = c.root().render(ConfigRenderOptions.concise().setFormatted(true));
-        return new EnsembleConfig(ens, data, model, tr, ev, budget, snap, packed, dbg, rendered);
+        return new EnsembleConfig(ens, data, model, tr, ev, budget, snap, packed, retrain, dbg, rendered);
     }
 
     /** Cross-key rules of the one-run methods, checked before any data is read. */

@@ -257,6 +257,12 @@ public final class EvaluationReport {
         return rows.stream().filter(r -> r.kind().equals("ensemble") && r.size() == size).findFirst().orElseThrow();
     }
 
+    /** The ensemble of all evaluated members (the largest size). */
+    public Row fullEnsemble() {
+        return rows.stream().filter(r -> r.kind().equals("ensemble")).max(java.util.Comparator.comparingInt(Row::size))
+                .orElseThrow();
+    }
+
     public Row meanMember() {
         return rows.stream().filter(r -> r.kind().equals("mean-member")).findFirst().orElseThrow();
     }

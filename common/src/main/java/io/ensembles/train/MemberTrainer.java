@@ -29,9 +29,40 @@ public final class MemberTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(MemberTrainer.class);
 
     private final EnsembleConfig config;
+    private final WarmStart warmStart;
 
     public MemberTrainer(EnsembleConfig config) {
+        this(config, null);
+    }
+
+    /** A trainer whose members start from {@code warmStart}'s weights (null: freshly initialised). */
+    public MemberTrainer(EnsembleConfig config, WarmStart warmStart) {
         this.config = config;
+        this.warmStart = warmStart;
+    }
+
+    /**
+     * The network a run starts with when there is no checkpoint: freshly initialised, then given
+     * the warm start's parameters when there is one for this member.
+     */
+    public static ComputationGraph initialNetwork(EnsembleConfig config, MemberSpec member, ImageDataset train,
+                                                 Dl4jSchedule schedule, WarmStart warmStart) throws IOException {
+        ComputationGraph net = newNetwork(config, member, train, schedule);
+        ComputationGraph from = warmStart == null ? null : warmStart.source(member);
+        if (from == null) {
+            if (warmStart != null) {
+                LOG.info("{}: not in {}, initialised afresh", member.describe(), warmStart.describe());
+            }
+            return net;
+        }
+        if (from.numParams() != net.numParams()) {
+            throw new IllegalArgumentException("warm start of " + member.describe() + ": the stored network in "
+                    + warmStart.describe() + " has " + from.numParams() + " parameters but the configured one has "
+                    + net.numParams() + " (warm start needs the same model; use retrain.init = new-seeds)");
+        }
+        net.setParams(from.params());
+        LOG.info("{}: warm start from the weights in {}", member.describe(), warmStart.describe());
+        return net;
     }
 
     /** The training examples a member sees: the training split, or a bootstrap resample of it. */
@@ -84,7 +115,7 @@ public final class MemberTrainer {
             priorSeconds = resumed.trainingSeconds();
             LOG.info("member {}: resuming from the checkpoint of epoch {}", member.id(), startEpoch);
         } else {
-            net = newNetwork(config, member, train, plan.schedule());
+            net = initialNetwork(config, member, train, plan.schedule(), warmStart);
         }
         Dl4jSchedule schedule = plan.schedule();
         long attemptStart = System.nanoTime();

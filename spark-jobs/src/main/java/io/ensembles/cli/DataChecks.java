@@ -33,4 +33,32 @@ final class DataChecks {
             throw new CliException("invalid value for " + key + ": " + uri + " does not exist or is not a file" + hint);
         }
     }
+
+    /** The IDX files of a data folder, by the names the MNIST family uses, gzipped or not. */
+    static final String[][] FOLDER_FILES = {
+        {"data.train-images", "train-images-idx3-ubyte"}, {"data.train-labels", "train-labels-idx1-ubyte"},
+        {"data.test-images", "t10k-images-idx3-ubyte"}, {"data.test-labels", "t10k-labels-idx1-ubyte"}};
+
+    /**
+     * The data settings a folder stands for ({@code --data}): its four IDX files, each as
+     * {@code name.gz} or {@code name}. A missing one is an error naming what was expected.
+     */
+    static java.util.Map<String, Object> dataFolder(String option, String dir) {
+        String root = Fs.qualify(dir).replaceAll("/+$", "");
+        java.util.Map<String, Object> keys = new java.util.LinkedHashMap<>();
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (String[] f : FOLDER_FILES) {
+            String gz = root + "/" + f[1] + ".gz";
+            String plain = root + "/" + f[1];
+            if (Fs.isFile(gz)) keys.put(f[0], gz);
+            else if (Fs.isFile(plain)) keys.put(f[0], plain);
+            else missing.add(f[1] + "[.gz]");
+        }
+        if (!missing.isEmpty()) {
+            throw new CliException("invalid value for " + option + ": " + root + " (expected a folder holding "
+                    + "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
+                    + "t10k-labels-idx1-ubyte, gzipped or not; missing " + String.join(", ", missing) + ")");
+        }
+        return keys;
+    }
 }

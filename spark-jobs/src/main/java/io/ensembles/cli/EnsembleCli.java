@@ -14,15 +14,18 @@ import picocli.CommandLine.Spec;
  * {@code ensemble}: the command line of the project. Each subcommand first validates everything
  * it can without Spark (options, configuration, paths), then starts the Spark application, which
  * runs the same subcommand again inside Spark with {@code --in-spark}.
- * Exit codes: 0 success, 1 the job failed, 2 invalid input.
+ * Exit codes: 0 success, 1 the job failed, 2 invalid input; {@code retrain}: 3 the current version was kept.
  */
 @Command(name = "ensemble", mixinStandardHelpOptions = true, versionProvider = EnsembleCli.Version.class,
-        description = "Deep ensembles on Apache Spark: train members in parallel (train), ensembles from one run (snapshot), evaluate them (evaluate).",
-        subcommands = {TrainCommand.class, SnapshotCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
+        description = "Deep ensembles on Apache Spark: train members in parallel (train), ensembles from one run (snapshot), evaluate them (evaluate), scheduled retraining of a versioned ensemble (retrain).",
+        subcommands = {TrainCommand.class, SnapshotCommand.class, EvaluateCommand.class, RetrainCommand.class,
+                CommandLine.HelpCommand.class})
 public final class EnsembleCli implements Callable<Integer> {
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int INVALID = 2;
+    /** {@code retrain}: the new version was not better, the current one stays. */
+    public static final int KEPT = 3;
 
     @Spec
     CommandSpec spec;

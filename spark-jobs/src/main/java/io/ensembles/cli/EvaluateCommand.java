@@ -29,7 +29,8 @@ final class EvaluateCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--ensemble", required = true, paramLabel = "URI",
-            description = "An ensemble folder (holding manifest.json); repeatable to compare ensembles")
+            description = "An ensemble folder (holding manifest.json), or a versioned folder made by 'retrain' (its "
+                    + "current version is evaluated); repeatable to compare ensembles")
     List<String> ensembles;
 
     @Option(names = "--comparison", paramLabel = "URI",
@@ -100,7 +101,8 @@ final class EvaluateCommand implements Callable<Integer> {
         List<String> uris = new java.util.ArrayList<>();
         List<Manifest> manifests = new java.util.ArrayList<>();
         for (String e : ensembles) {
-            String uri = Fs.qualify(e);
+            // a versioned folder (made by 'retrain') stands for its current version
+            String uri = io.ensembles.versions.EnsembleVersions.resolve(Fs.qualify(e));
             Manifest m = Manifest.read(new EnsembleLayout(uri));
             if (m.completedMembers().isEmpty()) {
                 throw new CliException(uri + ": the ensemble has no completed member to evaluate");

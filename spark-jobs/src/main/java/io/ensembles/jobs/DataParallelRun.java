@@ -69,7 +69,7 @@ final class DataParallelRun {
         }
         MemberStore checkpoints = new MemberStore(layout, SnapshotTask.RUN_ID);
         SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method(), plan, 0, executor(workers));
-        fit(jsc, config, data, train, run, workers, trace, plan, checkpoints, sink);
+        fit(jsc, config, data, train, run, workers, trace, plan, checkpoints, sink, null);
         List<MemberRecord> records = SnapshotStore.allStored(layout, plan);
         if (records == null) throw new IllegalStateException("the run ended without storing all its snapshots");
         checkpoints.clear();
@@ -81,7 +81,8 @@ final class DataParallelRun {
      * task would store it; one already stored complete and verified is returned as it is.
      */
     static MemberRecord trainMember(JavaSparkContext jsc, EnsembleConfig config, EnsembleLayout layout,
-                                    TrainingData data, MemberSpec spec, int workers, Trace trace) throws IOException {
+                                    TrainingData data, MemberSpec spec, int workers, Trace trace,
+                                    io.ensembles.train.WarmStart warmStart) throws IOException {
         MemberStore store = new MemberStore(layout, spec.id());
         MemberRecord done = store.finishedRecord();
         if (done != null) {
@@ -91,7 +92,8 @@ final class DataParallelRun {
         ImageDataset train = MemberTrainer.trainingSetOf(spec, data);
         TrainingPlan plan = plan(config, train, workers);
         LOG.info("{} starts data-parallel over {} workers", spec.describe(), workers);
-        MemberOutcome o = fit(jsc, config, data, train, spec, workers, trace, plan, store, SnapshotSink.NONE);
+        MemberOutcome o = fit(jsc, config, data, train, spec, workers, trace, plan, store, SnapshotSink.NONE,
+                warmStart);
         MemberRecord record = MemberTask.record(config, spec, o, 0, executor(workers));
         MemberRecord stored = store.storeFinal(o.net(), record);
         TaskProgress.write(layout, spec.id(), Map.of("state", "completed", "epoch", config.training().epochs()));
@@ -113,7 +115,7 @@ final class DataParallelRun {
     private static MemberOutcome fit(JavaSparkContext jsc, EnsembleConfig config, TrainingData data,
                                      ImageDataset train, MemberSpec run,
                                      int workers, Trace trace, TrainingPlan plan, MemberStore checkpoints,
-                                     SnapshotSink sink) throws IOException {
+                                     SnapshotSink sink, io.ensembles.train.WarmStart warmStart) throws IOException {
         int b = config.training().batchSize();
         int f = config.snapshot().averagingFrequency();
         int batchesPerEpoch = (train.size() + b - 1) / b;
@@ -130,7 +132,7 @@ final class DataParallelRun {
             LOG.info("{}: resuming from the checkpoint of epoch {} (iteration {})", run.id(), startEpoch,
                     net.getIterationCount());
         } else {
-            net = MemberTrainer.newNetwork(config, run, train, plan.schedule());
+            net = MemberTrainer.initialNetwork(config, run, train, plan.schedule(), warmStart);
         }
         // a packed network's heads all learn from the same labels; its score is their sum
         int heads = net.getNumOutputArrays();

@@ -52,9 +52,22 @@ public final class EvaluateJob {
      * (e.g. {@code evaluation.rows-per-task}) over the manifest's configuration.
      */
     public record Options(int testLimit, int mcPasses, String ood, boolean skipBadMembers, boolean shift,
-                          Map<String, Object> settings) {
+                          Map<String, Object> settings, String output) {
         public Options {
             settings = settings == null ? Map.of() : Map.copyOf(settings);
+        }
+
+        public Options(int testLimit, int mcPasses, String ood, boolean skipBadMembers, boolean shift,
+                       Map<String, Object> settings) {
+            this(testLimit, mcPasses, ood, skipBadMembers, shift, settings, null);
+        }
+
+        /**
+         * The same evaluation writing its metrics.json, report.html and predictions to another folder
+         * than the ensemble's (retraining evaluates the current version on new data without touching it).
+         */
+        public Options writingTo(String folder) {
+            return new Options(testLimit, mcPasses, ood, skipBadMembers, shift, settings, folder);
         }
 
         public Options(int testLimit) {
@@ -108,6 +121,8 @@ public final class EvaluateJob {
         Fs.configure(spark.sparkContext().hadoopConfiguration());
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(ensembleUri));
         Manifest manifest = Manifest.read(layout);
+        // where the evaluation's own files go: the ensemble folder unless told otherwise
+        EnsembleLayout outputs = options.output() == null ? layout : new EnsembleLayout(Fs.qualify(options.output()));
         List<MemberRecord> members = manifest.completedMembers();
         if (members.isEmpty()) {
             throw new IllegalStateException(layout.manifest() + ": no completed member to evaluate ("
@@ -223,7 +238,7 @@ public final class EvaluateJob {
             List<String> ids = slots.stream().map(Slot::id).toList();
             if (ev.writePredictions()) {
                 jsc.setJobGroup(group, "Write the predictions of '" + manifest.name() + "' as Parquet", false);
-                PredictionTable.write(spark, blocks, ids, classes, layout.predictions());
+                PredictionTable.write(spark, blocks, ids, classes, outputs.predictions());
                 timed.accept("parquetSeconds");
             }
             jsc.setJobGroup(group, "Metrics of '" + manifest.name() + "' at every ensemble size", false);
@@ -254,7 +269,7 @@ public final class EvaluateJob {
             extra.put("baseEpochs", config.budget().baseEpochs(config.training()));
             extra.put("tasks", Map.of("test", testChunks, "ood", chunks.size() - testChunks,
                     "rowsPerTask", ev.rowsPerTask()));
-            if (ev.writePredictions()) extra.put("predictions", layout.predictions());
+            if (ev.writePredictions()) extra.put("predictions", outputs.predictions());
             // cost of the whole ensemble: its parameters, the training run's wall time, and the
             // inference time of all its members (or passes) per 1000 test examples
             Map<String, Object> cost = new LinkedHashMap<>();
@@ -266,13 +281,13 @@ public final class EvaluateJob {
             extra.put("timings", timings);
             if (members.stream().anyMatch(r -> "mc-dropout".equals(r.method()))) extra.put("mcPasses", passes);
             report.withCost(cost);
-            Fs.writeString(layout.metrics(), Json.write(report.toJson(extra)), true);
-            LOG.info("wrote {}", layout.metrics());
+            Fs.writeString(outputs.metrics(), Json.write(report.toJson(extra)), true);
+            LOG.info("wrote {}", outputs.metrics());
             List<Comparison.Entry> self = List.of(new Comparison.Entry(folderName(layout.root()), manifest.method(),
                     report));
-            Fs.writeString(layout.report(), HtmlReport.render("Evaluation of " + manifest.name(), self,
+            Fs.writeString(outputs.report(), HtmlReport.render("Evaluation of " + manifest.name(), self,
                     Comparison.compute(self)), true);
-            LOG.info("wrote {}", layout.report());
+            LOG.info("wrote {}", outputs.report());
             return report;
         } finally {
             jsc.clearJobGroup();

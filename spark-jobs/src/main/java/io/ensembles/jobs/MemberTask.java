@@ -32,8 +32,11 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
     private final Broadcast<TrainingData> data;
     private final Map<String, String> hadoop;
     private final int threads;
+    private final io.ensembles.train.WarmStart warmStart;
 
-    MemberTask(EnsembleConfig config, String root, Broadcast<TrainingData> data, Map<String, String> hadoop, int threads) {
+    MemberTask(EnsembleConfig config, String root, Broadcast<TrainingData> data, Map<String, String> hadoop, int threads,
+               io.ensembles.train.WarmStart warmStart) {
+        this.warmStart = warmStart;
         this.config = config;
         this.root = root;
         this.data = data;
@@ -54,7 +57,7 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
             return done;
         }
         LOG.info("{} starts on {} with {} thread(s)", spec.describe(), SparkSupport.executorDescription(), threads);
-        MemberTrainer trainer = new MemberTrainer(config);
+        MemberTrainer trainer = new MemberTrainer(config, warmStart);
         MemberOutcome o;
         try {
             o = trainer.train(spec, data.value(), store, new TaskProgress(config, layout, attempt));

@@ -55,12 +55,12 @@ public final class SnapshotJob {
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
         JsonNode configJson = Json.MAPPER.readTree(config.rendered());
         TrainJob.checkOutputFolder(layout, configJson);
-        Fs.mkdirs(layout.membersDir());
 
         TrainingData data = DataLoader.training(config.data());
         LOG.info("training data: {} examples for training, {} for validation from {}", data.train().size(),
                 data.validation().size(), config.data().trainImages());
         int testExamples = DataLoader.test(config.data(), data.train().rows(), data.train().cols()).size();
+        Fs.mkdirs(layout.membersDir()); // only now: bad data leaves nothing behind
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int slots = jsc.defaultParallelism();

@@ -39,12 +39,20 @@ public final class TrainJob {
     private TrainJob() {}
 
     public static Manifest run(SparkSession spark, EnsembleConfig config, String out) throws IOException {
+        return run(spark, config, out, null);
+    }
+
+    /**
+     * Trains into {@code out}; with a {@code warmStart}, members without a checkpoint start from its
+     * weights instead of a fresh initialisation (retraining).
+     */
+    public static Manifest run(SparkSession spark, EnsembleConfig config, String out,
+                               io.ensembles.train.WarmStart warmStart) throws IOException {
         long start = System.nanoTime();
         Fs.configure(spark.sparkContext().hadoopConfiguration());
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
         JsonNode configJson = Json.MAPPER.readTree(config.rendered());
         checkOutputFolder(layout, configJson);
-        Fs.mkdirs(layout.membersDir());
 
         TrainingData data = DataLoader.training(config.data());
         LOG.info("training data: {} examples for training, {} for validation ({}x{}, {} classes) from {}",
@@ -52,6 +60,7 @@ public final class TrainJob {
                 data.train().classes(), config.data().trainImages());
         // The test files are read now too: a bad one should stop the job before hours of training.
         int testExamples = DataLoader.test(config.data(), data.train().rows(), data.train().cols()).size();
+        Fs.mkdirs(layout.membersDir()); // only now: bad data leaves nothing behind
 
         int k = config.ensemble().members();
         List<MemberSpec> specs = specs(config);
@@ -75,12 +84,13 @@ public final class TrainJob {
                 LOG.info("training {} one after the other, each data-parallel over {} workers (averaging every {} "
                         + "minibatches), into {}", what, workers, config.snapshot().averagingFrequency(), layout.root());
                 for (MemberSpec spec : specs) {
-                    trained.add(DataParallelRun.trainMember(jsc, config, layout, data, spec, workers, trace));
+                    trained.add(DataParallelRun.trainMember(jsc, config, layout, data, spec, workers, trace,
+                            warmStart));
                 }
             } else {
                 Broadcast<TrainingData> bData = jsc.broadcast(data);
                 MemberTask task = new MemberTask(config, layout.root(), bData, SparkSupport.hadoopSettings(spark),
-                        threads);
+                        threads, warmStart);
                 LOG.info("training {}, one task each, {} thread(s) per task, into {}", what, threads, layout.root());
                 try (ProgressMonitor ignored = new ProgressMonitor(layout, specs.stream().map(MemberSpec::id).toList(),
                         2000)) {
@@ -109,6 +119,7 @@ public final class TrainJob {
         run.put("executorPeakMemoryMiB", memory.peaksMiB());
         run.put("budget", budget(config, records));
         run.put("mode", dataParallel ? "data-parallel" : "member-parallel");
+        if (warmStart != null) run.put("warmStartFrom", warmStart.describe());
         if (dataParallel) {
             run.put("workers", workers);
             run.put("averagingFrequency", config.snapshot().averagingFrequency());

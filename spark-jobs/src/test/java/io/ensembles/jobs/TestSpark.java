@@ -12,7 +12,8 @@ public final class TestSpark {
     private TestSpark() {}
 
     public static synchronized SparkSession get() {
-        if (session == null) {
+        // a command run in-process with --in-spark stops the session it was given: start another
+        if (session == null || session.sparkContext().isStopped()) {
             session = SparkSession.builder()
                     .master("local[2,3]")
                     .appName("ensembles-tests")
@@ -21,7 +22,8 @@ public final class TestSpark {
                     .config("spark.driver.bindAddress", "127.0.0.1")
                     .config("spark.task.cpus", "1")
                     .getOrCreate();
-            Runtime.getRuntime().addShutdownHook(new Thread(session::stop));
+            SparkSession s = session;
+            Runtime.getRuntime().addShutdownHook(new Thread(s::stop));
         }
         return session;
     }
