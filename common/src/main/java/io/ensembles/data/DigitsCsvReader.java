@@ -39,7 +39,7 @@ public final class DigitsCsvReader {
                 double[] src = new double[SOURCE_SIDE * SOURCE_SIDE];
                 for (int i = 0; i < src.length; i++) {
                     double v = number(cells[i], uri, lineNo, i + 1);
-                    if (v < 0 || v > MAX_LEVEL) {
+                    if (!(v >= 0 && v <= MAX_LEVEL)) { // written so that NaN is refused too
                         throw new DataFormatException(uri, "line " + lineNo + " column " + (i + 1)
                                 + " has grey level " + cells[i].trim() + ", expected 0..16");
                     }

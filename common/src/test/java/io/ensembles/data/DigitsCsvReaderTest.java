@@ -67,6 +67,10 @@ class DigitsCsvReaderTest {
         assertTrue(fail(row(1, 1) + "\n1,2,3\n").contains("line 2 has 3 columns, expected 65"));
         assertTrue(fail(row(1, 1).replaceFirst("1", "x")).contains("line 1 column 1 is 'x'"));
         assertTrue(fail(row(17, 1)).contains("grey level 17, expected 0..16"));
+        // NaN features: every comparison with NaN is false, so they once passed as grey level 0
+        assertTrue(fail(row(1, 1).replaceFirst("1", "NaN")).contains("line 1 column 1 has grey level NaN, expected 0..16"));
+        assertTrue(fail(row(1, 1).replaceFirst("1", "Infinity")).contains("grey level Infinity"));
+        assertTrue(fail(row(1, 1).replaceFirst(",1$", ",NaN")).contains("label NaN"));
         assertTrue(fail(row(3, 10)).contains("label 10"));
         assertTrue(fail("\n\n").contains("is empty"));
     }

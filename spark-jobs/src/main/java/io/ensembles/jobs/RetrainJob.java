@@ -108,6 +108,11 @@ public final class RetrainJob {
             rec = rec.with(d.promote() ? RetrainRecord.PROMOTED : RetrainRecord.KEPT_OLD, cv, kv, d.reason(),
                     Instant.now().toString());
             return finish(versions, rec, versions.current(), cfg);
+        } catch (io.ensembles.data.DataFormatException bad) {
+            // bad data stops a job before it writes anything: a version made by this run goes again
+            if (previous == null) Fs.delete(out, true);
+            else versions.writeRecord(rec.with(RetrainRecord.FAILED, null, null, bad.getMessage(), Instant.now().toString()));
+            throw bad;
         } catch (IOException | RuntimeException e) {
             String first = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.toString());
             versions.writeRecord(rec.with(RetrainRecord.FAILED, null, null, first, Instant.now().toString()));

@@ -1,0 +1,166 @@
+package io.ensembles.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ensembles.store.Fs;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The data errors of the bad-input catalogue, each through the whole command line with Spark
+ * running (in-process, local mode): exit code 2, one line naming the file and the problem, and
+ * the store exactly as it was (an existing ensemble unchanged, a new output folder not created).
+ */
+class DataErrorsCliTest {
+    @TempDir
+    static Path dir;
+
+    static Path data;
+    static Path conf;
+    static Path ens;
+
+    static final int ROWS = 28;
+
+    static byte[] images(int count, int rows, int cols) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(b);
+        out.writeInt(0x00000803);
+        out.writeInt(count);
+        out.writeInt(rows);
+        out.writeInt(cols);
+        for (int i = 0; i < count; i++) {
+            for (int p = 0; p < rows * cols; p++) out.writeByte((i * 31 + p * (i % 10 + 1)) % 256);
+        }
+        return b.toByteArray();
+    }
+
+    static byte[] labels(int count, int max) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(b);
+        out.writeInt(0x00000801);
+        out.writeInt(count);
+        for (int i = 0; i < count; i++) out.writeByte(i % (max + 1));
+        return b.toByteArray();
+    }
+
+    static String file(String name, byte[] bytes) throws IOException {
+        Path p = data.resolve(name);
+        Files.write(p, bytes);
+        return p.toUri().toString();
+    }
+
+    /** A configuration over the good files, with some keys replaced. */
+    static Path config(String name, Map<String, String> replaced) throws IOException {
+        Map<String, String> keys = new java.util.LinkedHashMap<>();
+        keys.put("data.train-images", data.resolve("train-images").toUri().toString());
+        keys.put("data.train-labels", data.resolve("train-labels").toUri().toString());
+        keys.put("data.test-images", data.resolve("test-images").toUri().toString());
+        keys.put("data.test-labels", data.resolve("test-labels").toUri().toString());
+        keys.putAll(replaced);
+        StringBuilder sb = new StringBuilder("""
+                ensemble { name = "data-errors", members = 2 }
+                model { architectures = [mlp], mlp { hidden = [16] } }
+                training { epochs = 1, batch-size = 50 }
+                evaluation { random-orders = 0 }
+                """);
+        keys.forEach((k, v) -> sb.append(k).append(" = \"").append(v).append("\"\n"));
+        Path p = dir.resolve(name + ".conf");
+        Files.writeString(p, sb.toString());
+        return p;
+    }
+
+    @BeforeAll
+    static void trainAGoodEnsemble() throws IOException {
+        data = Files.createDirectories(dir.resolve("data"));
+        file("train-images", images(400, ROWS, ROWS));
+        file("train-labels", labels(400, 9));
+        file("test-images", images(100, ROWS, ROWS));
+        file("test-labels", labels(100, 9));
+        conf = config("good", Map.of());
+        ens = dir.resolve("ens");
+        EnsembleCliTest.Run r = EnsembleCliTest.run("train", "--config", conf.toString(), "--out", ens.toString(),
+                "--in-spark");
+        assertEquals(EnsembleCli.OK, r.code(), r.err() + r.out());
+    }
+
+    /** Runs a command that must fail on bad data: exit 2, one error line containing {@code message}, store as it was. */
+    static void refused(String message, String... args) throws IOException {
+        var before = RetrainCommandTest.tree(ens);
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add("--in-spark");
+        EnsembleCliTest.Run r = EnsembleCliTest.run(all.toArray(String[]::new));
+        assertEquals(EnsembleCli.INVALID, r.code(), r.err() + r.out());
+        List<String> errors = r.err().lines().filter(l -> l.startsWith("error: ")).toList();
+        assertEquals(1, errors.size(), r.err());
+        assertTrue(errors.get(0).contains(message), errors.get(0));
+        assertEquals(before, RetrainCommandTest.tree(ens), "the ensemble's files are unchanged");
+        assertFalse(Files.exists(dir.resolve("new")), "no output folder was created");
+    }
+
+    @Test
+    void badTrainingDataStopsTrainBeforeAnythingIsWritten() throws IOException {
+        String out = dir.resolve("new").toString();
+        byte[] wrongMagic = images(400, ROWS, ROWS);
+        wrongMagic[3] = 0x01;
+        refused("wrong magic number", "train", "--config", config("magic",
+                Map.of("data.train-images", file("magic-images", wrongMagic))).toString(), "--out", out);
+        byte[] good = images(400, ROWS, ROWS);
+        refused("truncated", "train", "--config", config("truncated", Map.of("data.train-images",
+                file("truncated-images", java.util.Arrays.copyOf(good, good.length - 1000)))).toString(), "--out", out);
+        refused("outside the class range 0..9", "train", "--config", config("range",
+                Map.of("data.train-labels", file("range-labels", labels(400, 12)))).toString(), "--out", out);
+        refused("is empty", "train", "--config", config("empty", Map.of("data.train-images",
+                file("empty-images", images(0, ROWS, ROWS)), "data.train-labels", file("empty-labels", labels(0, 9))))
+                .toString(), "--out", out);
+        refused("has images of 20x20 but the models expect 28x28", "train", "--config", config("size",
+                Map.of("data.test-images", file("small-test-images", images(100, 20, 20)))).toString(), "--out", out);
+    }
+
+    @Test
+    void aRerunOnDataCorruptedSinceLeavesTheEnsembleAsItWas() throws IOException {
+        // same configuration, but the file behind data.train-images was damaged after the first run
+        Path images = data.resolve("train-images");
+        byte[] good = Files.readAllBytes(images);
+        try {
+            Files.write(images, java.util.Arrays.copyOf(good, 100));
+            refused("truncated", "train", "--config", conf.toString(), "--out", ens.toString());
+        } finally {
+            Files.write(images, good);
+        }
+    }
+
+    @Test
+    void badTestDataStopsTheEvaluationWithoutTouchingTheEnsemble() throws IOException {
+        refused("has images of 20x20 but the models expect 28x28", "evaluate", "--ensemble", ens.toString(),
+                "--set", "data.test-images=" + file("eval-small-images", images(100, 20, 20)));
+        refused("outside the class range 0..9", "evaluate", "--ensemble", ens.toString(),
+                "--set", "data.test-labels=" + file("eval-range-labels", labels(100, 11)));
+        // NaN features: the digits CSV is the one text format (IDX holds bytes)
+        String row = String.join(",", Collections.nCopies(64, "3")) + ",1";
+        String nan = file("nan.csv", (row + "\n" + row.replaceFirst("3", "NaN") + "\n").getBytes());
+        refused("line 2 column 1 has grey level NaN, expected 0..16", "evaluate", "--ensemble", ens.toString(),
+                "--ood", nan);
+    }
+
+    @Test
+    void badDataForARetrainLeavesNoVersionBehind() throws IOException {
+        Path series = dir.resolve("series");
+        byte[] wrongMagic = images(400, ROWS, ROWS);
+        wrongMagic[3] = 0x02;
+        refused("wrong magic number", "retrain", "--ensemble", series.toString(), "--config", config("retrain-magic",
+                Map.of("data.train-images", file("retrain-magic-images", wrongMagic))).toString());
+        assertTrue(Fs.list(series.toUri() + "/versions").isEmpty(), "no version folder left");
+    }
+}
