@@ -76,11 +76,16 @@ public final class MemberStore implements Checkpoint.Store {
         }
     }
 
+    /**
+     * Removes the index and every checkpoint zip: two attempts of one member checkpointing at once
+     * (a speculative copy) can leave a zip that no index names, and it must not outlive the member.
+     */
     @Override
     public void clear() throws IOException {
-        String prev = previousZip();
         Fs.delete(layout.checkpointIndex(id), false);
-        if (prev != null) Fs.delete(layout.memberDir(id) + "/" + prev, false);
+        for (String f : Fs.list(layout.memberDir(id))) {
+            if (f.substring(f.lastIndexOf('/') + 1).matches("checkpoint-e\\d+\\.zip")) Fs.delete(f, false);
+        }
     }
 
     /**

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Faults on a real standalone cluster (a Master and two Workers on loopback, executors in JVMs of
- * their own): an executor killed while its member trains, and a driver killed mid-run and the
- * command run again. Each time every member ends complete and verified, the interrupted one
+ * their own): an executor killed while its member trains, a driver killed mid-run and the
+ * command run again, and speculative execution racing two copies of a slow member. Each time every member ends complete and verified, the interrupted one
  * resumed from its last epoch checkpoint, and no partial or duplicate file is left in the store.
  * Prints the figures the README quotes (epochs redone, time lost).
  */
@@ -167,6 +167,43 @@ class FaultToleranceClusterIT {
             assertEquals(m.members().get(i).sha256(), same.members().get(i).sha256());
             assertEquals(m.members().get(i).trainingSeconds(), same.members().get(i).trainingSeconds());
         }
+    }
+
+    @Test
+    void withSpeculationASlowMembersSecondCopyNeverMakesASecondFinalFile() throws Exception {
+        // two quick MLP members and a slow CNN one: once the MLPs are done, the CNN's task runs far
+        // longer than their median and Spark starts a speculative copy of it on the free core
+        Path out = dir.resolve("speculative");
+        Path events = Files.createDirectories(dir.resolve("events"));
+        LocalCluster.Cmd run = cluster.ensemble(dir.resolve("speculative.log"), 600, "train", "--config",
+                "conf/quickstart.conf", "--members", "3", "--set", "model.architectures=[mlp,mlp,cnn]",
+                "--epochs", "4", "--limit", "6000", "--master", cluster.master(), "--out", out.toString(),
+                "--spark-conf", "spark.speculation=true", "--spark-conf", "spark.speculation.multiplier=1.2",
+                "--spark-conf", "spark.speculation.efficiency.enabled=false",
+                "--spark-conf", "spark.eventLog.enabled=true", "--spark-conf", "spark.eventLog.dir=" + events.toUri());
+        assertEquals(0, run.exitCode(), run.output());
+        // what the scheduler did, from its event log: the task attempts of each partition (= member)
+        List<com.fasterxml.jackson.databind.JsonNode> starts = new java.util.ArrayList<>();
+        try (Stream<Path> logs = Files.list(events)) {
+            for (Path f : logs.toList()) {
+                for (String line : Files.readAllLines(f)) {
+                    var e = io.ensembles.store.Json.MAPPER.readTree(line);
+                    if (e.path("Event").asText().equals("SparkListenerTaskStart")) starts.add(e.path("Task Info"));
+                }
+            }
+        }
+        List<com.fasterxml.jackson.databind.JsonNode> speculative = starts.stream()
+                .filter(t -> t.path("Speculative").asBoolean()).toList();
+        assertFalse(speculative.isEmpty(), "Spark started no speculative copy: " + starts);
+        Manifest m = Manifest.read(new EnsembleLayout(Fs.qualify(out.toString())));
+        for (MemberRecord r : m.members()) assertTrue(r.completed(), r.id() + ": " + r.failureReason());
+        assertOnlyFinishedFiles(out, m);
+        EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out.toString()));
+        for (MemberRecord r : m.members()) io.ensembles.store.MemberStore.loadVerified(layout, r);
+        System.out.printf("[cluster] speculation on: %d task attempts for 3 members, %d speculative (member(s) %s); "
+                        + "one final model per member, verified; winners' attempts %s%n", starts.size(),
+                speculative.size(), speculative.stream().map(t -> "m00" + t.path("Index").asInt()).distinct().toList(),
+                m.members().stream().map(r -> r.id() + "=" + r.attempts()).toList());
     }
 
     private static long checkpointTime(Path out, String id) throws IOException {
