@@ -20,8 +20,9 @@ import java.util.regex.Pattern;
  *   versions/v0001/retrain.json  what the run that made it decided ({@link RetrainRecord})
  *   versions/v0002/baseline/     the then-current version's evaluation on v0002's test data
  * </pre>
- * Readers that want "the ensemble" follow the pointer ({@link #resolve}); a version folder is never
- * changed after its run, so a reader holding one keeps a consistent ensemble while the pointer moves.
+ * Readers that want "the ensemble" follow the pointer ({@link #resolve}); a version's members never
+ * change after its run (an evaluation only adds its metrics), so a reader holding a version keeps a
+ * consistent ensemble while the pointer moves.
  */
 public final class EnsembleVersions {
     public static final String POINTER = "current.json";

@@ -86,7 +86,8 @@ public final class RetrainJob {
             EvaluationReport candidate = EvaluateJob.run(spark, out, new EvaluateJob.Options(-1));
             double cv = Promotion.metricOf(candidate, rt.metric());
             if (current == null) {
-                rec = rec.with(RetrainRecord.PROMOTED, cv, null, "the first version", Instant.now().toString());
+                rec = rec.with(RetrainRecord.PROMOTED, cv, null, String.format("the first version: %s %.5f", rt.metric(), cv),
+                        Instant.now().toString());
                 versions.promote(new EnsembleVersions.Pointer(name, Instant.now().toString(), rt.metric(), cv, null));
                 return finish(versions, rec, versions.current(), cfg);
             }
