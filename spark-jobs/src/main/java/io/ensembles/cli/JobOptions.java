@@ -20,26 +20,18 @@ final class JobOptions {
     @Option(names = "--method", paramLabel = "METHOD", description = "Overrides ensemble.method (see the command's description)")
     String method;
 
-    @Option(names = "--epochs", paramLabel = "E", description = "Overrides training.epochs (of each member, or of the one run)")
-    Integer epochs;
-
-    @Option(names = "--limit", paramLabel = "N", description = "Overrides data.limit: train on the first N examples (0 = all)")
-    Integer limit;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides any configuration key, repeatable (e.g. --set training.learning-rate=0.1)")
-    Map<String, String> set = new LinkedHashMap<>();
+    @picocli.CommandLine.Mixin
+    ConfigOverrides overrides;
 
     /**
      * The configuration with these options (and the command's own {@code extra} overrides) applied,
      * its method one of {@code methods}, and its data files present.
      */
     EnsembleConfig load(String command, Set<String> methods, String otherCommand, Map<String, Object> extra) {
-        Map<String, Object> overrides = new LinkedHashMap<>(set);
-        if (method != null) overrides.put("ensemble.method", method);
-        if (epochs != null) overrides.put("training.epochs", epochs);
-        if (limit != null) overrides.put("data.limit", limit);
-        overrides.putAll(extra);
-        EnsembleConfig cfg = EnsembleConfig.load(config, overrides);
+        Map<String, Object> keys = new LinkedHashMap<>(overrides.asKeys());
+        if (method != null) keys.put("ensemble.method", method);
+        keys.putAll(extra);
+        EnsembleConfig cfg = EnsembleConfig.load(config, keys);
         String m = cfg.ensemble().method();
         if (!methods.contains(m)) {
             throw new CliException("invalid method for " + command + ": " + m + " (expected one of "

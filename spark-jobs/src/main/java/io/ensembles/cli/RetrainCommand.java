@@ -54,37 +54,28 @@ final class RetrainCommand implements Callable<Integer> {
     @Option(names = "--init", paramLabel = "INIT", description = "Overrides retrain.init: new-seeds or warm-start")
     String init;
 
-    @Option(names = "--epochs", paramLabel = "E", description = "Overrides training.epochs")
-    Integer epochs;
-
-    @Option(names = "--limit", paramLabel = "N", description = "Overrides data.limit (0 = all)")
-    Integer limit;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides any configuration key, repeatable "
-            + "(e.g. --set retrain.metric=error --set retrain.keep-versions=5)")
-    Map<String, String> set = new LinkedHashMap<>();
+    @Mixin
+    ConfigOverrides overrides;
 
     @Mixin
     SparkOptions spark;
 
     /** The new version's configuration, its seed the base seed; checked against the current version. */
     EnsembleConfig validatedConfig(EnsembleVersions versions, EnsembleVersions.Pointer current) throws Exception {
-        Map<String, Object> overrides = new LinkedHashMap<>(set);
-        if (data != null) overrides.putAll(DataChecks.dataFolder("--data", data));
-        if (init != null) overrides.put("retrain.init", init);
-        if (epochs != null) overrides.put("training.epochs", epochs);
-        if (limit != null) overrides.put("data.limit", limit);
+        Map<String, Object> keys = new LinkedHashMap<>(overrides.asKeys());
+        if (data != null) keys.putAll(DataChecks.dataFolder("--data", data));
+        if (init != null) keys.put("retrain.init", init);
         Manifest currentManifest = current == null ? null
                 : Manifest.read(new EnsembleLayout(versions.version(current.version())));
         EnsembleConfig cfg;
         if (config != null) {
-            cfg = EnsembleConfig.load(config, overrides);
+            cfg = EnsembleConfig.load(config, keys);
         } else if (currentManifest != null) {
             // the current version's configuration, its seed back at the base the versions advance from
             RetrainRecord rec = versions.readRecord(current.version());
             Map<String, Object> withBase = new LinkedHashMap<>();
             withBase.put("ensemble.seed", rec != null ? rec.baseSeed() : currentManifest.config().at("/ensemble/seed").asLong());
-            withBase.putAll(overrides);
+            withBase.putAll(keys);
             cfg = EnsembleConfig.from(ConfigFactory.parseString(currentManifest.config().toString()), withBase);
         } else {
             throw new CliException(versions.root() + " has no current version (no " + EnsembleVersions.POINTER

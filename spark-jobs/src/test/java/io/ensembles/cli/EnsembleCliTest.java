@@ -60,6 +60,12 @@ class EnsembleCliTest {
                 "--alpha", "--gamma", "--heads", "--data-parallel"}) {
             assertTrue(r.out().contains(opt), opt);
         }
+        r = run("retrain", "--help");
+        assertEquals(0, r.code());
+        for (String opt : new String[] {"--ensemble", "--config", "--data", "--init", "--epochs", "--limit", "--set",
+                "--master", "Exit codes: 0 promoted, 3 kept"}) {
+            assertTrue(r.out().contains(opt), opt);
+        }
         r = run("evaluate", "--help");
         for (String opt : new String[] {"--ensemble", "--master", "--set", "--report", "--ood", "--shift", "--comparison"}) {
             assertTrue(r.out().contains(opt), opt);
