@@ -19,11 +19,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The data errors of the bad-input catalogue, each through the whole command line with Spark
- * running (in-process, local mode): exit code 2, one line naming the file and the problem, and
- * the store exactly as it was (an existing ensemble unchanged, a new output folder not created).
+ * The bad-input catalogue through the whole command line with Spark running (in-process, local
+ * mode): data errors exit with 2, store errors (a manifest that is not JSON, a missing member file,
+ * a folder holding another ensemble) with 1; each prints one line naming the file and the problem
+ * and leaves the store exactly as it was (an existing ensemble unchanged, no new output folder).
  */
-class DataErrorsCliTest {
+class BadInputCliTest {
     @TempDir
     static Path dir;
 
@@ -97,15 +98,20 @@ class DataErrorsCliTest {
 
     /** Runs a command that must fail on bad data: exit 2, one error line containing {@code message}, store as it was. */
     static void refused(String message, String... args) throws IOException {
-        var before = RetrainCommandTest.tree(ens);
+        refused(EnsembleCli.INVALID, ens, message, args);
+    }
+
+    /** Runs a command that must fail with {@code code} and one error line containing {@code message}, {@code store} as it was. */
+    static void refused(int code, Path store, String message, String... args) throws IOException {
+        var before = RetrainCommandTest.tree(store);
         List<String> all = new ArrayList<>(List.of(args));
         all.add("--in-spark");
         EnsembleCliTest.Run r = EnsembleCliTest.run(all.toArray(String[]::new));
-        assertEquals(EnsembleCli.INVALID, r.code(), r.err() + r.out());
+        assertEquals(code, r.code(), r.err() + r.out());
         List<String> errors = r.err().lines().filter(l -> l.startsWith("error: ")).toList();
         assertEquals(1, errors.size(), r.err());
         assertTrue(errors.get(0).contains(message), errors.get(0));
-        assertEquals(before, RetrainCommandTest.tree(ens), "the ensemble's files are unchanged");
+        assertEquals(before, RetrainCommandTest.tree(store), "the store's files are unchanged");
         assertFalse(Files.exists(dir.resolve("new")), "no output folder was created");
     }
 
@@ -152,6 +158,38 @@ class DataErrorsCliTest {
         String nan = file("nan.csv", (row + "\n" + row.replaceFirst("3", "NaN") + "\n").getBytes());
         refused("line 2 column 1 has grey level NaN, expected 0..16", "evaluate", "--ensemble", ens.toString(),
                 "--ood", nan);
+    }
+
+    /** A copy of the good ensemble to damage. */
+    static Path copyOfEnsemble(String name) throws IOException {
+        Path copy = dir.resolve(name);
+        try (var all = Files.walk(ens)) {
+            for (Path p : all.toList()) {
+                Path to = copy.resolve(ens.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(to);
+                else Files.copy(p, to);
+            }
+        }
+        return copy;
+    }
+
+    @Test
+    void storeErrorsExitWith1AndChangeNothing() throws IOException {
+        Path notJson = copyOfEnsemble("not-json");
+        Fs.writeString(notJson.resolve("manifest.json").toUri().toString(), "{ \"formatVersion\": 1, ", true);
+        refused(EnsembleCli.FAILED, notJson, "manifest.json: not a valid manifest", "evaluate", "--ensemble",
+                notJson.toString());
+
+        Path missing = copyOfEnsemble("missing-member");
+        Files.delete(missing.resolve("members/m001/model.zip"));
+        Files.deleteIfExists(missing.resolve("members/m001/.model.zip.crc"));
+        refused(EnsembleCli.FAILED, missing, "member m001: model file", "evaluate", "--ensemble", missing.toString());
+
+        // another ensemble's folder as --out: refused before anything is trained or written
+        Path other = config("other", Map.of());
+        Files.writeString(other, Files.readString(other).replace("members = 2", "members = 3"));
+        refused(EnsembleCli.FAILED, ens, "already holds ensemble 'data-errors' made with a different configuration",
+                "train", "--config", other.toString(), "--out", ens.toString());
     }
 
     @Test
