@@ -197,8 +197,14 @@ public record EnsembleConfig(
 
     private static EnsembleConfig parse(Config c) {
         Reader r = new Reader(c);
+        String name = r.nonBlank("ensemble.name");
+        // the name becomes a folder (the default output ensembles/<name>): it may not lead elsewhere
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*") || name.contains("..")) {
+            r.fail("ensemble.name", "\"" + name + "\"", "letters, digits, '.', '_' and '-', starting with a letter "
+                    + "or digit, without '..' (it names a folder)");
+        }
         EnsembleSection ens = new EnsembleSection(
-                r.nonBlank("ensemble.name"),
+                name,
                 r.oneOf("ensemble.method", METHODS),
                 r.intAtLeast("ensemble.members", 1),
                 r.longAny("ensemble.seed"),

@@ -53,6 +53,18 @@ class EnsembleConfigTest {
     }
 
     @Test
+    void theEnsembleNameCannotLeadOutOfItsFolder() {
+        for (String bad : new String[] {"../../etc", "/tmp/x", "a/b", "..", ".hidden", "x..y", "hdfs://nn/x", "a b"}) {
+            String m = rejected("ensemble.name = \"" + bad + "\"");
+            assertTrue(m.startsWith("invalid value for ensemble.name: \"" + bad + "\""), m);
+        }
+        assertEquals("nightly-v2.cnn_5", parse("ensemble.name = \"nightly-v2.cnn_5\"").ensemble().name());
+        // the retrain keys are checked like every other
+        assertTrue(rejected("retrain.init = cold").contains("retrain.init"));
+        assertTrue(rejected("retrain.tolerance = -1").contains("retrain.tolerance: -1"));
+    }
+
+    @Test
     void badValuesNameKeyValueAndWhatIsAllowed() {
         String m = rejected("ensemble.members = 0");
         assertTrue(m.contains("ensemble.members") && m.contains(": 0") && m.contains(">= 1"), m);
