@@ -110,8 +110,8 @@ public final class MemberStore implements Checkpoint.Store {
      *       between the steps loses nothing.</li>
      * </ol>
      * Losers delete their staged file and return the winner's record; the winner removes any file
-     * staged by attempts that died. The exclusive create is atomic on HDFS; on the local disk
-     * Hadoop checks and renames in two steps, a window of microseconds.
+     * staged by attempts that died. The exclusive create is atomic on HDFS and on the local disk
+     * ({@link Fs#writeString} without overwrite).
      */
     public MemberRecord storeFinal(ComputationGraph net, MemberRecord record) throws IOException {
         MemberRecord existing = finishedRecord();

@@ -18,13 +18,57 @@ class FsTest {
     Path dir;
 
     @Test
-    void overwritingReplacesTheFileInOneStepAndKeepsItsChecksumRight() throws IOException {
+    void overwritingReplacesTheFileInOneStepAndLeavesNoStaleChecksum() throws IOException {
         String uri = dir.resolve("manifest.json").toUri().toString();
         Fs.writeString(uri, "old", false);
+        java.nio.file.Path file = dir.resolve("manifest.json");
+        Object inode = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
         Fs.writeString(uri, "the new, longer content", true);
+        // one rename: the name now points at the new file (another inode), never at nothing
+        assertTrue(!inode.equals(Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class)
+                .fileKey()));
         // read through the checksummed local filesystem: a stale .crc would fail here
         assertEquals("the new, longer content", Fs.readString(uri));
+        assertEquals(List.of("manifest.json"), names());
+        // a file written earlier with a sidecar (Hadoop's own writer) is replaced cleanly too
+        Files.delete(file);
+        try (var out = Fs.fs(Fs.path(uri)).create(Fs.path(uri))) {
+            out.write("with a sidecar".getBytes());
+        }
         assertEquals(List.of(".manifest.json.crc", "manifest.json"), names());
+        Fs.writeString(uri, "replaced", true);
+        assertEquals("replaced", Fs.readString(uri));
+        assertEquals(List.of("manifest.json"), names());
+    }
+
+    @Test
+    void ofWritersRacingWithoutOverwriteExactlyOneCreatesTheFile() throws Exception {
+        String uri = dir.resolve("result.json").toUri().toString();
+        int writers = 8;
+        for (int round = 0; round < 20; round++) {
+            Fs.delete(uri, false);
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(writers);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+            List<java.util.concurrent.Future<Boolean>> won = new java.util.ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                String text = "writer " + w;
+                won.add(pool.submit(() -> {
+                    start.await();
+                    try {
+                        Fs.writeString(uri, text, false);
+                        return true;
+                    } catch (org.apache.hadoop.fs.FileAlreadyExistsException lost) {
+                        return false;
+                    }
+                }));
+            }
+            List<String> winners = new java.util.ArrayList<>();
+            for (int w = 0; w < writers; w++) if (won.get(w).get()) winners.add("writer " + w);
+            pool.shutdown();
+            assertEquals(1, winners.size(), "round " + round + ": " + winners);
+            assertEquals(winners.get(0), Fs.readString(uri), "the file holds the winner's bytes");
+            assertEquals(List.of("result.json"), names(), "no temporary file left");
+        }
     }
 
     @Test
@@ -37,7 +81,7 @@ class FsTest {
         }));
         assertEquals("the writer died", e.getMessage());
         assertEquals("old", Fs.readString(uri));
-        assertEquals(List.of(".manifest.json.crc", "manifest.json"), names());
+        assertEquals(List.of("manifest.json"), names());
     }
 
     @Test

@@ -132,8 +132,16 @@ class MemberStoreTest {
         assertTrue(e.getMessage().contains("member m003") && e.getMessage().contains("model.zip")
                 && e.getMessage().contains("SHA-256") && e.getMessage().contains(r.sha256()), e.getMessage());
         assertNull(new MemberStore(layout, "m003").finishedRecord(), "a changed file is not a finished member");
-        // flipped on disk behind the filesystem's back: its checksum tells first, with the same kind of error
+        // flipped on disk behind the filesystem's back: the SHA-256 tells
         Fs.writeAtomically(layout.resolve(r.path()), true, out -> out.write(original));
+        Files.write(file, bytes);
+        e = assertThrows(IntegrityException.class, () -> MemberStore.loadVerified(layout, r));
+        assertTrue(e.getMessage().contains("member m003") && e.getMessage().contains("SHA-256"), e.getMessage());
+        // a file with a checksum sidecar (as HDFS keeps, or Hadoop's local writer): its checksum tells first
+        Files.delete(file);
+        try (var out = Fs.fs(Fs.path(layout.resolve(r.path()))).create(Fs.path(layout.resolve(r.path())))) {
+            out.write(original);
+        }
         Files.write(file, bytes);
         e = assertThrows(IntegrityException.class, () -> MemberStore.loadVerified(layout, r));
         assertTrue(e.getMessage().contains("member m003") && e.getMessage().contains("corrupted"), e.getMessage());
