@@ -30,6 +30,7 @@ public record EnsembleConfig(
         SnapshotSection snapshot,
         PackedSection packed,
         RetrainSection retrain,
+        DeviceSection device,
         DebugSection debug,
         String rendered) implements Serializable {
 
@@ -45,6 +46,8 @@ public record EnsembleConfig(
     /** How a retrained version starts, and the metrics that may decide its promotion (all lower-is-better). */
     public static final Set<String> RETRAIN_INITS = Set.of("new-seeds", "warm-start");
     public static final Set<String> RETRAIN_METRICS = Set.of("error", "nll", "calibrated-nll", "ece", "brier");
+    /** Whether tasks use the GPU Spark assigned them (see {@link DeviceSection}). */
+    public static final Set<String> GPU_POLICIES = Set.of("off", "preferred", "required");
 
     public record EnsembleSection(String name, String method, int members, long seed, boolean bagging)
             implements Serializable {
@@ -133,6 +136,13 @@ public record EnsembleConfig(
      */
     public record RetrainSection(String init, String metric, double tolerance, int keepVersions)
             implements Serializable {}
+
+    /**
+     * Devices: {@code gpu} is off (always the CPU), preferred (the GPU Spark assigned the task when
+     * there is one and ND4J's backend is CUDA, else the CPU, recorded as a fallback) or required
+     * (a task without a usable GPU fails, saying why).
+     */
+    public record DeviceSection(String gpu) implements Serializable {}
 
     public record DebugSection(int failMember, int failAfterEpoch) implements Serializable {}
 
@@ -284,9 +294,10 @@ public record EnsembleConfig(
                 r.oneOf("retrain.metric", RETRAIN_METRICS),
                 r.doubleIn("retrain.tolerance", 0.0, true, 1e6, true),
                 r.intAtLeast("retrain.keep-versions", 1));
+        DeviceSection device = new DeviceSection(r.oneOf("device.gpu", GPU_POLICIES));
         DebugSection dbg = new DebugSection(r.intAtLeast("debug.fail-member", -1), r.intAtLeast("debug.fail-after-epoch", 1));
         String rendered = c.root().render(ConfigRenderOptions.concise().setFormatted(true));
-        return new EnsembleConfig(ens, data, model, tr, ev, budget, snap, packed, retrain, dbg, rendered);
+        return new EnsembleConfig(ens, data, model, tr, ev, budget, snap, packed, retrain, device, dbg, rendered);
     }
 
     /** Cross-key rules of the one-run methods, checked before any data is read. */

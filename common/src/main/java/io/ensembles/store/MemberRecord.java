@@ -14,6 +14,8 @@ import java.util.List;
  * {@code packed} is set for the members of a Packed-Ensemble: M members share one model file
  * (same path and SHA-256), each read from its own head; parameters, seconds and history are the
  * network's, and each member's {@code epochsSpent} is the network's epochs divided by M.
+ * {@code device} is where it trained ("cpu", "gpu 1 (Spark GPU address 1)", or a CPU fallback
+ * naming the GPU address Spark assigned; null in manifests older than the field).
  */
 public record MemberRecord(
         String id, int index, String method, String architecture, long seed, boolean bagging,
@@ -22,7 +24,7 @@ public record MemberRecord(
         int epochs, int epochsRun, int resumedFromEpoch, int attempts,
         double trainingSeconds, double validationAccuracy, double validationNll,
         List<EpochMetrics> history, String executor,
-        double epochsSpent, Snapshot snapshot, Packed packed) implements Serializable {
+        double epochsSpent, Snapshot snapshot, Packed packed, String device) implements Serializable {
 
     public static final String COMPLETED = "completed";
     public static final String FAILED = "failed";
@@ -46,13 +48,13 @@ public record MemberRecord(
     public MemberRecord withFile(String newPath, String newSha256) {
         return new MemberRecord(id, index, method, architecture, seed, bagging, status, failureReason, newPath,
                 newSha256, parameters, epochs, epochsRun, resumedFromEpoch, attempts, trainingSeconds,
-                validationAccuracy, validationNll, history, executor, epochsSpent, snapshot, packed);
+                validationAccuracy, validationNll, history, executor, epochsSpent, snapshot, packed, device);
     }
 
     public MemberRecord withRun(int newAttempts, String newExecutor, double newTrainingSeconds) {
         return new MemberRecord(id, index, method, architecture, seed, bagging, status, failureReason, path,
                 sha256, parameters, epochs, epochsRun, resumedFromEpoch, newAttempts, newTrainingSeconds,
-                validationAccuracy, validationNll, history, newExecutor, epochsSpent, snapshot, packed);
+                validationAccuracy, validationNll, history, newExecutor, epochsSpent, snapshot, packed, device);
     }
 
     /** A packed network's record split into its M members: ids and indices {@code firstIndex ..}, one head each. */
@@ -64,7 +66,7 @@ public record MemberRecord(
             out.add(new MemberRecord(idOf.apply(firstIndex + h), firstIndex + h, method, architecture, seed, bagging,
                     status, failureReason, path, sha256, parameters, epochs, epochsRun, resumedFromEpoch, attempts,
                     trainingSeconds, validationAccuracy, validationNll, history, executor,
-                    epochsSpent / packed.heads(), snapshot, p));
+                    epochsSpent / packed.heads(), snapshot, p, device));
         }
         return out;
     }

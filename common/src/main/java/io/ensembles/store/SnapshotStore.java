@@ -19,9 +19,12 @@ public final class SnapshotStore implements SnapshotSink {
     private final TrainingPlan plan;
     private final int attempt;
     private final String executor;
+    private final String device;
 
     /** @param attempt the 0-based attempt of the task (or driver run) that trains the run */
-    public SnapshotStore(EnsembleLayout layout, String method, TrainingPlan plan, int attempt, String executor) {
+    public SnapshotStore(EnsembleLayout layout, String method, TrainingPlan plan, int attempt, String executor,
+                         String device) {
+        this.device = device;
         this.layout = layout;
         this.method = method;
         this.plan = plan;
@@ -42,7 +45,7 @@ public final class SnapshotStore implements SnapshotSink {
                 run.bagging(), MemberRecord.COMPLETED, null, null, null, net.numParams(),
                 (int) Math.ceil(t.epochs() - 1e-9), 0, 0, attempt + 1, t.trainingSeconds(), t.validationAccuracy(),
                 t.validationNll(), t.history(), executor, t.epochs() - previous,
-                new MemberRecord.Snapshot(c.cycle(), c.iteration(), t.epochs(), t.rate()), null);
+                new MemberRecord.Snapshot(c.cycle(), c.iteration(), t.epochs(), t.rate()), null, device);
         new MemberStore(layout, r.id()).storeFinal(net, r);
     }
 

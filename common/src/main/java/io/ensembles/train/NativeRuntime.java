@@ -19,10 +19,33 @@ public final class NativeRuntime {
     /** DL4J M2.1 disables its oneDNN/cuDNN layer helpers unless this is "false". */
     public static final String HELPERS_DISABLED = "org.eclipse.deeplearning4j.helpers.disable";
 
+    /** The class of ND4J's CUDA backend, present only in a -Pcuda build. */
+    static final String CUDA_BACKEND = "org.nd4j.linalg.jcublas.JCublasBackend";
+
     private NativeRuntime() {}
 
+    /** True in a -Pcuda build: ND4J's CUDA backend is on the classpath (checked without loading it). */
+    public static boolean cudaBuild() {
+        try {
+            Class.forName(CUDA_BACKEND, false, NativeRuntime.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
+    /** The native build this project ships: oneDNN on the CPU backend, cuDNN on the CUDA backend. */
+    public static String platformExtension() {
+        return cudaBuild() ? "-cudnn" : "-onednn";
+    }
+
+    /** The ND4J JVM options of conf/jvm.properties, with the native build this build ships. */
+    public static String jvmOptionsForThisBuild(String options) {
+        return options.replace(PLATFORM_EXTENSION + "=-onednn", PLATFORM_EXTENSION + "=" + platformExtension());
+    }
+
     public static void configure() {
-        if (System.getProperty(PLATFORM_EXTENSION) == null) System.setProperty(PLATFORM_EXTENSION, "-onednn");
+        if (System.getProperty(PLATFORM_EXTENSION) == null) System.setProperty(PLATFORM_EXTENSION, platformExtension());
         if (System.getProperty(HELPERS_DISABLED) == null) System.setProperty(HELPERS_DISABLED, "false");
     }
 

@@ -22,8 +22,15 @@ public final class Nd4jCpu {
             return INSTANCE;
         }
 
+        /** Asked through reflection, so that the class also compiles in the -Pcuda build (no CPU backend). */
         public boolean isUseMKLDNN() {
-            return org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu.Environment.getInstance().isUseONEDNN();
+            try {
+                Class<?> env = Class.forName("org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu$Environment");
+                Object instance = env.getMethod("getInstance").invoke(null);
+                return (Boolean) env.getMethod("isUseONEDNN").invoke(instance);
+            } catch (ReflectiveOperationException | LinkageError e) {
+                return false; // not the CPU backend: no oneDNN
+            }
         }
     }
 }

@@ -84,7 +84,8 @@ final class Launcher {
         String log4j = new File(confDir(), "log4j2.properties").getAbsolutePath();
         Properties jvm = jvmProperties();
         String opens = jvm.getProperty("java.module.opens", "");
-        String nd4j = jvm.getProperty("java.nd4j.options", "");
+        // the native build of this build's backend: oneDNN (CPU) or cuDNN (-Pcuda)
+        String nd4j = io.ensembles.train.NativeRuntime.jvmOptionsForThisBuild(jvm.getProperty("java.nd4j.options", ""));
         // Executors need the ND4J options too; a user's own executor options come first.
         conf.merge("spark.executor.extraJavaOptions", nd4j, (user, ours) -> user + " " + ours);
         List<String> submitArgs = new ArrayList<>(List.of("--master", master, "--class", MAIN_CLASS,

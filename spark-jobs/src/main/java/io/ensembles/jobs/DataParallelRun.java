@@ -68,7 +68,8 @@ final class DataParallelRun {
             return done;
         }
         MemberStore checkpoints = new MemberStore(layout, SnapshotTask.RUN_ID);
-        SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method(), plan, 0, executor(workers));
+        SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method(), plan, 0, executor(workers),
+                DATA_PARALLEL_DEVICE);
         fit(jsc, config, data, train, run, workers, trace, plan, checkpoints, sink, null);
         List<MemberRecord> records = SnapshotStore.allStored(layout, plan);
         if (records == null) throw new IllegalStateException("the run ended without storing all its snapshots");
@@ -94,11 +95,14 @@ final class DataParallelRun {
         LOG.info("{} starts data-parallel over {} workers", spec.describe(), workers);
         MemberOutcome o = fit(jsc, config, data, train, spec, workers, trace, plan, store, SnapshotSink.NONE,
                 warmStart);
-        MemberRecord record = MemberTask.record(config, spec, o, 0, executor(workers));
+        MemberRecord record = MemberTask.record(config, spec, o, 0, executor(workers), DATA_PARALLEL_DEVICE);
         MemberRecord stored = store.storeFinal(o.net(), record);
         TaskProgress.write(layout, spec.id(), Map.of("state", "completed", "epoch", config.training().epochs()));
         return stored;
     }
+
+    /** DL4J's parameter-averaging workers choose their own devices; the record says so. */
+    static final String DATA_PARALLEL_DEVICE = "the data-parallel workers' (DL4J chooses)";
 
     private static String executor(int workers) {
         return "driver (data-parallel over " + workers + " workers)";

@@ -213,8 +213,10 @@ public final class EvaluateJob {
         String group = "evaluate-" + manifest.name();
         jsc.setJobGroup(group, "Predict " + test.size() + " test examples with " + slots.size() + " members of '"
                 + manifest.name() + "'", false);
+        String gpuPolicy = config.device().gpu();
         JavaRDD<Block> blocks = jsc.parallelize(chunks, chunks.size()).map(ch -> {
             Fs.configure(hadoop);
+            TaskDevice.bind(gpuPolicy);
             io.ensembles.train.NativeRuntime.limitThreads(threads);
             return predict(ch, new EnsembleLayout(root), records, units, unitOf, slots, norm, batch, passes, classes,
                     bins, shift && ch.set().equals(TEST));

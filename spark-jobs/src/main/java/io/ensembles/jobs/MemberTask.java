@@ -47,6 +47,8 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
     @Override
     public MemberRecord call(MemberSpec spec) throws IOException {
         Fs.configure(hadoop);
+        // the device first: a GPU must be bound before the task creates any array
+        io.ensembles.device.Device device = TaskDevice.bind(config.device().gpu());
         NativeRuntime.limitThreads(threads);
         EnsembleLayout layout = new EnsembleLayout(root);
         MemberStore store = new MemberStore(layout, spec.id());
@@ -68,7 +70,8 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
             if (winner == null) throw superseded;
             return winner;
         }
-        MemberRecord record = record(config, spec, o, attempt, SparkSupport.executorDescription());
+        MemberRecord record = record(config, spec, o, attempt, SparkSupport.executorDescription(),
+                device.description());
         if (!o.completed()) return record;
         MemberRecord stored = store.storeFinal(o.net(), record);
         TaskProgress.write(layout, spec.id(), Map.of("state", "completed", "epoch", config.training().epochs()));
@@ -76,7 +79,8 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
     }
 
     /** The record of a trained member or packed network (not yet stored: no path or checksum). */
-    static MemberRecord record(EnsembleConfig config, MemberSpec spec, MemberOutcome o, int attempt, String executor) {
+    static MemberRecord record(EnsembleConfig config, MemberSpec spec, MemberOutcome o, int attempt, String executor,
+                               String device) {
         EpochMetrics last = o.last();
         return new MemberRecord(spec.id(), spec.index(), config.ensemble().method(),
                 spec.architecture().id(), spec.seed(), spec.bagging(),
@@ -86,6 +90,6 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
                 last != null ? last.validationAccuracy() : Double.NaN, last != null ? last.validationNll() : Double.NaN,
                 o.history(), executor, o.epochsRun() + o.resumedFromEpoch(), null,
                 spec.packing() == null ? null : new MemberRecord.Packed(spec.id(), spec.packing().alpha(),
-                        spec.packing().gamma(), spec.packing().heads(), -1));
+                        spec.packing().gamma(), spec.packing().heads(), -1), device);
     }
 }

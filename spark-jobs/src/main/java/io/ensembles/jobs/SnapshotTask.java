@@ -51,6 +51,7 @@ final class SnapshotTask implements Function<MemberSpec, List<MemberRecord>> {
     @Override
     public List<MemberRecord> call(MemberSpec run) throws IOException {
         Fs.configure(hadoop);
+        io.ensembles.device.Device device = TaskDevice.bind(config.device().gpu());
         NativeRuntime.limitThreads(threads);
         EnsembleLayout layout = new EnsembleLayout(root);
         int attempt = TaskContext.get() != null ? TaskContext.get().attemptNumber() : 0;
@@ -63,7 +64,7 @@ final class SnapshotTask implements Function<MemberSpec, List<MemberRecord>> {
         }
         MemberStore checkpoints = new MemberStore(layout, RUN_ID);
         SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method(), plan, attempt,
-                SparkSupport.executorDescription());
+                SparkSupport.executorDescription(), device.description());
         LOG.info("{} run ({} updates, {} captures) starts on {} with {} thread(s)", config.ensemble().method(),
                 plan.iterations(), plan.captures().size(), SparkSupport.executorDescription(), threads);
         MemberOutcome o = trainer.train(run, data.value(), checkpoints, new TaskProgress(config, layout, attempt), sink);
@@ -74,7 +75,7 @@ final class SnapshotTask implements Function<MemberSpec, List<MemberRecord>> {
                 records.add(r);
             } else {
                 records.add(failed(run, c, o.completed() ? "the run ended without this capture"
-                        : o.failureReason()));
+                        : o.failureReason(), device.description()));
             }
         }
         if (o.completed()) checkpoints.clear();
@@ -82,10 +83,10 @@ final class SnapshotTask implements Function<MemberSpec, List<MemberRecord>> {
         return records;
     }
 
-    private MemberRecord failed(MemberSpec run, TrainingPlan.Capture c, String reason) {
+    private MemberRecord failed(MemberSpec run, TrainingPlan.Capture c, String reason, String device) {
         return new MemberRecord(SnapshotStore.idOf(c.index()), c.index(), config.ensemble().method(),
                 run.architecture().id(), run.seed(), run.bagging(), MemberRecord.FAILED, reason, null, null, 0,
                 0, 0, 0, 1, 0, Double.NaN, Double.NaN, List.of(), SparkSupport.executorDescription(), 0,
-                new MemberRecord.Snapshot(c.cycle(), c.iteration(), Double.NaN, Double.NaN), null);
+                new MemberRecord.Snapshot(c.cycle(), c.iteration(), Double.NaN, Double.NaN), null, device);
     }
 }

@@ -30,12 +30,17 @@ final class LocalCluster implements AutoCloseable {
 
     /** Starts a master and {@code workers} workers of one core each in {@code dir}, on a free port. */
     static LocalCluster start(Path dir, int workers) throws IOException, InterruptedException {
+        return start(dir, workers, 1, 0);
+    }
+
+    /** Starts a master and {@code workers} workers of {@code cores} cores and {@code gpus} fake GPUs each. */
+    static LocalCluster start(Path dir, int workers, int cores, int gpus) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         int port = freePortPair();
         LocalCluster c = new LocalCluster(dir, port);
-        Cmd r = c.script("local-cluster", List.of("start", "--workers", String.valueOf(workers), "--cores", "1",
-                "--memory", "5g", "--port", String.valueOf(port), "--dir", dir.toString()), dir.resolve("start.log"),
-                Long.MAX_VALUE);
+        Cmd r = c.script("local-cluster", List.of("start", "--workers", String.valueOf(workers), "--cores",
+                String.valueOf(cores), "--gpus", String.valueOf(gpus), "--memory", "5g", "--port",
+                String.valueOf(port), "--dir", dir.toString()), dir.resolve("start.log"), Long.MAX_VALUE);
         if (r.exitCode() != 0) throw new IllegalStateException("local-cluster start failed:\n" + r.output());
         return c;
     }

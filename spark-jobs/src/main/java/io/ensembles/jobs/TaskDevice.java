@@ -1,0 +1,47 @@
+package io.ensembles.jobs;
+
+import io.ensembles.device.Device;
+import io.ensembles.device.DeviceSelection;
+import java.util.List;
+import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Binds the running task to its device before it creates any array: the GPU that Spark's resource
+ * scheduling assigned it ({@code TaskContext.resources()}, resource "gpu"), chosen by
+ * {@link DeviceSelection} under {@code device.gpu}. ND4J's affinity manager binds devices per
+ * thread, and a Spark task runs in one thread, so binding here covers the whole member.
+ */
+final class TaskDevice {
+    private static final Logger LOG = LoggerFactory.getLogger(TaskDevice.class);
+    /** The resource name Spark's GPU settings use (spark.task.resource.gpu.amount). */
+    static final String GPU = "gpu";
+
+    private TaskDevice() {}
+
+    /** The GPU addresses Spark assigned the current task (empty outside a task or when none). */
+    static List<String> assignedGpus() {
+        TaskContext tc = TaskContext.get();
+        if (tc == null) return List.of();
+        ResourceInformation gpus = tc.resourcesJMap().get(GPU);
+        return gpus == null ? List.of() : List.of(gpus.addresses());
+    }
+
+    /** True when ND4J runs on its CUDA backend (a -Pcuda build). */
+    static boolean cudaBackend() {
+        return Nd4j.getBackend().getClass().getName().contains("jcublas");
+    }
+
+    /** Chooses the device, binds this thread to it when it is a GPU, and returns it for the record. */
+    static Device bind(String policy) {
+        boolean cuda = cudaBackend();
+        int devices = cuda ? Nd4j.getAffinityManager().getNumberOfDevices() : 0;
+        Device d = DeviceSelection.select(policy, assignedGpus(), cuda, devices, System.getenv("CUDA_VISIBLE_DEVICES"));
+        if (d.gpu()) Nd4j.getAffinityManager().unsafeSetDevice(d.index());
+        LOG.info("task device: {}", d.description());
+        return d;
+    }
+}
