@@ -1,0 +1,89 @@
+package io.ensembles.landscape;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.data.ImageDataset;
+import io.ensembles.data.Normalisation;
+import io.ensembles.ensemble.Predictor;
+import io.ensembles.metrics.ClassificationMetrics;
+import io.ensembles.model.Architecture;
+import io.ensembles.model.ModelFactory;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.schedule.FixedSchedule;
+
+/** The loss-landscape measures on small real networks: the identities the study's figures rest on. */
+class LandscapeTest {
+    private static ComputationGraph mlp(long seed, int hidden) {
+        EnsembleConfig c = EnsembleConfig.from(ConfigFactory.parseString("model.mlp.hidden = [" + hidden + "]"), Map.of());
+        return ModelFactory.build(Architecture.MLP, c.model(), 28, 28, 10, seed,
+                new ModelFactory.Optimizer(new FixedSchedule(0.1), 0.9, 0));
+    }
+
+    private static ImageDataset data(int n) {
+        Random r = new Random(3);
+        byte[] pixels = new byte[n * 28 * 28];
+        r.nextBytes(pixels);
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) labels[i] = r.nextInt(10);
+        return new ImageDataset(pixels, labels, 28, 28, 10, "random");
+    }
+
+    @Test
+    void cosineOfAModelWithItselfIs1AndWithItsNegationMinus1() {
+        INDArray p = mlp(1, 16).params();
+        assertEquals(1.0, WeightSpace.cosine(p, p), 1e-12);
+        assertEquals(-1.0, WeightSpace.cosine(p, p.neg()), 1e-12);
+        double[][] m = WeightSpace.cosineMatrix(List.of(p, mlp(2, 16).params(), p.neg()));
+        assertEquals(1.0, m[1][1]);
+        assertEquals(m[0][1], m[1][0]);
+        assertEquals(-1.0, m[0][2], 1e-12);
+        // two independent initialisations are nearly orthogonal
+        assertTrue(Math.abs(m[0][1]) < 0.2, "cos = " + m[0][1]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> WeightSpace.cosine(p, mlp(1, 8).params()));
+        assertTrue(e.getMessage().contains("cannot be compared in weight space"), e.getMessage());
+    }
+
+    @Test
+    void disagreementOfIdenticalPredictionsIs0() {
+        ImageDataset d = data(200);
+        Normalisation norm = Normalisation.fit(d);
+        float[] a = Predictor.probabilities(mlp(1, 16), d, norm, 50);
+        float[] b = Predictor.probabilities(mlp(2, 16), d, norm, 50);
+        double[][] m = FunctionSpace.disagreementMatrix(List.of(a, a.clone(), b), 10);
+        assertEquals(0.0, m[0][1]);
+        assertEquals(0.0, m[2][2]);
+        assertTrue(m[0][2] > 0 && m[0][2] == m[2][0], "different networks disagree somewhere: " + m[0][2]);
+        double error = ClassificationMetrics.error(a, d.labels(), 10);
+        assertEquals(m[0][2] / error, FunctionSpace.overError(m[0][2], error));
+        assertTrue(Double.isNaN(FunctionSpace.overError(0.1, 0)));
+    }
+
+    @Test
+    void theInterpolationEndsAreTheTwoModelsExactly() {
+        ImageDataset d = data(300);
+        Normalisation norm = Normalisation.fit(d);
+        ComputationGraph a = mlp(1, 16);
+        ComputationGraph b = mlp(2, 16);
+        List<Interpolation.Point> line = Interpolation.line(a, b, d, norm, 100, 4);
+        assertEquals(5, line.size());
+        float[] pa = Predictor.probabilities(a, d, norm, 100);
+        float[] pb = Predictor.probabilities(b, d, norm, 100);
+        assertEquals(ClassificationMetrics.nll(pa, d.labels(), 10), line.get(0).nll(), 0.0);
+        assertEquals(ClassificationMetrics.nll(pb, d.labels(), 10), line.get(4).nll(), 0.0);
+        assertEquals(ClassificationMetrics.accuracy(pb, d.labels(), 10), line.get(4).accuracy(), 0.0);
+        assertEquals(0.5, line.get(2).lambda());
+        // the end networks are left as they were
+        assertEquals(pa.length, Predictor.probabilities(a, d, norm, 100).length);
+        assertTrue(java.util.Arrays.equals(pa, Predictor.probabilities(a, d, norm, 100)));
+    }
+}
