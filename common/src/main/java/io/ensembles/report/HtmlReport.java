@@ -150,7 +150,7 @@ public final class HtmlReport {
         h.append("</table>\n");
     }
 
-    private static XYChart chart(String title, String x, String y) {
+    static XYChart chart(String title, String x, String y) {
         XYChart c = new XYChartBuilder().width(W).height(H).title(title).xAxisTitle(x).yAxisTitle(y).build();
         Styler s = c.getStyler();
         s.setChartBackgroundColor(Color.WHITE);
@@ -161,7 +161,7 @@ public final class HtmlReport {
     }
 
     /** Adds a series, leaving out NaN points (and the series, when nothing is left). */
-    private static XYSeries add(XYChart c, String name, double[] x, double[] y) {
+    static XYSeries add(XYChart c, String name, double[] x, double[] y) {
         List<Double> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
         for (int i = 0; i < x.length; i++) {
@@ -273,7 +273,7 @@ public final class HtmlReport {
         return c;
     }
 
-    private static String img(XYChart c) {
+    static String img(XYChart c) {
         try {
             byte[] png = BitmapEncoder.getBitmapBytes(c, BitmapEncoder.BitmapFormat.PNG);
             return "<img alt=\"" + esc(c.getTitle()) + "\" src=\"data:image/png;base64,"

@@ -17,9 +17,9 @@ import picocli.CommandLine.Spec;
  * Exit codes: 0 success, 1 the job failed, 2 invalid input; {@code retrain}: 3 the current version was kept.
  */
 @Command(name = "ensemble", mixinStandardHelpOptions = true, versionProvider = EnsembleCli.Version.class,
-        description = "Deep ensembles on Apache Spark: train members in parallel (train), ensembles from one run (snapshot), evaluate them (evaluate), scheduled retraining of a versioned ensemble (retrain).",
+        description = "Deep ensembles on Apache Spark: train members in parallel (train), ensembles from one run (snapshot), evaluate them (evaluate), scheduled retraining of a versioned ensemble (retrain), the loss-landscape view of members (landscape).",
         subcommands = {TrainCommand.class, SnapshotCommand.class, EvaluateCommand.class, RetrainCommand.class,
-                CommandLine.HelpCommand.class})
+                LandscapeCommand.class, CommandLine.HelpCommand.class})
 public final class EnsembleCli implements Callable<Integer> {
     public static final int OK = 0;
     public static final int FAILED = 1;

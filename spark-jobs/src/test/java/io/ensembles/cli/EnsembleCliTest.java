@@ -66,6 +66,12 @@ class EnsembleCliTest {
                 "--master", "Exit codes: 0 promoted, 3 kept"}) {
             assertTrue(r.out().contains(opt), opt);
         }
+        r = run("landscape", "--help");
+        assertEquals(0, r.code());
+        for (String opt : new String[] {"--ensemble", "--points", "--steps", "--out", "--master"}) {
+            assertTrue(r.out().contains(opt), opt);
+        }
+        assertEquals(EnsembleCli.INVALID, run("landscape", "--ensemble", "/tmp", "--points", "0").code());
         r = run("evaluate", "--help");
         for (String opt : new String[] {"--ensemble", "--master", "--set", "--report", "--ood", "--shift", "--comparison"}) {
             assertTrue(r.out().contains(opt), opt);

@@ -1,0 +1,180 @@
+package io.ensembles.jobs;
+
+import com.typesafe.config.ConfigFactory;
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.data.DataLoader;
+import io.ensembles.data.ImageDataset;
+import io.ensembles.data.Normalisation;
+import io.ensembles.ensemble.Predictor;
+import io.ensembles.landscape.FunctionSpace;
+import io.ensembles.landscape.Interpolation;
+import io.ensembles.landscape.LandscapeResult;
+import io.ensembles.landscape.WeightSpace;
+import io.ensembles.metrics.ClassificationMetrics;
+import io.ensembles.report.LandscapeReport;
+import io.ensembles.store.EnsembleLayout;
+import io.ensembles.store.Fs;
+import io.ensembles.store.IntegrityException;
+import io.ensembles.store.Json;
+import io.ensembles.store.Manifest;
+import io.ensembles.store.MemberRecord;
+import io.ensembles.store.MemberStore;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The loss-landscape view of stored ensembles: every completed member is a checkpoint; members of a
+ * snapshot run (sse, fge, nocycle) share one trajectory, every other member is a trajectory of its
+ * own. One Spark task per checkpoint loads it (SHA-256 checked) and predicts the same test points;
+ * the driver gets back the predictions and the parameters and computes the similarity matrices,
+ * the ensemble-size curves and the interpolation lines, then writes landscape.json and
+ * landscape.html.
+ */
+public final class LandscapeJob {
+    private static final Logger LOG = LoggerFactory.getLogger(LandscapeJob.class);
+
+    private LandscapeJob() {}
+
+    /** One checkpoint to measure. */
+    record Unit(String name, String trajectory, String root, MemberRecord record, Normalisation norm)
+            implements Serializable {}
+
+    /** What a task sends back: the checkpoint's probabilities on the test points and its parameters. */
+    record Measured(float[] probs, float[] params) implements Serializable {}
+
+    public static LandscapeResult run(SparkSession spark, List<String> ensembleUris, int points, int steps, String out)
+            throws IOException {
+        Fs.configure(spark.sparkContext().hadoopConfiguration());
+        List<Unit> units = new ArrayList<>();
+        Manifest first = null;
+        for (String uri : ensembleUris) {
+            EnsembleLayout layout = new EnsembleLayout(Fs.qualify(uri));
+            Manifest m = Manifest.read(layout);
+            if (first == null) first = m;
+            String name = EvaluateJob.folderName(layout.root());
+            for (MemberRecord r : m.completedMembers()) {
+                if (r.packed() != null) {
+                    throw new IntegrityException(layout.root() + ": a Packed-Ensemble keeps its members in one "
+                            + "network; the landscape compares separate networks (train them with --method deep)");
+                }
+                String trajectory = r.snapshot() != null ? name + " (one run)" : name + "/" + r.id();
+                units.add(new Unit(name + "/" + r.id(), trajectory, layout.root(), r, m.normalisation()));
+            }
+        }
+        if (units.size() < 2) throw new IntegrityException("the landscape needs two or more completed members; got "
+                + units.size());
+        EnsembleConfig cfg = EnsembleConfig.from(ConfigFactory.parseString(first.config().toString()), Map.of());
+        ImageDataset all = DataLoader.test(cfg.data(), first.rows(), first.cols());
+        ImageDataset test = all.slice(0, Math.min(points, all.size()));
+        int classes = first.classes();
+        LOG.info("landscape of {} checkpoints in {} trajectories on {} test points from {}", units.size(),
+                units.stream().map(Unit::trajectory).distinct().count(), test.size(), cfg.data().testImages());
+
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<ImageDataset> bTest = jsc.broadcast(test);
+        Map<String, String> hadoop = SparkSupport.hadoopSettings(spark);
+        int threads = SparkSupport.taskCpus(spark);
+        String gpu = cfg.device().gpu();
+        List<Measured> measured;
+        jsc.setJobGroup("landscape", "Predict " + test.size() + " test points with " + units.size() + " checkpoints",
+                false);
+        try {
+            measured = jsc.parallelize(units, units.size()).map(u -> {
+                Fs.configure(hadoop);
+                TaskDevice.bind(gpu);
+                io.ensembles.train.NativeRuntime.limitThreads(threads);
+                ComputationGraph net = MemberStore.loadVerified(new EnsembleLayout(u.root()), u.record());
+                float[] probs = Predictor.probabilities(net, bTest.value(), u.norm(), 500);
+                return new Measured(probs, net.params().toFloatVector());
+            }).collect();
+        } finally {
+            jsc.clearJobGroup();
+            bTest.destroy();
+        }
+        int[] labels = test.labels();
+        List<String> names = units.stream().map(Unit::name).toList();
+        List<String> trajectories = units.stream().map(Unit::trajectory).toList();
+        List<float[]> probs = measured.stream().map(Measured::probs).toList();
+        double[] error = probs.stream().mapToDouble(p -> ClassificationMetrics.error(p, labels, classes)).toArray();
+        double[][] cosine = cosines(measured);
+        double[][] disagreement = FunctionSpace.disagreementMatrix(probs, classes);
+
+        // independent members (one per trajectory) against the snapshots of the longest one-run trajectory
+        Map<String, List<Integer>> byTrajectory = new LinkedHashMap<>();
+        for (int i = 0; i < units.size(); i++) byTrajectory.computeIfAbsent(trajectories.get(i), k -> new ArrayList<>()).add(i);
+        List<Integer> independent = byTrajectory.values().stream().filter(l -> l.size() == 1).map(l -> l.get(0)).toList();
+        List<Integer> snapshots = byTrajectory.values().stream().filter(l -> l.size() > 1)
+                .max(java.util.Comparator.comparingInt(List::size)).orElse(List.of());
+        List<LandscapeResult.SizeCurve> curves = new ArrayList<>();
+        if (independent.size() > 1) curves.add(curve("independent members", independent, names, probs, labels, classes));
+        if (snapshots.size() > 1) curves.add(curve("snapshots of one run", snapshots, names, probs, labels, classes));
+
+        List<LandscapeResult.Line> lines = new ArrayList<>();
+        if (independent.size() > 1) lines.add(line("two independent members", units, independent.get(0),
+                independent.get(1), test, steps));
+        if (snapshots.size() > 1) lines.add(line("two consecutive snapshots", units,
+                snapshots.get(snapshots.size() - 2), snapshots.get(snapshots.size() - 1), test, steps));
+
+        LandscapeResult result = new LandscapeResult(test.size(), names, trajectories, cosine, disagreement, error,
+                curves, lines);
+        String folder = Fs.qualify(out);
+        Fs.writeString(folder + "/landscape.json", Json.write(result), true);
+        Fs.writeString(folder + "/landscape.html", LandscapeReport.render("Loss landscape of "
+                + String.join(", ", ensembleUris.stream().map(EvaluateJob::folderName).toList()), result), true);
+        LOG.info("wrote {}/landscape.json and landscape.html", folder);
+        return result;
+    }
+
+    private static double[][] cosines(List<Measured> measured) {
+        int n = measured.size();
+        double[][] m = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            m[i][i] = 1;
+            for (int j = i + 1; j < n; j++) {
+                float[] a = measured.get(i).params();
+                float[] b = measured.get(j).params();
+                m[i][j] = a.length == b.length ? WeightSpace.cosine(Nd4j.createFromArray(a), Nd4j.createFromArray(b))
+                        : Double.NaN; // different architectures: no common weight space
+                m[j][i] = m[i][j];
+            }
+        }
+        return m;
+    }
+
+    private static LandscapeResult.SizeCurve curve(String name, List<Integer> members, List<String> names,
+                                                   List<float[]> probs, int[] labels, int classes) {
+        double[] nll = new double[members.size()];
+        double[] acc = new double[members.size()];
+        for (int k = 1; k <= members.size(); k++) {
+            float[] avg = ClassificationMetrics.average(members.subList(0, k).stream().map(probs::get).toList());
+            nll[k - 1] = ClassificationMetrics.nll(avg, labels, classes);
+            acc[k - 1] = ClassificationMetrics.accuracy(avg, labels, classes);
+        }
+        return new LandscapeResult.SizeCurve(name, members.stream().map(names::get).toList(), nll, acc);
+    }
+
+    /** The interpolation line between two checkpoints, on the driver (two networks, a few passes). */
+    private static LandscapeResult.Line line(String name, List<Unit> units, int a, int b, ImageDataset test,
+                                             int steps) throws IOException {
+        Unit ua = units.get(a);
+        Unit ub = units.get(b);
+        ComputationGraph na = MemberStore.loadVerified(new EnsembleLayout(ua.root()), ua.record());
+        ComputationGraph nb = MemberStore.loadVerified(new EnsembleLayout(ub.root()), ub.record());
+        if (na.numParams() != nb.numParams()) {
+            return new LandscapeResult.Line(name + " (different architectures: no line)", ua.name(), ub.name(), List.of());
+        }
+        return new LandscapeResult.Line(name, ua.name(), ub.name(),
+                Interpolation.line(na, nb, test, ua.norm(), 500, steps));
+    }
+}
