@@ -125,7 +125,8 @@ public final class Fs {
         FileSystem fs = fs(target);
         // on the local disk the bytes go without a .crc sidecar: the rename below could not move the
         // pair in one step, and our own SHA-256 checks what matters
-        FileSystem writer = local(fs) != null ? local(fs).getRaw() : fs;
+        org.apache.hadoop.fs.LocalFileSystem local = local(fs);
+        FileSystem writer = local != null ? local.getRaw() : fs;
         Path tmp = new Path(target.getParent(), "._tmp-" + target.getName() + "-" + UUID.randomUUID());
         MessageDigest digest = sha256();
         try {

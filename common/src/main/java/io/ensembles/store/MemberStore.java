@@ -145,8 +145,13 @@ public final class MemberStore implements Checkpoint.Store {
             clear();
             return winner;
         }
-        rollForward(done);
-        removeStagedExcept(null);
+        // committed: the staged file becomes model.zip (unless a reader's roll-forward just did it)
+        try {
+            Fs.rename(staged, layout.resolve(done.path()), true);
+        } catch (java.io.FileNotFoundException rolledForwardByAReader) {
+            // model.zip is in place already
+        }
+        removeStaged();
         clear();
         return done;
     }
@@ -176,11 +181,10 @@ public final class MemberStore implements Checkpoint.Store {
         }
     }
 
-    /** Deletes staged model files (of attempts that lost or died), all or all but {@code keep}. */
-    private void removeStagedExcept(String keep) throws IOException {
+    /** Deletes the files staged by attempts that lost or died. */
+    private void removeStaged() throws IOException {
         for (String f : Fs.list(layout.memberDir(id))) {
-            String name = f.substring(f.lastIndexOf('/') + 1);
-            if (name.matches("model-[0-9a-f]{12}\\.zip") && !name.equals(keep)) Fs.delete(f, false);
+            if (f.substring(f.lastIndexOf('/') + 1).matches("model-[0-9a-f]{12}\\.zip")) Fs.delete(f, false);
         }
     }
 

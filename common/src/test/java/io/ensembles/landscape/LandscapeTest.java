@@ -42,12 +42,15 @@ class LandscapeTest {
         INDArray p = mlp(1, 16).params();
         assertEquals(1.0, WeightSpace.cosine(p, p), 1e-12);
         assertEquals(-1.0, WeightSpace.cosine(p, p.neg()), 1e-12);
-        double[][] m = WeightSpace.cosineMatrix(List.of(p, mlp(2, 16).params(), p.neg()));
+        double[][] m = WeightSpace.cosineMatrix(List.of(p.toFloatVector(), mlp(2, 16).params().toFloatVector(),
+                p.neg().toFloatVector(), mlp(1, 8).params().toFloatVector()));
         assertEquals(1.0, m[1][1]);
         assertEquals(m[0][1], m[1][0]);
         assertEquals(-1.0, m[0][2], 1e-12);
         // two independent initialisations are nearly orthogonal
         assertTrue(Math.abs(m[0][1]) < 0.2, "cos = " + m[0][1]);
+        // another architecture shares no weight space with them
+        assertTrue(Double.isNaN(m[0][3]) && Double.isNaN(m[3][0]));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> WeightSpace.cosine(p, mlp(1, 8).params()));
         assertTrue(e.getMessage().contains("cannot be compared in weight space"), e.getMessage());

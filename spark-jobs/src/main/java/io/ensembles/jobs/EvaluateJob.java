@@ -215,9 +215,7 @@ public final class EvaluateJob {
                 + manifest.name() + "'", false);
         String gpuPolicy = config.device().gpu();
         JavaRDD<Block> blocks = jsc.parallelize(chunks, chunks.size()).map(ch -> {
-            Fs.configure(hadoop);
-            TaskDevice.bind(gpuPolicy);
-            io.ensembles.train.NativeRuntime.limitThreads(threads);
+            TaskDevice.startTask(hadoop, gpuPolicy, threads);
             return predict(ch, new EnsembleLayout(root), records, units, unitOf, slots, norm, batch, passes, classes,
                     bins, shift && ch.set().equals(TEST));
         }).persist(StorageLevel.MEMORY_AND_DISK());

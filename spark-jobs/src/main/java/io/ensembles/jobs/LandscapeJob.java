@@ -29,7 +29,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,9 +90,7 @@ public final class LandscapeJob {
                 false);
         try {
             measured = jsc.parallelize(units, units.size()).map(u -> {
-                Fs.configure(hadoop);
-                TaskDevice.bind(gpu);
-                io.ensembles.train.NativeRuntime.limitThreads(threads);
+                TaskDevice.startTask(hadoop, gpu, threads);
                 ComputationGraph net = MemberStore.loadVerified(new EnsembleLayout(u.root()), u.record());
                 float[] probs = Predictor.probabilities(net, bTest.value(), u.norm(), 500);
                 return new Measured(probs, net.params().toFloatVector());
@@ -107,7 +104,7 @@ public final class LandscapeJob {
         List<String> trajectories = units.stream().map(Unit::trajectory).toList();
         List<float[]> probs = measured.stream().map(Measured::probs).toList();
         double[] error = probs.stream().mapToDouble(p -> ClassificationMetrics.error(p, labels, classes)).toArray();
-        double[][] cosine = cosines(measured);
+        double[][] cosine = WeightSpace.cosineMatrix(measured.stream().map(Measured::params).toList());
         double[][] disagreement = FunctionSpace.disagreementMatrix(probs, classes);
 
         // independent members (one per trajectory) against the snapshots of the longest one-run trajectory
@@ -134,22 +131,6 @@ public final class LandscapeJob {
                 + String.join(", ", ensembleUris.stream().map(EvaluateJob::folderName).toList()), result), true);
         LOG.info("wrote {}/landscape.json and landscape.html", folder);
         return result;
-    }
-
-    private static double[][] cosines(List<Measured> measured) {
-        int n = measured.size();
-        double[][] m = new double[n][n];
-        for (int i = 0; i < n; i++) {
-            m[i][i] = 1;
-            for (int j = i + 1; j < n; j++) {
-                float[] a = measured.get(i).params();
-                float[] b = measured.get(j).params();
-                m[i][j] = a.length == b.length ? WeightSpace.cosine(Nd4j.createFromArray(a), Nd4j.createFromArray(b))
-                        : Double.NaN; // different architectures: no common weight space
-                m[j][i] = m[i][j];
-            }
-        }
-        return m;
     }
 
     private static LandscapeResult.SizeCurve curve(String name, List<Integer> members, List<String> names,

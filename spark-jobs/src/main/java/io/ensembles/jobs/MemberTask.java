@@ -46,10 +46,7 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
 
     @Override
     public MemberRecord call(MemberSpec spec) throws IOException {
-        Fs.configure(hadoop);
-        // the device first: a GPU must be bound before the task creates any array
-        io.ensembles.device.Device device = TaskDevice.bind(config.device().gpu());
-        NativeRuntime.limitThreads(threads);
+        io.ensembles.device.Device device = TaskDevice.startTask(hadoop, config.device().gpu(), threads);
         EnsembleLayout layout = new EnsembleLayout(root);
         MemberStore store = new MemberStore(layout, spec.id());
         int attempt = TaskContext.get() != null ? TaskContext.get().attemptNumber() : 0;

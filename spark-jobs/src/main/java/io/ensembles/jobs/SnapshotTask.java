@@ -50,9 +50,7 @@ final class SnapshotTask implements Function<MemberSpec, List<MemberRecord>> {
 
     @Override
     public List<MemberRecord> call(MemberSpec run) throws IOException {
-        Fs.configure(hadoop);
-        io.ensembles.device.Device device = TaskDevice.bind(config.device().gpu());
-        NativeRuntime.limitThreads(threads);
+        io.ensembles.device.Device device = TaskDevice.startTask(hadoop, config.device().gpu(), threads);
         EnsembleLayout layout = new EnsembleLayout(root);
         int attempt = TaskContext.get() != null ? TaskContext.get().attemptNumber() : 0;
         MemberTrainer trainer = new MemberTrainer(config);

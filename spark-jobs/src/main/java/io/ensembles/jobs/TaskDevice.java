@@ -2,7 +2,10 @@ package io.ensembles.jobs;
 
 import io.ensembles.device.Device;
 import io.ensembles.device.DeviceSelection;
+import io.ensembles.store.Fs;
+import io.ensembles.train.NativeRuntime;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
 import org.nd4j.linalg.factory.Nd4j;
@@ -30,18 +33,27 @@ final class TaskDevice {
         return gpus == null ? List.of() : List.of(gpus.addresses());
     }
 
-    /** True when ND4J runs on its CUDA backend (a -Pcuda build). */
-    static boolean cudaBackend() {
-        return Nd4j.getBackend().getClass().getName().contains("jcublas");
+    /**
+     * What every task that trains or predicts does first, in this order: the driver's Hadoop
+     * settings, the device (a GPU must be bound before any array exists), then the native threads.
+     * Returns the device for the records.
+     */
+    static Device startTask(Map<String, String> hadoop, String gpuPolicy, int threads) {
+        Fs.configure(hadoop);
+        Device d = bind(gpuPolicy);
+        NativeRuntime.limitThreads(threads);
+        return d;
     }
 
-    /** Chooses the device, binds this thread to it when it is a GPU, and returns it for the record. */
+    /** Chooses the device, binds this thread to it when it is a GPU, and returns it. */
     static Device bind(String policy) {
-        boolean cuda = cudaBackend();
+        boolean cuda = NativeRuntime.cudaBuild();
         int devices = cuda ? Nd4j.getAffinityManager().getNumberOfDevices() : 0;
         Device d = DeviceSelection.select(policy, assignedGpus(), cuda, devices, System.getenv("CUDA_VISIBLE_DEVICES"));
         if (d.gpu()) Nd4j.getAffinityManager().unsafeSetDevice(d.index());
-        LOG.info("task device: {}", d.description());
+        // worth a line when a GPU is involved; the plain CPU case is every task's on a CPU cluster
+        if (d.gpu() || d.address() != null) LOG.info("task device: {}", d.description());
+        else LOG.debug("task device: {}", d.description());
         return d;
     }
 }
