@@ -107,7 +107,8 @@ public record EnsembleConfig(
 
     public record TrainingSection(int epochs, int batchSize, double learningRate, double momentum,
                                   double weightDecay, String schedule, int stepEpochs, double stepFactor,
-                                  double divergenceLoss, int logEveryIterations, boolean dataParallel)
+                                  double divergenceLoss, int logEveryIterations, boolean dataParallel,
+                                  boolean keepCheckpoints)
             implements Serializable {}
 
     public record EvaluationSection(int batchSize, int eceBins, int mcPasses, int randomOrders, int rowsPerTask,
@@ -261,7 +262,8 @@ public record EnsembleConfig(
                 r.doubleIn("training.step-factor", 0.0, false, 1.0, true),
                 r.doubleIn("training.divergence-loss", 0.0, false, Double.MAX_VALUE, true),
                 r.intAtLeast("training.log-every-iterations", 1),
-                r.bool("training.data-parallel"));
+                r.bool("training.data-parallel"),
+                r.bool("training.keep-checkpoints"));
         EvaluationSection ev = new EvaluationSection(
                 r.intAtLeast("evaluation.batch-size", 1),
                 r.intAtLeast("evaluation.ece-bins", 1),

@@ -10,6 +10,7 @@ package io.ensembles.store;
  *   members/m000/checkpoint.json          the newest epoch checkpoint (names its zip and SHA-256)
  *   members/m000/checkpoint-e0003.zip
  *   members/m000/progress.json            the latest progress, polled by the driver's log
+ *   members/m000/trajectory/e0003-&lt;sha12&gt;.zip  the weights after epoch 3 (training.keep-checkpoints)
  * </pre>
  * Paths stored in manifests are relative and checked so that they cannot leave the folder.
  */
@@ -30,6 +31,15 @@ public record EnsembleLayout(String root) {
     public String result(String id) { return memberDir(id) + "/result.json"; }
     public String checkpointIndex(String id) { return memberDir(id) + "/checkpoint.json"; }
     public String checkpointZip(String id, int epoch) { return memberDir(id) + String.format("/checkpoint-e%04d.zip", epoch); }
+    /**
+     * The kept weights of epoch {@code epoch}, named by the first 12 hex digits of their SHA-256 so
+     * that two attempts of one member (a retry, a speculative copy) never write the same name with
+     * different bytes.
+     */
+    public static String trajectoryRelative(String id, int epoch, String sha256) {
+        return String.format("members/%s/trajectory/e%04d-%s.zip", id, epoch, sha256.substring(0, 12));
+    }
+    public String trajectoryDir(String id) { return memberDir(id) + "/trajectory"; }
     public String progress(String id) { return memberDir(id) + "/progress.json"; }
 
     /** A manifest-relative path resolved inside the folder; anything that could escape it is refused. */

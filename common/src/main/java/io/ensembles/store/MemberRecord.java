@@ -16,6 +16,8 @@ import java.util.List;
  * network's, and each member's {@code epochsSpent} is the network's epochs divided by M.
  * {@code device} is where it trained ("cpu", "gpu 1 (Spark GPU address 1)", or a CPU fallback
  * naming the GPU address Spark assigned; null in manifests older than the field).
+ * {@code trajectory} lists the member's end-of-epoch weights kept with
+ * {@code training.keep-checkpoints} (null when they were not kept).
  */
 public record MemberRecord(
         String id, int index, String method, String architecture, long seed, boolean bagging,
@@ -24,7 +26,8 @@ public record MemberRecord(
         int epochs, int epochsRun, int resumedFromEpoch, int attempts,
         double trainingSeconds, double validationAccuracy, double validationNll,
         List<EpochMetrics> history, String executor,
-        double epochsSpent, Snapshot snapshot, Packed packed, String device) implements Serializable {
+        double epochsSpent, Snapshot snapshot, Packed packed, String device,
+        List<EpochCheckpoint> trajectory) implements Serializable {
 
     public static final String COMPLETED = "completed";
     public static final String FAILED = "failed";
@@ -41,6 +44,14 @@ public record MemberRecord(
      */
     public record Packed(String network, double alpha, int gamma, int heads, int head) implements Serializable {}
 
+    /**
+     * The member's weights at the end of one epoch, kept as a verified file (parameters only, no
+     * updater state): {@code path} relative to the ensemble folder, with its SHA-256 and the
+     * validation metrics of that epoch.
+     */
+    public record EpochCheckpoint(int epoch, String path, String sha256, double validationAccuracy,
+                                  double validationNll) implements Serializable {}
+
     public boolean completed() {
         return COMPLETED.equals(status);
     }
@@ -48,13 +59,19 @@ public record MemberRecord(
     public MemberRecord withFile(String newPath, String newSha256) {
         return new MemberRecord(id, index, method, architecture, seed, bagging, status, failureReason, newPath,
                 newSha256, parameters, epochs, epochsRun, resumedFromEpoch, attempts, trainingSeconds,
-                validationAccuracy, validationNll, history, executor, epochsSpent, snapshot, packed, device);
+                validationAccuracy, validationNll, history, executor, epochsSpent, snapshot, packed, device, trajectory);
+    }
+
+    public MemberRecord withTrajectory(List<EpochCheckpoint> kept) {
+        return new MemberRecord(id, index, method, architecture, seed, bagging, status, failureReason, path,
+                sha256, parameters, epochs, epochsRun, resumedFromEpoch, attempts, trainingSeconds,
+                validationAccuracy, validationNll, history, executor, epochsSpent, snapshot, packed, device, kept);
     }
 
     public MemberRecord withRun(int newAttempts, String newExecutor, double newTrainingSeconds) {
         return new MemberRecord(id, index, method, architecture, seed, bagging, status, failureReason, path,
                 sha256, parameters, epochs, epochsRun, resumedFromEpoch, newAttempts, newTrainingSeconds,
-                validationAccuracy, validationNll, history, newExecutor, epochsSpent, snapshot, packed, device);
+                validationAccuracy, validationNll, history, newExecutor, epochsSpent, snapshot, packed, device, trajectory);
     }
 
     /** A packed network's record split into its M members: ids and indices {@code firstIndex ..}, one head each. */
@@ -66,7 +83,7 @@ public record MemberRecord(
             out.add(new MemberRecord(idOf.apply(firstIndex + h), firstIndex + h, method, architecture, seed, bagging,
                     status, failureReason, path, sha256, parameters, epochs, epochsRun, resumedFromEpoch, attempts,
                     trainingSeconds, validationAccuracy, validationNll, history, executor,
-                    epochsSpent / packed.heads(), snapshot, p, device));
+                    epochsSpent / packed.heads(), snapshot, p, device, trajectory));
         }
         return out;
     }

@@ -18,18 +18,34 @@ public final class MemberStore implements Checkpoint.Store {
 
     private final EnsembleLayout layout;
     private final String id;
+    private final boolean keepTrajectory;
+    /** The epochs kept so far by this attempt (and those before it, restored from the checkpoint index). */
+    private final List<MemberRecord.EpochCheckpoint> trajectory = new java.util.ArrayList<>();
 
     public MemberStore(EnsembleLayout layout, String id) {
-        this.layout = layout;
-        this.id = id;
+        this(layout, id, false);
     }
 
-    /** The checkpoint index: which zip holds the newest checkpoint, and its history. */
+    /**
+     * @param keepTrajectory also keep the weights of every epoch as a verified file, listed in the
+     *                       finished member's record ({@code training.keep-checkpoints})
+     */
+    public MemberStore(EnsembleLayout layout, String id, boolean keepTrajectory) {
+        this.layout = layout;
+        this.id = id;
+        this.keepTrajectory = keepTrajectory;
+    }
+
+    /**
+     * The checkpoint index: which zip holds the newest checkpoint, its history and the epochs kept
+     * so far (null when none are kept).
+     */
     public record CheckpointIndex(int epochsDone, String zip, String sha256, List<EpochMetrics> history,
-                                  double trainingSeconds) {}
+                                  double trainingSeconds, List<MemberRecord.EpochCheckpoint> trajectory) {}
 
     @Override
     public Checkpoint load() throws IOException {
+        trajectory.clear();
         String indexUri = layout.checkpointIndex(id);
         if (!Fs.exists(indexUri)) return null;
         CheckpointIndex idx = Json.read(Fs.readString(indexUri), CheckpointIndex.class);
@@ -45,6 +61,18 @@ public final class MemberStore implements Checkpoint.Store {
                     idx.sha256());
             return null;
         }
+        if (keepTrajectory && idx.trajectory() != null) {
+            // a resumed attempt carries on the epochs its predecessor kept, as long as their files are intact
+            for (MemberRecord.EpochCheckpoint e : idx.trajectory()) {
+                String file = layout.resolve(e.path());
+                if (e.epoch() <= idx.epochsDone() && Fs.exists(file) && Fs.sha256Hex(file).equals(e.sha256())) {
+                    trajectory.add(e);
+                } else {
+                    LOG.warn("member {}: kept weights of epoch {} ({}) are missing or changed; the trajectory "
+                            + "goes on without them", id, e.epoch(), file);
+                }
+            }
+        }
         return new Checkpoint(ModelIO.fromBytes(bytes, true, zip), idx.epochsDone(), idx.history(), idx.trainingSeconds());
     }
 
@@ -55,9 +83,10 @@ public final class MemberStore implements Checkpoint.Store {
         byte[] bytes = ModelIO.toBytes(c.net(), true);
         String sha = Fs.writeAtomically(zip, true, out -> out.write(bytes));
         String name = zip.substring(zip.lastIndexOf('/') + 1);
+        if (keepTrajectory) keepEpoch(c);
         String previous = previousZip();
-        Fs.writeString(layout.checkpointIndex(id),
-                Json.write(new CheckpointIndex(c.epochsDone(), name, sha, c.history(), c.trainingSeconds())), true);
+        Fs.writeString(layout.checkpointIndex(id), Json.write(new CheckpointIndex(c.epochsDone(), name, sha,
+                c.history(), c.trainingSeconds(), keepTrajectory ? List.copyOf(trajectory) : null)), true);
         // Only now that the index points at the new checkpoint may the old one go.
         if (previous != null && !previous.equals(name)) Fs.delete(layout.memberDir(id) + "/" + previous, false);
         if (Fs.exists(layout.result(id))) {
@@ -65,6 +94,18 @@ public final class MemberStore implements Checkpoint.Store {
             clear();
             throw new AlreadyStoredException(id);
         }
+    }
+
+    /** Writes the epoch's weights (no updater state) under a content-derived name, before the index names them. */
+    private void keepEpoch(Checkpoint c) throws IOException {
+        byte[] weights = ModelIO.toBytes(c.net(), false);
+        String sha = Fs.sha256Hex(weights);
+        String relative = EnsembleLayout.trajectoryRelative(id, c.epochsDone(), sha);
+        Fs.writeAtomically(layout.resolve(relative), true, out -> out.write(weights));
+        EpochMetrics m = c.history().isEmpty() ? null : c.history().get(c.history().size() - 1);
+        trajectory.removeIf(e -> e.epoch() >= c.epochsDone());
+        trajectory.add(new MemberRecord.EpochCheckpoint(c.epochsDone(), relative, sha,
+                m != null ? m.validationAccuracy() : Double.NaN, m != null ? m.validationNll() : Double.NaN));
     }
 
     private String previousZip() {
@@ -79,6 +120,8 @@ public final class MemberStore implements Checkpoint.Store {
     /**
      * Removes the index and every checkpoint zip: two attempts of one member checkpointing at once
      * (a speculative copy) can leave a zip that no index names, and it must not outlive the member.
+     * Kept epoch weights go too, except those the finished member's record lists (so a failed or
+     * superseded attempt leaves none of its own behind).
      */
     @Override
     public void clear() throws IOException {
@@ -86,6 +129,16 @@ public final class MemberStore implements Checkpoint.Store {
         for (String f : Fs.list(layout.memberDir(id))) {
             if (f.substring(f.lastIndexOf('/') + 1).matches("checkpoint-e\\d+\\.zip")) Fs.delete(f, false);
         }
+        String dir = layout.trajectoryDir(id);
+        if (!Fs.exists(dir)) return;
+        java.util.Set<String> listed = new java.util.HashSet<>();
+        MemberRecord finished = Fs.exists(layout.result(id))
+                ? Json.read(Fs.readString(layout.result(id)), MemberRecord.class) : null;
+        if (finished != null && finished.trajectory() != null) {
+            for (MemberRecord.EpochCheckpoint e : finished.trajectory()) listed.add(fileName(e.path()));
+        }
+        for (String f : Fs.list(dir)) if (!listed.contains(fileName(f))) Fs.delete(f, false);
+        if (listed.isEmpty()) Fs.delete(dir, true);
     }
 
     /**
@@ -136,6 +189,7 @@ public final class MemberStore implements Checkpoint.Store {
         String staged = stagedModel(sha);
         Fs.writeAtomically(staged, true, out -> out.write(bytes));
         MemberRecord done = record.withFile(EnsembleLayout.modelRelative(id), sha);
+        if (keepTrajectory && !trajectory.isEmpty()) done = done.withTrajectory(List.copyOf(trajectory));
         try {
             Fs.writeString(layout.result(id), Json.write(done), false);
         } catch (org.apache.hadoop.fs.FileAlreadyExistsException lost) {
@@ -154,6 +208,10 @@ public final class MemberStore implements Checkpoint.Store {
         removeStaged();
         clear();
         return done;
+    }
+
+    private static String fileName(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
     }
 
     private String stagedModel(String sha) {

@@ -45,7 +45,7 @@ public final class SnapshotStore implements SnapshotSink {
                 run.bagging(), MemberRecord.COMPLETED, null, null, null, net.numParams(),
                 (int) Math.ceil(t.epochs() - 1e-9), 0, 0, attempt + 1, t.trainingSeconds(), t.validationAccuracy(),
                 t.validationNll(), t.history(), executor, t.epochs() - previous,
-                new MemberRecord.Snapshot(c.cycle(), c.iteration(), t.epochs(), t.rate()), null, device);
+                new MemberRecord.Snapshot(c.cycle(), c.iteration(), t.epochs(), t.rate()), null, device, null);
         new MemberStore(layout, r.id()).storeFinal(net, r);
     }
 

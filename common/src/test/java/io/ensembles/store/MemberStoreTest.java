@@ -172,6 +172,72 @@ class MemberStoreTest {
     }
 
     @Test
+    void keptEpochWeightsSurviveCompletionAndAResumedAttemptCarriesThemOn() throws Exception {
+        EnsembleLayout layout = new EnsembleLayout(dir.toUri().toString());
+        EpochMetrics e1 = new EpochMetrics(1, 1.0, 0.5, 1.1, 0.1, 2.0);
+        EpochMetrics e2 = new EpochMetrics(2, 0.9, 0.6, 1.0, 0.1, 2.0);
+        EpochMetrics e3 = new EpochMetrics(3, 0.8, 0.7, 0.9, 0.1, 2.0);
+        ComputationGraph n1 = net(1);
+        ComputationGraph n2 = net(2);
+        ComputationGraph n3 = net(3);
+        // the first attempt keeps two epochs, then dies
+        MemberStore first = new MemberStore(layout, "m004", true);
+        first.save(new Checkpoint(n1, 1, List.of(e1), 2.0));
+        first.save(new Checkpoint(n2, 2, List.of(e1, e2), 4.0));
+        // the retry resumes from epoch 2, trains epoch 3 and finishes
+        MemberStore retry = new MemberStore(layout, "m004", true);
+        assertEquals(2, retry.load().epochsDone());
+        retry.save(new Checkpoint(n3, 3, List.of(e1, e2, e3), 6.0));
+        MemberRecord r = retry.storeFinal(n3, record("m004"));
+        assertNotNull(r.trajectory());
+        assertEquals(List.of(1, 2, 3), r.trajectory().stream().map(MemberRecord.EpochCheckpoint::epoch).toList());
+        assertEquals(List.of(0.5, 0.6, 0.7),
+                r.trajectory().stream().map(MemberRecord.EpochCheckpoint::validationAccuracy).toList());
+        ComputationGraph[] nets = {n1, n2, n3};
+        for (int k = 0; k < 3; k++) {
+            MemberRecord.EpochCheckpoint e = r.trajectory().get(k);
+            assertTrue(e.path().matches("members/m004/trajectory/e000" + (k + 1) + "-[0-9a-f]{12}\\.zip"), e.path());
+            assertEquals(Fs.sha256Hex(layout.resolve(e.path())), e.sha256());
+            // the kept file is the weights of that epoch, verified like a member
+            assertEquals(nets[k].params(), MemberStore.loadVerified(layout, r.withFile(e.path(), e.sha256())).params());
+        }
+        // the resume checkpoints are gone, the kept weights are not
+        assertEquals(Set.of("model.zip", "result.json", "trajectory"), names("m004"));
+        try (var files = Files.list(dir.resolve("members/m004/trajectory"))) {
+            assertEquals(3, files.count());
+        }
+        assertEquals(r, new MemberStore(layout, "m004", true).finishedRecord());
+    }
+
+    @Test
+    void withoutKeepingOrWhenTheMemberFailsNoEpochWeightsRemain() throws Exception {
+        EnsembleLayout layout = new EnsembleLayout(dir.toUri().toString());
+        EpochMetrics e1 = new EpochMetrics(1, 1.0, 0.5, 1.1, 0.1, 2.0);
+        MemberStore plain = new MemberStore(layout, "m005");
+        plain.save(new Checkpoint(net(1), 1, List.of(e1), 2.0));
+        assertNull(plain.storeFinal(net(1), record("m005")).trajectory());
+        assertEquals(Set.of("model.zip", "result.json"), names("m005"));
+        // a diverged member clears its store: the epochs it kept go with it
+        MemberStore diverged = new MemberStore(layout, "m006", true);
+        diverged.save(new Checkpoint(net(1), 1, List.of(e1), 2.0));
+        assertTrue(Files.exists(dir.resolve("members/m006/trajectory")));
+        diverged.clear();
+        assertEquals(Set.of(), names("m006"));
+        // a speculative copy overtaken by the stored member leaves none of its own epochs behind
+        MemberStore winner = new MemberStore(layout, "m007", true);
+        MemberStore loser = new MemberStore(layout, "m007", true);
+        winner.save(new Checkpoint(net(1), 1, List.of(e1), 2.0));
+        loser.save(new Checkpoint(net(2), 1, List.of(e1), 2.0));
+        MemberRecord r = winner.storeFinal(net(1), record("m007"));
+        assertThrows(MemberStore.AlreadyStoredException.class,
+                () -> loser.save(new Checkpoint(net(2), 2, List.of(e1, e1), 4.0)));
+        try (var files = Files.list(dir.resolve("members/m007/trajectory"))) {
+            assertEquals(List.of(r.trajectory().get(0).path().substring("members/m007/trajectory/".length())),
+                    files.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
+    @Test
     void manifestPathsCannotLeaveTheEnsembleFolder() {
         EnsembleLayout layout = new EnsembleLayout("file:/data/ens");
         assertEquals("file:/data/ens/members/m000/model.zip", layout.resolve("members/m000/model.zip"));

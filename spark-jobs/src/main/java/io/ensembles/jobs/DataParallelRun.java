@@ -84,7 +84,7 @@ final class DataParallelRun {
     static MemberRecord trainMember(JavaSparkContext jsc, EnsembleConfig config, EnsembleLayout layout,
                                     TrainingData data, MemberSpec spec, int workers, Trace trace,
                                     io.ensembles.train.WarmStart warmStart) throws IOException {
-        MemberStore store = new MemberStore(layout, spec.id());
+        MemberStore store = new MemberStore(layout, spec.id(), config.training().keepCheckpoints());
         MemberRecord done = store.finishedRecord();
         if (done != null) {
             LOG.info("{}: already complete and verified, not training again", spec.id());

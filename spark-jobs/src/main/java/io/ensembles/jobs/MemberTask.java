@@ -48,7 +48,7 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
     public MemberRecord call(MemberSpec spec) throws IOException {
         io.ensembles.device.Device device = TaskDevice.startTask(hadoop, config.device().gpu(), threads);
         EnsembleLayout layout = new EnsembleLayout(root);
-        MemberStore store = new MemberStore(layout, spec.id());
+        MemberStore store = new MemberStore(layout, spec.id(), config.training().keepCheckpoints());
         int attempt = TaskContext.get() != null ? TaskContext.get().attemptNumber() : 0;
         MemberRecord done = store.finishedRecord();
         if (done != null) {
@@ -87,6 +87,6 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
                 last != null ? last.validationAccuracy() : Double.NaN, last != null ? last.validationNll() : Double.NaN,
                 o.history(), executor, o.epochsRun() + o.resumedFromEpoch(), null,
                 spec.packing() == null ? null : new MemberRecord.Packed(spec.id(), spec.packing().alpha(),
-                        spec.packing().gamma(), spec.packing().heads(), -1), device);
+                        spec.packing().gamma(), spec.packing().heads(), -1), device, null);
     }
 }

@@ -85,6 +85,6 @@ final class SnapshotTask implements Function<MemberSpec, List<MemberRecord>> {
         return new MemberRecord(SnapshotStore.idOf(c.index()), c.index(), config.ensemble().method(),
                 run.architecture().id(), run.seed(), run.bagging(), MemberRecord.FAILED, reason, null, null, 0,
                 0, 0, 0, 1, 0, Double.NaN, Double.NaN, List.of(), SparkSupport.executorDescription(), 0,
-                new MemberRecord.Snapshot(c.cycle(), c.iteration(), Double.NaN, Double.NaN), null, device);
+                new MemberRecord.Snapshot(c.cycle(), c.iteration(), Double.NaN, Double.NaN), null, device, null);
     }
 }
