@@ -35,6 +35,47 @@ public final class HtmlReport {
 
     /** The page for {@code entries} (evaluated ensembles) with their side-by-side rows. */
     public static String render(String title, List<Comparison.Entry> entries, List<Comparison.Row> comparison) {
+        return render(title, entries, comparison, null);
+    }
+
+    /** Marks the loss-landscape part of an evaluation report, which {@link #withLandscape} replaces. */
+    private static final String LANDSCAPE_START = "<section id=\"landscape\">";
+    private static final String LANDSCAPE_END = "</section>";
+
+    /**
+     * The evaluation report's loss-landscape part: a link to the folder's {@code landscape.html}
+     * with its summary, or, when there is none yet, the command that makes one.
+     */
+    public static String landscapeSection(String summary, String folder) {
+        StringBuilder h = new StringBuilder(LANDSCAPE_START).append("<h2>Loss landscape</h2>\n<p class=\"note\">");
+        if (summary != null) {
+            h.append("<a href=\"landscape.html\">landscape.html</a>: weight- and function-space similarity of the "
+                    + "checkpoints, their t-SNE map, ensembles of independent members against checkpoints of one "
+                    + "run, and the loss between solutions.</p>\n<pre>").append(esc(summary)).append("</pre>");
+        } else {
+            h.append("Not measured yet: <code>submit/ensemble landscape --ensemble ").append(esc(folder))
+                    .append("</code> writes landscape.html into this folder and links it here (train with "
+                            + "<code>training.keep-checkpoints = true</code> to include every member's epochs).</p>");
+        }
+        return h.append(LANDSCAPE_END).append("\n").toString();
+    }
+
+    /** An evaluation report with its loss-landscape part replaced (or added, in a report older than it). */
+    public static String withLandscape(String html, String section) {
+        int start = html.indexOf(LANDSCAPE_START);
+        if (start >= 0) {
+            int end = html.indexOf(LANDSCAPE_END, start);
+            if (end < 0) throw new IllegalArgumentException("the report's landscape section is not closed");
+            return html.substring(0, start) + section.stripTrailing() + html.substring(end + LANDSCAPE_END.length());
+        }
+        int body = html.lastIndexOf("</body>");
+        if (body < 0) throw new IllegalArgumentException("not an HTML report: no </body>");
+        return html.substring(0, body) + section + html.substring(body);
+    }
+
+    /** The page, with {@code landscape} (see {@link #landscapeSection}; null = none) at its end. */
+    public static String render(String title, List<Comparison.Entry> entries, List<Comparison.Row> comparison,
+                                String landscape) {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title))
                 .append("</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1200px}"
@@ -98,6 +139,7 @@ public final class HtmlReport {
             }
             h.append("</table>\n");
         }
+        if (landscape != null) h.append(landscape);
         h.append("</body></html>\n");
         return h.toString();
     }

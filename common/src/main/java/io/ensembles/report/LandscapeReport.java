@@ -35,6 +35,14 @@ public final class LandscapeReport {
             }
         }
         heat(h, r, over, 0, max(over));
+        if (r.embedding() != null) {
+            h.append("<h2>Function space: t-SNE map of the checkpoints' predictions</h2>\n<p>Each checkpoint is "
+                    + "the vector of its probabilities on the ").append(r.points()).append(" test points; t-SNE "
+                    + "(perplexity ").append(String.format("%.1f", r.embedding().perplexity())).append(") places "
+                    + "checkpoints that predict alike close together. One path per trajectory, from its first "
+                    + "checkpoint to its last; a member without kept epochs is a single point.</p>\n")
+                    .append(HtmlReport.img(map(r)));
+        }
         if (!r.sizeCurves().isEmpty()) {
             XYChart nll = HtmlReport.chart("Ensemble NLL against size", "ensemble size", "NLL");
             XYChart acc = HtmlReport.chart("Ensemble accuracy against size", "ensemble size", "accuracy");
@@ -60,6 +68,23 @@ public final class LandscapeReport {
                     .append(HtmlReport.img(acc));
         }
         return h.append("</body></html>\n").toString();
+    }
+
+    /** One series per trajectory, its checkpoints joined in order. */
+    private static XYChart map(LandscapeResult r) {
+        XYChart c = HtmlReport.chart("Checkpoints in function space (t-SNE)", "t-SNE 1", "t-SNE 2");
+        java.util.Map<String, List<Integer>> byTrajectory = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < r.trajectories().size(); i++) {
+            byTrajectory.computeIfAbsent(r.trajectories().get(i), k -> new java.util.ArrayList<>()).add(i);
+        }
+        double[][] xy = r.embedding().xy();
+        for (var t : byTrajectory.entrySet()) {
+            double[] x = t.getValue().stream().mapToDouble(i -> xy[i][0]).toArray();
+            double[] y = t.getValue().stream().mapToDouble(i -> xy[i][1]).toArray();
+            HtmlReport.add(c, t.getKey(), x, y);
+        }
+        c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
+        return c;
     }
 
     private static double max(double[][] m) {

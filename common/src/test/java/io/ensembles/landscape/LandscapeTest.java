@@ -89,4 +89,35 @@ class LandscapeTest {
         assertEquals(pa.length, Predictor.probabilities(a, d, norm, 100).length);
         assertTrue(java.util.Arrays.equals(pa, Predictor.probabilities(a, d, norm, 100)));
     }
+
+    @Test
+    void theEmbeddingKeepsTwoGroupsOfPredictionsApartAndIsReproducible() {
+        // two "trajectories" of 6 checkpoints each: small steps around two different predictions
+        Random r = new Random(5);
+        int rows = 300;
+        List<float[]> probs = new java.util.ArrayList<>();
+        for (int group = 0; group < 2; group++) {
+            float[] base = new float[rows * 10];
+            for (int i = 0; i < rows; i++) base[i * 10 + r.nextInt(10)] = 1;
+            for (int k = 0; k < 6; k++) {
+                float[] p = base.clone();
+                for (int j = 0; j < p.length; j++) p[j] = 0.8f * p[j] + 0.02f + 0.01f * (float) r.nextGaussian();
+                probs.add(p);
+            }
+        }
+        Embedding e = Embedding.of(probs, 11);
+        assertEquals(12, e.xy().length);
+        assertEquals(11 / 3.0, e.perplexity(), 1e-12, "capped so that points - 1 >= 3 x perplexity");
+        double within = 0;
+        double across = 0;
+        for (int i = 0; i < 12; i++) {
+            for (int j = i + 1; j < 12; j++) {
+                double d = Math.hypot(e.xy()[i][0] - e.xy()[j][0], e.xy()[i][1] - e.xy()[j][1]);
+                if (i / 6 == j / 6) within = Math.max(within, d); else across += d / 36;
+            }
+        }
+        assertTrue(across > 2 * within, "groups apart: largest distance within " + within + ", mean across " + across);
+        assertTrue(java.util.Arrays.deepEquals(e.xy(), Embedding.of(probs, 11).xy()), "same seed, same map");
+        assertEquals(null, Embedding.of(probs.subList(0, 3), 11), "too few checkpoints for a map");
+    }
 }

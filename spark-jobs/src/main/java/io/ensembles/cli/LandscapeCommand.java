@@ -17,11 +17,15 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "landscape", mixinStandardHelpOptions = true,
         description = {"The loss-landscape view of stored ensembles: weight-space cosine similarity and "
-                + "function-space disagreement between every pair of members (the members of a snapshot run "
-                + "form one trajectory, every independently trained member its own), ensemble-size curves of "
-                + "independent members against snapshots of one run, and the loss along the line between two "
-                + "solutions. One Spark task per member.",
-                "Writes landscape.json and landscape.html into --out (default: the first ensemble's folder)."})
+                + "function-space disagreement between every pair of checkpoints, a t-SNE map of their "
+                + "predictions with one path per trajectory, ensemble-size curves of independent members against "
+                + "checkpoints of one run, and the loss along the line between two solutions. One Spark task per "
+                + "checkpoint.",
+                "Checkpoints: the snapshots of a snapshot run (one trajectory); every epoch of a member trained "
+                + "with training.keep-checkpoints = true (one trajectory per member, ending in the member); any "
+                + "other member (a trajectory of one point).",
+                "Writes landscape.json and landscape.html into --out (default: the first ensemble's folder) and "
+                + "links them from that folder's evaluation report."})
 final class LandscapeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -59,31 +63,8 @@ final class LandscapeCommand implements Callable<Integer> {
         } finally {
             session.stop();
         }
-        System.out.println(summary(r));
+        System.out.println(r.summary());
         System.out.println("landscape: " + Fs.qualify(folder) + "/landscape.html");
         return EnsembleCli.OK;
-    }
-
-    /** Mean cosine and disagreement within trajectories and across them. */
-    static String summary(LandscapeResult r) {
-        double[] within = new double[2];
-        double[] across = new double[2];
-        int nw = 0;
-        int na = 0;
-        for (int i = 0; i < r.checkpoints().size(); i++) {
-            for (int j = i + 1; j < r.checkpoints().size(); j++) {
-                boolean same = r.trajectories().get(i).equals(r.trajectories().get(j));
-                double[] acc = same ? within : across;
-                acc[0] += r.cosine()[i][j];
-                acc[1] += r.disagreement()[i][j];
-                if (same) nw++; else na++;
-            }
-        }
-        return String.format("Landscape of %d members on %d test points%n"
-                        + "  within one trajectory: %s pairs, mean cosine %s, mean disagreement %s%n"
-                        + "  across trajectories:   %s pairs, mean cosine %s, mean disagreement %s",
-                r.checkpoints().size(), r.points(), nw, nw == 0 ? "-" : String.format("%.4f", within[0] / nw),
-                nw == 0 ? "-" : String.format("%.4f", within[1] / nw), na,
-                na == 0 ? "-" : String.format("%.4f", across[0] / na), na == 0 ? "-" : String.format("%.4f", across[1] / na));
     }
 }

@@ -286,7 +286,7 @@ public final class EvaluateJob {
             List<Comparison.Entry> self = List.of(new Comparison.Entry(folderName(layout.root()), manifest.method(),
                     report));
             Fs.writeString(outputs.report(), HtmlReport.render("Evaluation of " + manifest.name(), self,
-                    Comparison.compute(self)), true);
+                    Comparison.compute(self), LandscapeJob.section(outputs.root())), true);
             LOG.info("wrote {}", outputs.report());
             return report;
         } finally {

@@ -11,6 +11,7 @@ import io.ensembles.landscape.Interpolation;
 import io.ensembles.landscape.LandscapeResult;
 import io.ensembles.landscape.WeightSpace;
 import io.ensembles.metrics.ClassificationMetrics;
+import io.ensembles.report.HtmlReport;
 import io.ensembles.report.LandscapeReport;
 import io.ensembles.store.EnsembleLayout;
 import io.ensembles.store.Fs;
@@ -33,21 +34,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The loss-landscape view of stored ensembles: every completed member is a checkpoint; members of a
- * snapshot run (sse, fge, nocycle) share one trajectory, every other member is a trajectory of its
- * own. One Spark task per checkpoint loads it (SHA-256 checked) and predicts the same test points;
- * the driver gets back the predictions and the parameters and computes the similarity matrices,
- * the ensemble-size curves and the interpolation lines, then writes landscape.json and
- * landscape.html.
+ * The loss-landscape view of stored ensembles. The checkpoints: the snapshots of a snapshot run
+ * (sse, fge, nocycle), which share one trajectory; the end-of-epoch weights of every member trained
+ * with {@code training.keep-checkpoints}, one trajectory per member ending in the member itself; and
+ * every other member, a trajectory of one point. One Spark task per checkpoint loads it (SHA-256
+ * checked) and predicts the same test points; the driver gets back the predictions and the
+ * parameters and computes the similarity matrices, the t-SNE map, the ensemble-size curves and the
+ * interpolation lines, then writes landscape.json and landscape.html (linked from the evaluation
+ * report of the folder it is written to).
  */
 public final class LandscapeJob {
     private static final Logger LOG = LoggerFactory.getLogger(LandscapeJob.class);
 
     private LandscapeJob() {}
 
-    /** One checkpoint to measure. */
-    record Unit(String name, String trajectory, String root, MemberRecord record, Normalisation norm)
+    /** How a trajectory came about. */
+    enum Kind { SNAPSHOTS, EPOCHS, MEMBER }
+
+    /** One checkpoint to measure: a stored member, or one epoch of a member's kept trajectory. */
+    record Unit(String name, String trajectory, Kind kind, String root, MemberRecord record, Normalisation norm)
             implements Serializable {}
+
+    /** The seed of the t-SNE map: the same checkpoints always give the same map. */
+    static final long EMBEDDING_SEED = 20190705L;
 
     /** What a task sends back: the checkpoint's probabilities on the test points and its parameters. */
     record Measured(float[] probs, float[] params) implements Serializable {}
@@ -67,8 +76,19 @@ public final class LandscapeJob {
                     throw new IntegrityException(layout.root() + ": a Packed-Ensemble keeps its members in one "
                             + "network; the landscape compares separate networks (train them with --method deep)");
                 }
-                String trajectory = r.snapshot() != null ? name + " (one run)" : name + "/" + r.id();
-                units.add(new Unit(name + "/" + r.id(), trajectory, layout.root(), r, m.normalisation()));
+                if (r.snapshot() != null) {
+                    units.add(new Unit(name + "/" + r.id(), name + " (one run)", Kind.SNAPSHOTS, layout.root(), r,
+                            m.normalisation()));
+                } else if (r.trajectory() != null && !r.trajectory().isEmpty()) {
+                    // the last kept epoch is the member's final state: the trajectory ends in the member
+                    for (MemberRecord.EpochCheckpoint e : r.trajectory()) {
+                        units.add(new Unit(String.format("%s/%s@e%d", name, r.id(), e.epoch()), name + "/" + r.id(),
+                                Kind.EPOCHS, layout.root(), r.withFile(e.path(), e.sha256()), m.normalisation()));
+                    }
+                } else {
+                    units.add(new Unit(name + "/" + r.id(), name + "/" + r.id(), Kind.MEMBER, layout.root(), r,
+                            m.normalisation()));
+                }
             }
         }
         if (units.size() < 2) throw new IntegrityException("the landscape needs two or more completed members; got "
@@ -107,30 +127,64 @@ public final class LandscapeJob {
         double[][] cosine = WeightSpace.cosineMatrix(measured.stream().map(Measured::params).toList());
         double[][] disagreement = FunctionSpace.disagreementMatrix(probs, classes);
 
-        // independent members (one per trajectory) against the snapshots of the longest one-run trajectory
+        long started = System.nanoTime();
+        io.ensembles.landscape.Embedding embedding = io.ensembles.landscape.Embedding.of(probs, EMBEDDING_SEED);
+        if (embedding != null) {
+            LOG.info("t-SNE map of {} checkpoints (perplexity {}) in {} s", units.size(),
+                    String.format("%.2f", embedding.perplexity()), String.format("%.1f", (System.nanoTime() - started) / 1e9));
+        }
+
         Map<String, List<Integer>> byTrajectory = new LinkedHashMap<>();
         for (int i = 0; i < units.size(); i++) byTrajectory.computeIfAbsent(trajectories.get(i), k -> new ArrayList<>()).add(i);
-        List<Integer> independent = byTrajectory.values().stream().filter(l -> l.size() == 1).map(l -> l.get(0)).toList();
-        List<Integer> snapshots = byTrajectory.values().stream().filter(l -> l.size() > 1)
-                .max(java.util.Comparator.comparingInt(List::size)).orElse(List.of());
+        // an independent solution is the end of a member's trajectory (with or without kept epochs)
+        List<Integer> independent = byTrajectory.values().stream().filter(l -> units.get(l.get(0)).kind() != Kind.SNAPSHOTS)
+                .map(l -> l.get(l.size() - 1)).toList();
+        List<Integer> snapshots = longest(byTrajectory, units, Kind.SNAPSHOTS);
+        // the epochs of one member, newest first: the ensemble of its last k epochs
+        List<Integer> epochs = new ArrayList<>(longest(byTrajectory, units, Kind.EPOCHS));
+        java.util.Collections.reverse(epochs);
         List<LandscapeResult.SizeCurve> curves = new ArrayList<>();
         if (independent.size() > 1) curves.add(curve("independent members", independent, names, probs, labels, classes));
         if (snapshots.size() > 1) curves.add(curve("snapshots of one run", snapshots, names, probs, labels, classes));
+        if (epochs.size() > 1) curves.add(curve("last epochs of one member", epochs, names, probs, labels, classes));
 
         List<LandscapeResult.Line> lines = new ArrayList<>();
         if (independent.size() > 1) lines.add(line("two independent members", units, independent.get(0),
                 independent.get(1), test, steps));
         if (snapshots.size() > 1) lines.add(line("two consecutive snapshots", units,
                 snapshots.get(snapshots.size() - 2), snapshots.get(snapshots.size() - 1), test, steps));
+        if (epochs.size() > 1) lines.add(line("two consecutive epochs of one member", units, epochs.get(1),
+                epochs.get(0), test, steps));
 
         LandscapeResult result = new LandscapeResult(test.size(), names, trajectories, cosine, disagreement, error,
-                curves, lines);
+                embedding, curves, lines);
         String folder = Fs.qualify(out);
         Fs.writeString(folder + "/landscape.json", Json.write(result), true);
         Fs.writeString(folder + "/landscape.html", LandscapeReport.render("Loss landscape of "
                 + String.join(", ", ensembleUris.stream().map(EvaluateJob::folderName).toList()), result), true);
         LOG.info("wrote {}/landscape.json and landscape.html", folder);
+        String report = new EnsembleLayout(folder).report();
+        if (Fs.exists(report)) {
+            Fs.writeString(report, HtmlReport.withLandscape(Fs.readString(report), section(folder)), true);
+            LOG.info("linked it from {}", report);
+        }
         return result;
+    }
+
+    /** The evaluation report's loss-landscape part for {@code folder}: a link when it has a landscape. */
+    static String section(String folder) throws IOException {
+        String json = folder + "/landscape.json";
+        String summary = Fs.exists(json) ? Json.read(Fs.readString(json), LandscapeResult.class).summary() : null;
+        return HtmlReport.landscapeSection(summary, folder);
+    }
+
+    /** The checkpoints of the longest trajectory of a kind (the first of equals), in order; empty if none. */
+    private static List<Integer> longest(Map<String, List<Integer>> byTrajectory, List<Unit> units, Kind kind) {
+        List<Integer> best = List.of();
+        for (List<Integer> l : byTrajectory.values()) {
+            if (units.get(l.get(0)).kind() == kind && l.size() > best.size()) best = l;
+        }
+        return best;
     }
 
     private static LandscapeResult.SizeCurve curve(String name, List<Integer> members, List<String> names,
