@@ -3,6 +3,7 @@ package io.ensembles.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ensembles.data.Corruptions;
@@ -95,5 +96,24 @@ class HtmlReportTest {
         assertEquals(6 + 2 + 2 + 4 + 2 + 2 + 1, images);
         // the costs reach the headline table
         assertTrue(html.contains("4,000"), "parameters of the deep ensemble");
+    }
+
+    @Test
+    void theLandscapePartIsReplacedInPlaceOrAddedToAnOlderReport() {
+        String none = HtmlReport.landscapeSection(null, "file:/data/<deep>");
+        assertTrue(none.contains("Not measured yet") && none.contains("file:/data/&lt;deep&gt;"), none);
+        String html = "<html><body><h1>x</h1>\n" + none + "<p>after</p></body></html>\n";
+        String linked = HtmlReport.withLandscape(html, HtmlReport.landscapeSection("within 0.9 & across 0.1", "f"));
+        assertEquals("<html><body><h1>x</h1>\n", linked.substring(0, linked.indexOf("<section")));
+        assertTrue(linked.contains("<a href=\"landscape.html\">") && linked.contains("within 0.9 &amp; across 0.1")
+                && !linked.contains("Not measured yet") && linked.endsWith("<p>after</p></body></html>\n"), linked);
+        // running it again replaces, never duplicates
+        String again = HtmlReport.withLandscape(linked, HtmlReport.landscapeSection("second", "f"));
+        assertEquals(1, again.split("<section id=\"landscape\">", -1).length - 1);
+        assertTrue(again.contains("second") && !again.contains("within 0.9"));
+        // a report written before the section existed gets it before </body>
+        String old = HtmlReport.withLandscape("<html><body><h1>x</h1></body></html>", none);
+        assertTrue(old.startsWith("<html><body><h1>x</h1><section") && old.endsWith("</section>\n</body></html>"), old);
+        assertThrows(IllegalArgumentException.class, () -> HtmlReport.withLandscape("plain text", none));
     }
 }

@@ -174,7 +174,15 @@ public final class LandscapeJob {
     /** The evaluation report's loss-landscape part for {@code folder}: a link when it has a landscape. */
     static String section(String folder) throws IOException {
         String json = folder + "/landscape.json";
-        String summary = Fs.exists(json) ? Json.read(Fs.readString(json), LandscapeResult.class).summary() : null;
+        if (!Fs.exists(json)) return HtmlReport.landscapeSection(null, folder);
+        String summary;
+        try {
+            summary = Json.read(Fs.readString(json), LandscapeResult.class).summary();
+        } catch (IOException | RuntimeException e) {
+            // the evaluation must not fail over the landscape's file: link it, say what is wrong
+            LOG.warn("{} is unreadable ({}); the report links it without its summary", json, e.getMessage());
+            summary = json + " could not be read: " + e.getMessage();
+        }
         return HtmlReport.landscapeSection(summary, folder);
     }
 
