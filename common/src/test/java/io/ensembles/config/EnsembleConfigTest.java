@@ -167,4 +167,12 @@ class EnsembleConfigTest {
         assertTrue(parse("training.data-parallel = true").training().dataParallel());
         assertTrue(rejected("training.data-parallel = sometimes").contains("training.data-parallel"));
     }
+
+    @Test
+    void keptEpochCheckpointsAreOffByDefaultAndMustBeABoolean() {
+        assertFalse(parse("").training().keepCheckpoints());
+        assertTrue(parse("training.keep-checkpoints = true").training().keepCheckpoints());
+        String e = rejected("training.keep-checkpoints = every-epoch");
+        assertTrue(e.contains("training.keep-checkpoints") && e.contains("every-epoch") && e.contains("true or false"), e);
+    }
 }

@@ -93,6 +93,8 @@ public final class LandscapeJob {
         }
         if (units.size() < 2) throw new IntegrityException("the landscape needs two or more completed members; got "
                 + units.size());
+        // a changed or missing file stops the job here, with its name, before any task starts
+        for (Unit u : units) MemberStore.verify(new EnsembleLayout(u.root()), u.record());
         EnsembleConfig cfg = EnsembleConfig.from(ConfigFactory.parseString(first.config().toString()), Map.of());
         ImageDataset all = DataLoader.test(cfg.data(), first.rows(), first.cols());
         ImageDataset test = all.slice(0, Math.min(points, all.size()));

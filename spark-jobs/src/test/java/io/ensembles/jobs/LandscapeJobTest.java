@@ -128,6 +128,19 @@ class LandscapeJobTest {
         // an evaluation run after the landscape links it too
         EvaluateJob.run(TestSpark.get(), d, new EvaluateJob.Options(-1));
         assertTrue(Files.readString(folder.resolve("report.html")).contains("<a href=\"landscape.html\">"));
+
+        // a kept epoch changed on disk is refused by name before any task runs
+        String kept = io.ensembles.store.Manifest.read(new io.ensembles.store.EnsembleLayout(d)).completedMembers()
+                .get(1).trajectory().get(0).path();
+        Path file = folder.resolve(kept);
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(file, bytes);
+        io.ensembles.store.IntegrityException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.ensembles.store.IntegrityException.class,
+                () -> LandscapeJob.run(TestSpark.get(), List.of(d, s), 500, 4, dir.resolve("again").toUri().toString()));
+        assertTrue(e.getMessage().contains(kept) && e.getMessage().contains("SHA-256"), e.getMessage());
+        assertTrue(Files.notExists(dir.resolve("again")), "nothing written");
     }
 
     /** Mean of the off-diagonal entries of the block rows [r0, r1) x columns [c0, c1). */
