@@ -9,6 +9,7 @@ import io.ensembles.store.EnsembleLayout;
 import io.ensembles.store.Fs;
 import io.ensembles.store.Manifest;
 import io.ensembles.store.MemberRecord;
+import io.ensembles.store.MemberStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,9 +38,12 @@ class FaultToleranceClusterIT {
 
     static LocalCluster cluster;
 
-    /** Two members of the quick-start CNN, 4 epochs on 6,000 images: about 10 s an epoch here. */
+    /**
+     * Two members of the quick-start CNN, 4 epochs on 6,000 images (about 10 s an epoch here), each
+     * keeping its epochs: what the kills and the retries must not lose either.
+     */
     static final String[] TRAIN = {"train", "--config", "conf/quickstart.conf", "--members", "2", "--epochs", "4",
-            "--limit", "6000"};
+            "--limit", "6000", "--set", "training.keep-checkpoints=true"};
 
     @BeforeAll
     static void startCluster() throws Exception {
@@ -125,6 +129,17 @@ class FaultToleranceClusterIT {
                 out.toString(), "--master", cluster.master());
         assertEquals(0, ev.exitCode(), ev.output());
         assertTrue(Files.isRegularFile(out.resolve("metrics.json")));
+        // and the landscape, one task per kept epoch, the retried member's trajectory whole
+        LocalCluster.Cmd land = cluster.ensemble(dir.resolve("landscape.log"), 600, "landscape", "--ensemble",
+                out.toString(), "--points", "500", "--master", cluster.master());
+        assertEquals(0, land.exitCode(), land.output());
+        io.ensembles.landscape.LandscapeResult r = io.ensembles.store.Json.read(
+                Files.readString(out.resolve("landscape.json")), io.ensembles.landscape.LandscapeResult.class);
+        assertEquals(List.of("killed/m000@e1", "killed/m000@e2", "killed/m000@e3", "killed/m000@e4",
+                "killed/m001@e1", "killed/m001@e2", "killed/m001@e3", "killed/m001@e4"), r.checkpoints());
+        assertTrue(Files.readString(out.resolve("report.html")).contains("<a href=\"landscape.html\">"));
+        System.out.printf("[cluster] landscape of the killed run on the cluster: %s%n",
+                r.summary().replace(System.lineSeparator(), ";"));
     }
 
     @Test
@@ -177,6 +192,7 @@ class FaultToleranceClusterIT {
         Path events = Files.createDirectories(dir.resolve("events"));
         LocalCluster.Cmd run = cluster.ensemble(dir.resolve("speculative.log"), 600, "train", "--config",
                 "conf/quickstart.conf", "--members", "3", "--set", "model.architectures=[mlp,mlp,cnn]",
+                "--set", "training.keep-checkpoints=true",
                 "--epochs", "4", "--limit", "6000", "--master", cluster.master(), "--out", out.toString(),
                 "--spark-conf", "spark.speculation=true", "--spark-conf", "spark.speculation.multiplier=1.2",
                 "--spark-conf", "spark.speculation.efficiency.enabled=false",
@@ -219,7 +235,11 @@ class FaultToleranceClusterIT {
         }
     }
 
-    /** Each member folder holds its model, its record and its last progress: no checkpoint, no temporary file. */
+    /**
+     * Each member folder holds its model, its record, its last progress and its kept epochs (exactly
+     * one verified file for each of its 4 epochs, those its record lists): no checkpoint, no
+     * temporary file, no epoch of an attempt that lost.
+     */
     private static void assertOnlyFinishedFiles(Path out, Manifest m) throws IOException {
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out.toString()));
         for (MemberRecord r : m.members()) {
@@ -228,7 +248,22 @@ class FaultToleranceClusterIT {
             try (Stream<Path> files = Files.list(out.resolve("members").resolve(r.id()))) {
                 files.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".crc")).forEach(names::add);
             }
-            assertEquals(Set.of("model.zip", "progress.json", "result.json"), names, r.id());
+            assertEquals(Set.of("model.zip", "progress.json", "result.json", "trajectory"), names, r.id());
+            assertEquals(List.of(1, 2, 3, 4), r.trajectory().stream().map(MemberRecord.EpochCheckpoint::epoch).toList(),
+                    r.id());
+            Set<String> kept = new TreeSet<>();
+            for (MemberRecord.EpochCheckpoint e : r.trajectory()) {
+                assertEquals(Fs.sha256Hex(layout.resolve(e.path())), e.sha256(), e.path());
+                kept.add(e.path().substring(e.path().lastIndexOf('/') + 1));
+            }
+            Set<String> onDisk = new TreeSet<>();
+            try (Stream<Path> files = Files.list(out.resolve("members").resolve(r.id()).resolve("trajectory"))) {
+                files.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".crc")).forEach(onDisk::add);
+            }
+            assertEquals(kept, onDisk, r.id());
+            // the last kept epoch is the member's own weights
+            assertEquals(MemberStore.loadVerified(layout, r).params(), MemberStore.loadVerified(layout,
+                    r.withFile(r.trajectory().get(3).path(), r.trajectory().get(3).sha256())).params(), r.id());
         }
         try (Stream<Path> dirs = Files.list(out.resolve("members"))) {
             assertEquals(m.members().size(), dirs.count(), "one folder per member, no stray ones");
