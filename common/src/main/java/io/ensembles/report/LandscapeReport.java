@@ -46,6 +46,7 @@ public final class LandscapeReport {
         if (!r.sizeCurves().isEmpty()) {
             XYChart nll = HtmlReport.chart("Ensemble NLL against size", "ensemble size", "NLL");
             XYChart acc = HtmlReport.chart("Ensemble accuracy against size", "ensemble size", "accuracy");
+            legendBelow(nll, acc);
             for (LandscapeResult.SizeCurve c : r.sizeCurves()) {
                 double[] k = new double[c.nll().length];
                 for (int i = 0; i < k.length; i++) k[i] = i + 1;
@@ -58,6 +59,7 @@ public final class LandscapeReport {
         if (!r.lines().isEmpty()) {
             XYChart loss = HtmlReport.chart("NLL along the line between two solutions", "lambda", "NLL");
             XYChart acc = HtmlReport.chart("Accuracy along the line between two solutions", "lambda", "accuracy");
+            legendBelow(loss, acc);
             for (LandscapeResult.Line l : r.lines()) {
                 List<Interpolation.Point> p = l.points();
                 double[] x = p.stream().mapToDouble(Interpolation.Point::lambda).toArray();
@@ -85,6 +87,11 @@ public final class LandscapeReport {
         }
         c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
         return c;
+    }
+
+    /** The series names are long and the curves fill the plot: an inside legend would hide some of them. */
+    private static void legendBelow(XYChart... charts) {
+        for (XYChart c : charts) c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
     }
 
     private static double max(double[][] m) {
