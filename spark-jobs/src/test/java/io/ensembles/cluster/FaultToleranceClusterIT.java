@@ -187,11 +187,14 @@ class FaultToleranceClusterIT {
     @Test
     void withSpeculationASlowMembersSecondCopyNeverMakesASecondFinalFile() throws Exception {
         // two quick MLP members and a slow CNN one: once the MLPs are done, the CNN's task runs far
-        // longer than their median and Spark starts a speculative copy of it on the free core
+        // longer than their median and Spark starts a speculative copy of it on the free core. The CNN
+        // is widened so that it takes several times an MLP's time on fast and slow machines alike (with
+        // the quick-start width it took only about 1.5 times on a fast one: too close to the 1.2 bar).
         Path out = dir.resolve("speculative");
         Path events = Files.createDirectories(dir.resolve("events"));
         LocalCluster.Cmd run = cluster.ensemble(dir.resolve("speculative.log"), 600, "train", "--config",
                 "conf/quickstart.conf", "--members", "3", "--set", "model.architectures=[mlp,mlp,cnn]",
+                "--set", "model.cnn.channels=[32,64]",
                 "--set", "training.keep-checkpoints=true",
                 "--epochs", "4", "--limit", "6000", "--master", cluster.master(), "--out", out.toString(),
                 "--spark-conf", "spark.speculation=true", "--spark-conf", "spark.speculation.multiplier=1.2",
@@ -200,26 +203,33 @@ class FaultToleranceClusterIT {
         assertEquals(0, run.exitCode(), run.output());
         // what the scheduler did, from its event log: the task attempts of each partition (= member)
         List<com.fasterxml.jackson.databind.JsonNode> starts = new java.util.ArrayList<>();
+        List<String> durations = new java.util.ArrayList<>();
         try (Stream<Path> logs = Files.list(events)) {
             for (Path f : logs.toList()) {
                 for (String line : Files.readAllLines(f)) {
                     var e = io.ensembles.store.Json.MAPPER.readTree(line);
                     if (e.path("Event").asText().equals("SparkListenerTaskStart")) starts.add(e.path("Task Info"));
+                    if (e.path("Event").asText().equals("SparkListenerTaskEnd")) {
+                        var t = e.path("Task Info");
+                        durations.add(String.format("m%03d attempt %d ran %.1f s", t.path("Index").asInt(),
+                                t.path("Attempt").asInt(), (t.path("Finish Time").asLong()
+                                        - t.path("Launch Time").asLong()) / 1e3));
+                    }
                 }
             }
         }
         List<com.fasterxml.jackson.databind.JsonNode> speculative = starts.stream()
                 .filter(t -> t.path("Speculative").asBoolean()).toList();
-        assertFalse(speculative.isEmpty(), "Spark started no speculative copy: " + starts);
+        assertFalse(speculative.isEmpty(), "Spark started no speculative copy; tasks " + durations);
         Manifest m = Manifest.read(new EnsembleLayout(Fs.qualify(out.toString())));
         for (MemberRecord r : m.members()) assertTrue(r.completed(), r.id() + ": " + r.failureReason());
         assertOnlyFinishedFiles(out, m);
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out.toString()));
         for (MemberRecord r : m.members()) io.ensembles.store.MemberStore.loadVerified(layout, r);
         System.out.printf("[cluster] speculation on: %d task attempts for 3 members, %d speculative (member(s) %s); "
-                        + "one final model per member, verified; winners' attempts %s%n", starts.size(),
+                        + "one final model per member, verified; winners' attempts %s; tasks %s%n", starts.size(),
                 speculative.size(), speculative.stream().map(t -> "m00" + t.path("Index").asInt()).distinct().toList(),
-                m.members().stream().map(r -> r.id() + "=" + r.attempts()).toList());
+                m.members().stream().map(r -> r.id() + "=" + r.attempts()).toList(), durations);
     }
 
     private static long checkpointTime(Path out, String id) throws IOException {
