@@ -17,6 +17,12 @@ public record Embedding(double perplexity, double[][] xy) {
     public static final int MIN_POINTS = 4;
     /** The usual perplexity; capped for small sets, where Barnes-Hut needs points - 1 >= 3 x perplexity. */
     public static final double DEFAULT_PERPLEXITY = 30;
+    /**
+     * Barnes-Hut accuracy (0 would be exact; the library has no exact mode). Checkpoint sets are
+     * small, tens to hundreds, so a near-exact gradient costs little; with the usual 0.5, single
+     * checkpoints of the README's 35-point map were flung far from their own trajectory.
+     */
+    public static final double THETA = 0.02;
 
     /**
      * The map of {@code probs} (one array per checkpoint, all of one length), or null with fewer than
@@ -41,6 +47,7 @@ public record Embedding(double perplexity, double[][] xy) {
         tsne.setPerplexity(perplexity);
         tsne.setRandomSeed(seed);
         tsne.setInitialDims(0); // no PCA first: the library's keeps a D x D basis (D = points x classes)
+        tsne.setTheta(THETA);
         tsne.setMessageConsumer(null);
         return new Embedding(perplexity, tsne.run(x));
     }
