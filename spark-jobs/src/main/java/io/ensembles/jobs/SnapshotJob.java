@@ -78,6 +78,9 @@ public final class SnapshotJob {
         LOG.info("{} run of '{}' into {}: mode {} ({} task slots, {} training examples; snapshot.mode = {})",
                 method, config.ensemble().name(), layout.root(), mode, slots, data.train().size(),
                 config.snapshot().mode());
+        if (config.training().keepCheckpoints()) {
+            LOG.info("training.keep-checkpoints is for 'train' members; this run's snapshots are its trajectory");
+        }
         try {
             if (mode.equals("data-parallel")) {
                 records = DataParallelRun.train(jsc, config, layout, data, run, workers, trace);
