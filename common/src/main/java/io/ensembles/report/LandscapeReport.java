@@ -4,6 +4,7 @@ import io.ensembles.landscape.Interpolation;
 import io.ensembles.landscape.LandscapeResult;
 import java.util.List;
 import org.knowm.xchart.XYChart;
+import org.knowm.xchart.style.Styler;
 
 /**
  * The loss-landscape page: the two similarity matrices as heat maps (coloured tables, checkpoints
@@ -85,13 +86,13 @@ public final class LandscapeReport {
             double[] y = t.getValue().stream().mapToDouble(i -> xy[i][1]).toArray();
             HtmlReport.add(c, t.getKey(), x, y);
         }
-        c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         return c;
     }
 
     /** The series names are long and the curves fill the plot: an inside legend would hide some of them. */
     private static void legendBelow(XYChart... charts) {
-        for (XYChart c : charts) c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
+        for (XYChart c : charts) c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
     }
 
     private static double max(double[][] m) {

@@ -79,7 +79,8 @@ public final class SnapshotJob {
                 method, config.ensemble().name(), layout.root(), mode, slots, data.train().size(),
                 config.snapshot().mode());
         if (config.training().keepCheckpoints()) {
-            LOG.info("training.keep-checkpoints is for 'train' members; this run's snapshots are its trajectory");
+            LOG.warn("training.keep-checkpoints has no effect here: it is for 'train' members; this run's snapshots "
+                    + "are its trajectory");
         }
         try {
             if (mode.equals("data-parallel")) {

@@ -208,9 +208,10 @@ class FaultToleranceClusterIT {
             for (Path f : logs.toList()) {
                 for (String line : Files.readAllLines(f)) {
                     var e = io.ensembles.store.Json.MAPPER.readTree(line);
-                    if (e.path("Event").asText().equals("SparkListenerTaskStart")) starts.add(e.path("Task Info"));
-                    if (e.path("Event").asText().equals("SparkListenerTaskEnd")) {
-                        var t = e.path("Task Info");
+                    String event = e.path("Event").asText();
+                    var t = e.path("Task Info");
+                    if (event.equals("SparkListenerTaskStart")) starts.add(t);
+                    if (event.equals("SparkListenerTaskEnd")) {
                         durations.add(String.format("m%03d attempt %d ran %.1f s", t.path("Index").asInt(),
                                 t.path("Attempt").asInt(), (t.path("Finish Time").asLong()
                                         - t.path("Launch Time").asLong()) / 1e3));
