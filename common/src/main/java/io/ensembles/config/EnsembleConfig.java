@@ -43,6 +43,8 @@ public record EnsembleConfig(
             "nocycle");
     public static final Set<String> SNAPSHOT_MODES = Set.of("auto", "single-task", "data-parallel");
     public static final Set<String> SCHEDULES = Set.of("constant", "step", "cosine");
+    public static final Set<String> DECAY_MODES = Set.of(TrainingSection.DECAY_COUPLED, TrainingSection.DECAY_DECOUPLED);
+    public static final Set<String> WEIGHT_INITS = Set.of(ModelSection.INIT_FAN_IN_UNIFORM, ModelSection.INIT_HE);
     /** How a retrained version starts, and the metrics that may decide its promotion (all lower-is-better). */
     public static final Set<String> RETRAIN_INITS = Set.of("new-seeds", "warm-start");
     public static final Set<String> RETRAIN_METRICS = Set.of("error", "nll", "calibrated-nll", "ece", "brier");
@@ -61,9 +63,18 @@ public record EnsembleConfig(
                               int classes, int limit, int testLimit, double validationFraction, long splitSeed,
                               String oodImages) implements Serializable {}
 
+    /**
+     * The architectures and their sizes. {@code weightInit} is how conv and dense weights start:
+     * {@value #INIT_FAN_IN_UNIFORM} (PyTorch's default, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), under
+     * which the papers' learning rates were tuned) or {@value #INIT_HE} (He-normal hidden layers and a
+     * Xavier output: the project's default before 2026-12, which diverges at rates of 0.1 and more).
+     */
     public record ModelSection(List<Architecture> architectures, double dropout, List<Integer> mlpHidden,
                                List<Integer> cnnChannels, int cnnKernel, int cnnDense,
-                               List<Integer> resnetWidths, int resnetBlocks) implements Serializable {
+                               List<Integer> resnetWidths, int resnetBlocks, String weightInit) implements Serializable {
+        public static final String INIT_FAN_IN_UNIFORM = "fan-in-uniform";
+        public static final String INIT_HE = "he";
+
         public Architecture architectureOf(int member) {
             return architectures.get(member % architectures.size());
         }
@@ -105,11 +116,27 @@ public record EnsembleConfig(
         }
     }
 
+    /**
+     * How every member trains. {@code weightDecayMode} is {@value #DECAY_COUPLED} (L2 added to the
+     * gradient before momentum, as the papers' SGD and PyTorch's {@code weight_decay}) or
+     * {@value #DECAY_DECOUPLED} ({@code w -= lr * lambda * w} after the momentum step, as in SGDW/AdamW).
+     * {@code warmupEpochs} (0 = none) ramps the rate up linearly; {@code clipNorm} (0 = none) caps
+     * every layer's gradient L2 norm; {@code collapseMargin} (0 = no guard) marks a member whose
+     * validation accuracy is within that margin of chance as collapsed.
+     */
     public record TrainingSection(int epochs, int batchSize, double learningRate, double momentum,
-                                  double weightDecay, String schedule, int stepEpochs, double stepFactor,
-                                  double divergenceLoss, int logEveryIterations, boolean dataParallel,
-                                  boolean keepCheckpoints)
-            implements Serializable {}
+                                  double weightDecay, String weightDecayMode, double warmupEpochs, double clipNorm,
+                                  String schedule, int stepEpochs, double stepFactor,
+                                  double divergenceLoss, double collapseMargin, int logEveryIterations,
+                                  boolean dataParallel, boolean keepCheckpoints)
+            implements Serializable {
+        public static final String DECAY_COUPLED = "coupled";
+        public static final String DECAY_DECOUPLED = "decoupled";
+
+        public boolean decoupledDecay() {
+            return DECAY_DECOUPLED.equals(weightDecayMode);
+        }
+    }
 
     public record EvaluationSection(int batchSize, int eceBins, int mcPasses, int randomOrders, int rowsPerTask,
                                     int maxMembers, boolean writePredictions) implements Serializable {}
@@ -145,7 +172,12 @@ public record EnsembleConfig(
      */
     public record DeviceSection(String gpu) implements Serializable {}
 
-    public record DebugSection(int failMember, int failAfterEpoch) implements Serializable {}
+    /**
+     * Fault injection for tests: {@code failMember} throws after epoch {@code failAfterEpoch} on its
+     * first attempt; {@code shuffleLabelsMember} trains on randomly permuted training labels, so it
+     * learns nothing that generalises (what the collapse guard must catch). -1 = off.
+     */
+    public record DebugSection(int failMember, int failAfterEpoch, int shuffleLabelsMember) implements Serializable {}
 
     /** Defaults only. */
     public static EnsembleConfig defaults() {
@@ -244,7 +276,8 @@ public record EnsembleConfig(
                 r.intAtLeast("model.cnn.kernel", 1),
                 r.intAtLeast("model.cnn.dense", 1),
                 r.positiveInts("model.resnet.widths"),
-                r.intAtLeast("model.resnet.blocks-per-stage", 1));
+                r.intAtLeast("model.resnet.blocks-per-stage", 1),
+                r.oneOf("model.weight-init", WEIGHT_INITS));
         if (model.cnnChannels().size() > 4) {
             r.fail("model.cnn.channels", model.cnnChannels().toString(), "at most 4 conv stages for 28x28 inputs");
         }
@@ -257,10 +290,14 @@ public record EnsembleConfig(
                 r.doubleIn("training.learning-rate", 0.0, false, 10.0, true),
                 r.doubleIn("training.momentum", 0.0, true, 1.0, false),
                 r.doubleIn("training.weight-decay", 0.0, true, 1.0, true),
+                r.oneOf("training.weight-decay-mode", DECAY_MODES),
+                r.doubleIn("training.warmup-epochs", 0.0, true, 10000.0, true),
+                r.doubleIn("training.clip-norm", 0.0, true, Double.MAX_VALUE, true),
                 r.oneOf("training.schedule", SCHEDULES),
                 r.intAtLeast("training.step-epochs", 1),
                 r.doubleIn("training.step-factor", 0.0, false, 1.0, true),
                 r.doubleIn("training.divergence-loss", 0.0, false, Double.MAX_VALUE, true),
+                r.doubleIn("training.collapse-margin", 0.0, true, 1.0, false),
                 r.intAtLeast("training.log-every-iterations", 1),
                 r.bool("training.data-parallel"),
                 r.bool("training.keep-checkpoints"));
@@ -297,7 +334,8 @@ public record EnsembleConfig(
                 r.doubleIn("retrain.tolerance", 0.0, true, 1e6, true),
                 r.intAtLeast("retrain.keep-versions", 1));
         DeviceSection device = new DeviceSection(r.oneOf("device.gpu", GPU_POLICIES));
-        DebugSection dbg = new DebugSection(r.intAtLeast("debug.fail-member", -1), r.intAtLeast("debug.fail-after-epoch", 1));
+        DebugSection dbg = new DebugSection(r.intAtLeast("debug.fail-member", -1),
+                r.intAtLeast("debug.fail-after-epoch", 1), r.intAtLeast("debug.shuffle-labels-member", -1));
         String rendered = c.root().render(ConfigRenderOptions.concise().setFormatted(true));
         return new EnsembleConfig(ens, data, model, tr, ev, budget, snap, packed, retrain, device, dbg, rendered);
     }

@@ -49,6 +49,14 @@ public final class ImageDataset implements java.io.Serializable {
 
     public int[] labels() { return labels.clone(); }
 
+    /** The same images with other labels, one per image. */
+    public ImageDataset withLabels(int[] newLabels) {
+        if (newLabels.length != labels.length) {
+            throw new IllegalArgumentException(newLabels.length + " labels for " + labels.length + " images");
+        }
+        return new ImageDataset(pixels, newLabels.clone(), rows, cols, classes, source);
+    }
+
     /** The examples at the given indices, in that order (a copy). */
     public ImageDataset select(int[] indices) {
         int f = features();

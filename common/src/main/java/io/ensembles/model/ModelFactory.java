@@ -20,7 +20,11 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.weights.IWeightInit;
+import org.deeplearning4j.nn.weights.WeightInitRelu;
+import org.deeplearning4j.nn.weights.WeightInitVarScalingUniformFanIn;
+import org.deeplearning4j.nn.weights.WeightInitXavier;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -41,11 +45,50 @@ public final class ModelFactory {
 
     private ModelFactory() {}
 
-    /** The optimiser settings a member is built with. */
-    public record Optimizer(ISchedule learningRate, double momentum, double weightDecay) {
+    /**
+     * The optimiser settings a member is built with: SGD (Nesterov when {@code momentum > 0}),
+     * weight decay lambda, coupled (L2 in the gradient, before momentum) unless
+     * {@code decoupledDecay}, and per-layer gradient clipping at {@code clipNorm} (0 = none).
+     */
+    public record Optimizer(ISchedule learningRate, double momentum, double weightDecay, boolean decoupledDecay,
+                            double clipNorm) {
+        /** Coupled weight decay, no clipping. */
+        public Optimizer(ISchedule learningRate, double momentum, double weightDecay) {
+            this(learningRate, momentum, weightDecay, false, 0);
+        }
+
         IUpdater updater() {
             return momentum > 0 ? new Nesterovs(learningRate, momentum) : new Sgd(learningRate);
         }
+
+        void applyTo(NeuralNetConfiguration.Builder b) {
+            b.updater(updater());
+            if (weightDecay > 0) {
+                // DL4J's l2(x) adds x * w to the gradient before the updater: PyTorch's SGD(weight_decay=x).
+                // Its weightDecay(x) subtracts lr * x * w after the updater, outside the momentum.
+                if (decoupledDecay) b.weightDecay(weightDecay, true);
+                else b.l2(weightDecay);
+            }
+            if (clipNorm > 0) {
+                b.gradientNormalization(GradientNormalization.ClipL2PerLayer).gradientNormalizationThreshold(clipNorm);
+            }
+        }
+    }
+
+    /**
+     * PyTorch's default for conv and dense weights, U(-1/sqrt(fan_in), 1/sqrt(fan_in)). DL4J's
+     * VAR_SCALING_UNIFORM_FAN_IN draws U(-3/sqrt(fan_in), 3/sqrt(fan_in)), so a third of it is exactly that.
+     */
+    static IWeightInit fanInUniform() {
+        return new WeightInitVarScalingUniformFanIn(1.0 / 3.0);
+    }
+
+    private static IWeightInit hiddenInit(ModelSection m) {
+        return ModelSection.INIT_HE.equals(m.weightInit()) ? new WeightInitRelu() : fanInUniform();
+    }
+
+    private static IWeightInit outputInit(ModelSection m) {
+        return ModelSection.INIT_HE.equals(m.weightInit()) ? new WeightInitXavier() : fanInUniform();
     }
 
     public static ComputationGraph build(Architecture arch, ModelSection m, int rows, int cols, int classes,
@@ -78,12 +121,11 @@ public final class ModelFactory {
         NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
-                .updater(opt.updater())
-                .weightInit(WeightInit.RELU)
+                .weightInit(hiddenInit(m))
                 .convolutionMode(ConvolutionMode.Same)
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED)
                 .inferenceWorkspaceMode(WorkspaceMode.ENABLED);
-        if (opt.weightDecay() > 0) base.weightDecay(opt.weightDecay());
+        opt.applyTo(base);
         ComputationGraphConfiguration.GraphBuilder g = base.graphBuilder().addInputs(INPUT);
         // DL4J's dropOut(x) takes the probability of *keeping* a unit; the config states the drop rate.
         // A Dropout object keeps its layer's mask between forward and backward pass, so every layer
@@ -91,7 +133,7 @@ public final class ModelFactory {
         Supplier<Dropout> drop = m.dropout() > 0 ? () -> new Dropout(1.0 - m.dropout()) : null;
         if (packing == null) {
             String last = body(g, arch, m, "", Width.PLAIN, drop);
-            g.addLayer(OUTPUT, head(classes, drop), last).setOutputs(OUTPUT);
+            g.addLayer(OUTPUT, head(classes, drop, outputInit(m)), last).setOutputs(OUTPUT);
         } else {
             Width w = packing::pathWidth;
             String[] lasts = new String[packing.paths()];
@@ -106,7 +148,7 @@ public final class ModelFactory {
                             (h + 1) * packing.gamma()));
                 }
                 heads[h] = Packing.headName(h);
-                g.addLayer(heads[h], head(classes, drop), in);
+                g.addLayer(heads[h], head(classes, drop, outputInit(m)), in);
             }
             g.setOutputs(heads);
         }
@@ -124,9 +166,9 @@ public final class ModelFactory {
         int of(int plain, String what);
     }
 
-    private static OutputLayer head(int classes, Supplier<Dropout> drop) {
+    private static OutputLayer head(int classes, Supplier<Dropout> drop, IWeightInit init) {
         OutputLayer.Builder out = new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                .nOut(classes).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER);
+                .nOut(classes).activation(Activation.SOFTMAX).weightInit(init);
         if (drop != null) out.dropOut(drop.get());
         return out.build();
     }

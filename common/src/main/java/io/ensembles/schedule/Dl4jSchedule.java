@@ -20,15 +20,27 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 public final class Dl4jSchedule implements ISchedule {
     private final String kind;
     private final double[] params;
+    /** Iterations of linear warm-up in front of the schedule (0 = none; absent in models saved before it). */
+    private final long warmup;
     private transient LearningRateSchedule schedule;
 
-    public Dl4jSchedule(@JsonProperty("kind") String kind, @JsonProperty("params") double[] params) {
+    public Dl4jSchedule(String kind, double[] params) {
+        this(kind, params, 0L);
+    }
+
+    public Dl4jSchedule(@JsonProperty("kind") String kind, @JsonProperty("params") double[] params,
+                        @JsonProperty("warmup") Long warmup) {
         this.kind = kind;
         this.params = params.clone();
+        this.warmup = warmup == null ? 0 : warmup;
     }
 
     /** The adapter of any schedule this package defines. */
     public static Dl4jSchedule of(LearningRateSchedule s) {
+        if (s instanceof LearningRateSchedule.Warmup w) {
+            Dl4jSchedule inner = of(w.inner());
+            return new Dl4jSchedule(inner.kind, inner.params, w.iterations());
+        }
         if (s instanceof Constant c) return new Dl4jSchedule("constant", new double[] {c.rate0()});
         if (s instanceof Step st) {
             return new Dl4jSchedule("step", new double[] {st.rate0(), st.factor(), st.everyEpochs(),
@@ -61,6 +73,7 @@ public final class Dl4jSchedule implements ISchedule {
                         (long) p[3], p[4], p[5], (long) p[6]);
                 default -> throw new IllegalArgumentException("unknown schedule '" + kind + "'");
             };
+            if (warmup > 0) schedule = LearningRateSchedule.warmup(schedule, warmup);
         }
         return schedule;
     }
@@ -77,14 +90,15 @@ public final class Dl4jSchedule implements ISchedule {
 
     @Override
     public ISchedule clone() {
-        return new Dl4jSchedule(kind, params);
+        return new Dl4jSchedule(kind, params, warmup);
     }
 
     @JsonProperty("kind") public String getKind() { return kind; }
     @JsonProperty("params") public double[] getParams() { return params.clone(); }
+    @JsonProperty("warmup") public long getWarmup() { return warmup; }
 
     @Override
     public String toString() {
-        return kind + Arrays.toString(params);
+        return kind + Arrays.toString(params) + (warmup > 0 ? " after " + warmup + " warm-up iterations" : "");
     }
 }

@@ -61,6 +61,21 @@ public interface LearningRateSchedule extends Serializable {
         return new Fge(pre, pretrainIterations, rateHigh, rateLow, cycleIterations);
     }
 
+    /**
+     * Linear warm-up in front of any schedule: the update at 0-based iteration i &lt; W is made at
+     * {@code inner.rate(i) * (i + 1) / W} (Goyal et al. 2017's gradual warm-up), then at {@code inner}'s rate.
+     */
+    static LearningRateSchedule warmup(LearningRateSchedule inner, long iterations) {
+        return iterations <= 0 ? inner : new Warmup(inner, iterations);
+    }
+
+    record Warmup(LearningRateSchedule inner, long iterations) implements LearningRateSchedule {
+        @Override public double rate(long iteration) {
+            double r = inner.rate(iteration);
+            return iteration < iterations ? r * (iteration + 1) / iterations : r;
+        }
+    }
+
     record Constant(double rate0) implements LearningRateSchedule {
         @Override public double rate(long iteration) { return rate0; }
     }

@@ -31,6 +31,13 @@ public record MemberRecord(
 
     public static final String COMPLETED = "completed";
     public static final String FAILED = "failed";
+    /** Trained to the end but no better than chance (training.collapse-margin): stored, never evaluated. */
+    public static final String COLLAPSED = "collapsed";
+
+    /** The status of a model that trained to its end: completed, or collapsed when {@code collapseReason} is set. */
+    public static String finishedStatus(String collapseReason) {
+        return collapseReason == null ? COMPLETED : COLLAPSED;
+    }
 
     /**
      * Where in its run a snapshot was taken: cycle (1-based), update count, epochs (fractional)

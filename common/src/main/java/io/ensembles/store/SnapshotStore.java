@@ -42,7 +42,8 @@ public final class SnapshotStore implements SnapshotSink {
         TrainingPlan.Capture c = t.capture();
         double previous = c.index() == 0 ? 0 : plan.epochsAt(plan.captures().get(c.index() - 1).iteration());
         MemberRecord r = new MemberRecord(idOf(c.index()), c.index(), method, run.architecture().id(), run.seed(),
-                run.bagging(), MemberRecord.COMPLETED, null, null, null, net.numParams(),
+                run.bagging(), MemberRecord.finishedStatus(t.collapseReason()), t.collapseReason(), null, null,
+                net.numParams(),
                 (int) Math.ceil(t.epochs() - 1e-9), 0, 0, attempt + 1, t.trainingSeconds(), t.validationAccuracy(),
                 t.validationNll(), t.history(), executor, t.epochs() - previous,
                 new MemberRecord.Snapshot(c.cycle(), c.iteration(), t.epochs(), t.rate()), null, device, null);

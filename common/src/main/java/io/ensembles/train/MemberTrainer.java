@@ -70,6 +70,23 @@ public final class MemberTrainer {
         return member.bagging() ? TrainingData.bootstrap(data.train(), member.seed() ^ 0x5DEECE66DL) : data.train();
     }
 
+    /** As above, with the labels permuted for the member that {@code debug.shuffle-labels-member} names. */
+    public static ImageDataset trainingSetOf(EnsembleConfig config, MemberSpec member, TrainingData data) {
+        ImageDataset d = trainingSetOf(member, data);
+        if (config.debug().shuffleLabelsMember() != member.index()) return d;
+        LOG.warn("{}: training on randomly permuted labels (debug.shuffle-labels-member)", member.describe());
+        int[] labels = d.labels();
+        int[] perm = TrainingData.permutation(labels.length, new Random(member.seed() ^ 0x51AB1E5L));
+        int[] shuffled = new int[labels.length];
+        for (int i = 0; i < labels.length; i++) shuffled[i] = labels[perm[i]];
+        return d.withLabels(shuffled);
+    }
+
+    /** The collapse guard of this configuration on {@code data}'s validation split. */
+    public static CollapseGuard collapseGuard(EnsembleConfig config, TrainingData data) {
+        return CollapseGuard.of(config.training().collapseMargin(), data.validation());
+    }
+
     /** The method's plan for a training set of this size (iterations per epoch follow from it). */
     public TrainingPlan planFor(ImageDataset train) {
         int b = config.training().batchSize();
@@ -85,7 +102,12 @@ public final class MemberTrainer {
                                               Dl4jSchedule schedule) {
         TrainingSection t = config.training();
         return ModelFactory.build(member.architecture(), config.model(), member.packing(), train.rows(), train.cols(),
-                train.classes(), member.seed(), new ModelFactory.Optimizer(schedule, t.momentum(), t.weightDecay()));
+                train.classes(), member.seed(), optimizer(t, schedule));
+    }
+
+    /** The optimiser settings of {@code training.*}, driven by {@code schedule}. */
+    public static ModelFactory.Optimizer optimizer(TrainingSection t, Dl4jSchedule schedule) {
+        return new ModelFactory.Optimizer(schedule, t.momentum(), t.weightDecay(), t.decoupledDecay(), t.clipNorm());
     }
 
     public MemberOutcome train(MemberSpec member, TrainingData data, Checkpoint.Store store, TrainingListener listener)
@@ -101,8 +123,9 @@ public final class MemberTrainer {
     public MemberOutcome train(MemberSpec member, TrainingData data, Checkpoint.Store store, TrainingListener listener,
                                SnapshotSink sink) throws IOException {
         TrainingSection t = config.training();
-        ImageDataset train = trainingSetOf(member, data);
+        ImageDataset train = trainingSetOf(config, member, data);
         TrainingPlan plan = planFor(train);
+        CollapseGuard guard = collapseGuard(config, data);
         Checkpoint resumed = store.load();
         ComputationGraph net;
         List<EpochMetrics> history = new ArrayList<>();
@@ -126,14 +149,18 @@ public final class MemberTrainer {
             // exactly the batches it would have seen without the interruption.
             int[] order = TrainingData.permutation(train.size(), new Random(member.seed() * 31 + epoch));
             double lossSum = 0;
+            double penaltySum = 0;
             int batches = 0;
             for (int from = 0; from < train.size() && net.getIterationCount() < plan.iterations();
                  from += t.batchSize()) {
                 int to = Math.min(train.size(), from + t.batchSize());
                 long iteration = net.getIterationCount();
+                // DL4J's score is the data loss plus the weight-decay term of the weights before the
+                // update; both are reported, apart
+                double penalty = t.weightDecay() > 0 ? net.calcRegularizationScore(true) : 0;
                 fit(net, Batches.batch(train, order, from, to, data.normalisation()));
                 // a packed network's score is the sum of its M heads' losses: report the mean head's
-                double loss = net.score() / net.getNumOutputArrays();
+                double loss = (net.score() - penalty) / net.getNumOutputArrays();
                 if (!Double.isFinite(loss) || loss > t.divergenceLoss()) {
                     String reason = String.format("training diverged: loss %s at epoch %d, iteration %d "
                                     + "(limit training.divergence-loss = %s; learning rate %.4g may be too high)",
@@ -144,9 +171,11 @@ public final class MemberTrainer {
                             priorSeconds + seconds(attemptStart));
                 }
                 lossSum += loss;
+                penaltySum += penalty;
                 batches++;
                 if (iteration % t.logEveryIterations() == 0) {
-                    listener.onIteration(member, epoch + 1, iteration, loss, schedule.valueAt((int) iteration, epoch));
+                    listener.onIteration(member, epoch + 1, iteration, loss, penalty,
+                            schedule.valueAt((int) iteration, epoch));
                 }
                 TrainingPlan.Capture capture = plan.captureAfter(net.getIterationCount());
                 if (capture != null) {
@@ -154,8 +183,10 @@ public final class MemberTrainer {
                     double rate = plan.rateOfUpdate(net.getIterationCount());
                     LOG.info("member {}: capture {} (cycle {}) after update {} at rate {}", member.id(),
                             capture.index() + 1, capture.cycle(), capture.iteration(), String.format("%.3g", rate));
+                    String collapsed = guard.verdict(v[0]);
+                    if (collapsed != null) LOG.warn("member {}: capture {} {}", member.id(), capture.index() + 1, collapsed);
                     sink.capture(member, new SnapshotSink.Taken(capture, rate, plan.epochsAt(net.getIterationCount()),
-                            v[0], v[1], List.copyOf(history), priorSeconds + seconds(attemptStart)), net);
+                            v[0], v[1], List.copyOf(history), priorSeconds + seconds(attemptStart), collapsed), net);
                 }
             }
             net.incrementEpochCount();
@@ -164,15 +195,18 @@ public final class MemberTrainer {
             double valAcc = v[0];
             double valNll = v[1];
             EpochMetrics m = new EpochMetrics(epoch + 1, lossSum / batches, valAcc, valNll,
-                    schedule.valueAt(net.getIterationCount(), epoch), seconds(epochStart));
+                    schedule.valueAt(net.getIterationCount(), epoch), seconds(epochStart), penaltySum / batches);
             history.add(m);
             store.save(new Checkpoint(net, epoch + 1, List.copyOf(history), priorSeconds + seconds(attemptStart)));
-            LOG.info("member {}: epoch {}/{} loss {} val acc {} val nll {} ({} s)", member.id(), epoch + 1,
-                    t.epochs(), fmt(m.trainLoss()), fmt(valAcc), fmt(valNll), fmt(m.seconds()));
+            LOG.info("member {}: epoch {}/{} loss {} (+ weight decay {}) val acc {} val nll {} ({} s)", member.id(),
+                    epoch + 1, t.epochs(), fmt(m.trainLoss()), fmt(m.penalty()), fmt(valAcc), fmt(valNll),
+                    fmt(m.seconds()));
             listener.onEpochEnd(member, m, t.epochs());
         }
-        return new MemberOutcome(member, true, null, net, List.copyOf(history), epochsDone - startEpoch, startEpoch,
-                priorSeconds + seconds(attemptStart));
+        MemberOutcome done = new MemberOutcome(member, true, null, net, List.copyOf(history), epochsDone - startEpoch,
+                startEpoch, priorSeconds + seconds(attemptStart)).judgedBy(guard);
+        if (done.collapseReason() != null) LOG.warn("member {}: {}", member.id(), done.collapseReason());
+        return done;
     }
 
     /**

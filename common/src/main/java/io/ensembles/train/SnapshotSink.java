@@ -17,9 +17,10 @@ public interface SnapshotSink {
      * @param epochs          epochs of training behind the snapshot (fractional when mid-epoch)
      * @param history         the run's finished epochs so far
      * @param trainingSeconds the run's training time so far, earlier attempts included
+     * @param collapseReason  why the snapshot is no better than chance ({@link CollapseGuard}), or null
      */
     record Taken(TrainingPlan.Capture capture, double rate, double epochs, double validationAccuracy,
-                 double validationNll, List<EpochMetrics> history, double trainingSeconds) {}
+                 double validationNll, List<EpochMetrics> history, double trainingSeconds, String collapseReason) {}
 
     void capture(MemberSpec run, Taken snapshot, ComputationGraph net) throws IOException;
 

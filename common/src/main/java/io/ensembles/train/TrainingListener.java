@@ -2,8 +2,12 @@ package io.ensembles.train;
 
 /** Hooks into a member's training: progress reporting, and fault injection in tests. */
 public interface TrainingListener {
-    /** Every few iterations (the configured interval). */
-    default void onIteration(MemberSpec member, int epoch, long iteration, double loss, double learningRate) {}
+    /**
+     * Every few iterations (the configured interval): the minibatch's data loss and, apart, the
+     * weight-decay term 0.5 * lambda * |w|^2.
+     */
+    default void onIteration(MemberSpec member, int epoch, long iteration, double loss, double penalty,
+                             double learningRate) {}
 
     /** After epoch {@code m.epoch()} is finished and its checkpoint is written. */
     default void onEpochEnd(MemberSpec member, EpochMetrics m, int epochs) {}

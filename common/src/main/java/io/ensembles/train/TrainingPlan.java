@@ -30,6 +30,15 @@ public record TrainingPlan(String method, Dl4jSchedule schedule, long iterations
     public record Capture(int index, int cycle, long iteration) implements Serializable {}
 
     public static TrainingPlan of(EnsembleConfig config, long iterationsPerEpoch) {
+        TrainingPlan p = unwarmed(config, iterationsPerEpoch);
+        long w = Math.round(config.training().warmupEpochs() * p.iterationsPerEpoch());
+        if (w <= 0) return p;
+        return new TrainingPlan(p.method(), Dl4jSchedule.of(LearningRateSchedule.warmup(p.schedule().schedule(), w)),
+                p.iterationsPerEpoch(), p.iterations(), p.captures());
+    }
+
+    /** The method's plan without training.warmup-epochs. */
+    private static TrainingPlan unwarmed(EnsembleConfig config, long iterationsPerEpoch) {
         TrainingSection t = config.training();
         SnapshotSection s = config.snapshot();
         String method = config.ensemble().method();

@@ -60,7 +60,7 @@ final class DataParallelRun {
     /** A snapshot run: every capture of its plan stored as a member; returns their records. */
     static List<MemberRecord> train(JavaSparkContext jsc, EnsembleConfig config, EnsembleLayout layout,
                                     TrainingData data, MemberSpec run, int workers, Trace trace) throws IOException {
-        ImageDataset train = MemberTrainer.trainingSetOf(run, data);
+        ImageDataset train = MemberTrainer.trainingSetOf(config, run, data);
         TrainingPlan plan = plan(config, train, workers);
         List<MemberRecord> done = SnapshotStore.allStored(layout, plan);
         if (done != null) {
@@ -90,7 +90,7 @@ final class DataParallelRun {
             LOG.info("{}: already complete and verified, not training again", spec.id());
             return done;
         }
-        ImageDataset train = MemberTrainer.trainingSetOf(spec, data);
+        ImageDataset train = MemberTrainer.trainingSetOf(config, spec, data);
         TrainingPlan plan = plan(config, train, workers);
         LOG.info("{} starts data-parallel over {} workers", spec.describe(), workers);
         MemberOutcome o = fit(jsc, config, data, train, spec, workers, trace, plan, store, SnapshotSink.NONE,
@@ -140,6 +140,7 @@ final class DataParallelRun {
         }
         // a packed network's heads all learn from the same labels; its score is their sum
         int heads = net.getNumOutputArrays();
+        io.ensembles.train.CollapseGuard guard = MemberTrainer.collapseGuard(config, data);
 
         CollectionAccumulator<double[]> rates = jsc.sc().collectionAccumulator("worker learning rates");
         ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, b)
@@ -163,6 +164,7 @@ final class DataParallelRun {
                 long epochStart = System.nanoTime();
                 int[] order = TrainingData.permutation(train.size(), new Random(seed * 31 + epoch));
                 double lossSum = 0;
+                double penaltySum = 0;
                 int rounds = 0;
                 for (int pos = 0; pos < batchesPerEpoch && iter < plan.iterations(); ) {
                     long steps = Math.min(f, (batchesPerEpoch - pos + workers - 1) / workers);
@@ -198,7 +200,9 @@ final class DataParallelRun {
                     iter += steps;
                     // the master adds its averaging frequency; the round may have been shorter
                     net.getConfiguration().setIterationCount((int) iter);
-                    lossSum += sparkNet.getScore() / heads;
+                    double penalty = config.training().weightDecay() > 0 ? net.calcRegularizationScore(true) : 0;
+                    lossSum += (sparkNet.getScore() - penalty) / heads;
+                    penaltySum += penalty;
                     rounds++;
                     pos += nb;
                     TrainingPlan.Capture capture = plan.captureAfter(iter);
@@ -207,15 +211,18 @@ final class DataParallelRun {
                         double rate = plan.rateOfUpdate(iter);
                         LOG.info("capture {} (cycle {}) after update {} at rate {}", capture.index() + 1,
                                 capture.cycle(), iter, String.format("%.3g", rate));
+                        String collapsed = guard.verdict(v[0]);
+                        if (collapsed != null) LOG.warn("capture {} {}", capture.index() + 1, collapsed);
                         sink.capture(run, new SnapshotSink.Taken(capture, rate, plan.epochsAt(iter), v[0], v[1],
-                                List.copyOf(history), prior + (System.nanoTime() - started) / 1e9), net);
+                                List.copyOf(history), prior + (System.nanoTime() - started) / 1e9, collapsed), net);
                     }
                 }
                 net.getConfiguration().setEpochCount(epoch + 1);
                 epochsDone = epoch + 1;
                 double[] v = MemberTrainer.validate(net, data, config.evaluation().batchSize());
                 EpochMetrics m = new EpochMetrics(epoch + 1, lossSum / Math.max(1, rounds), v[0], v[1],
-                        plan.schedule().rate(iter), (System.nanoTime() - epochStart) / 1e9);
+                        plan.schedule().rate(iter), (System.nanoTime() - epochStart) / 1e9,
+                        penaltySum / Math.max(1, rounds));
                 history.add(m);
                 checkpoints.save(new Checkpoint(net, epoch + 1, List.copyOf(history),
                         prior + (System.nanoTime() - started) / 1e9));
@@ -234,8 +241,10 @@ final class DataParallelRun {
             bTrain.destroy();
             trace.workerRates().addAll(rates.value());
         }
-        return new MemberOutcome(run, true, null, net, List.copyOf(history), epochsDone - startEpoch, startEpoch,
-                prior + (System.nanoTime() - started) / 1e9);
+        MemberOutcome done = new MemberOutcome(run, true, null, net, List.copyOf(history), epochsDone - startEpoch,
+                startEpoch, prior + (System.nanoTime() - started) / 1e9).judgedBy(guard);
+        if (done.collapseReason() != null) LOG.warn("{}: {}", run.id(), done.collapseReason());
+        return done;
     }
 
     /**

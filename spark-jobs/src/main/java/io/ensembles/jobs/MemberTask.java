@@ -81,7 +81,8 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
         EpochMetrics last = o.last();
         return new MemberRecord(spec.id(), spec.index(), config.ensemble().method(),
                 spec.architecture().id(), spec.seed(), spec.bagging(),
-                o.completed() ? MemberRecord.COMPLETED : MemberRecord.FAILED, o.failureReason(),
+                o.completed() ? MemberRecord.finishedStatus(o.collapseReason()) : MemberRecord.FAILED,
+                o.completed() ? o.collapseReason() : o.failureReason(),
                 null, null, o.net() != null ? o.net().numParams() : 0,
                 config.training().epochs(), o.epochsRun(), o.resumedFromEpoch(), attempt + 1, o.trainingSeconds(),
                 last != null ? last.validationAccuracy() : Double.NaN, last != null ? last.validationNll() : Double.NaN,

@@ -52,12 +52,13 @@ final class ProgressMonitor implements AutoCloseable {
     static String describe(String id, JsonNode p) {
         String state = p.path("state").asText();
         return switch (state) {
-            case "training" -> String.format("member %s: epoch %d/%d iteration %d loss %.4f lr %.5f",
+            case "training" -> String.format("member %s: epoch %d/%d iteration %d loss %.4f (+ weight decay %.4f) lr %.5f",
                     id, p.path("epoch").asInt(), p.path("epochs").asInt(), p.path("iteration").asLong(),
-                    p.path("loss").asDouble(), p.path("learningRate").asDouble());
-            case "epoch-done" -> String.format("member %s: finished epoch %d/%d, train loss %.4f, validation accuracy %.4f",
+                    p.path("loss").asDouble(), p.path("penalty").asDouble(), p.path("learningRate").asDouble());
+            case "epoch-done" -> String.format("member %s: finished epoch %d/%d, train loss %.4f (+ weight decay %.4f), "
+                            + "validation accuracy %.4f",
                     id, p.path("epoch").asInt(), p.path("epochs").asInt(), p.path("loss").asDouble(),
-                    p.path("validationAccuracy").asDouble());
+                    p.path("penalty").asDouble(), p.path("validationAccuracy").asDouble());
             default -> "member " + id + ": " + state;
         };
     }

@@ -54,7 +54,7 @@ final class SnapshotTask implements Function<MemberSpec, List<MemberRecord>> {
         EnsembleLayout layout = new EnsembleLayout(root);
         int attempt = TaskContext.get() != null ? TaskContext.get().attemptNumber() : 0;
         MemberTrainer trainer = new MemberTrainer(config);
-        TrainingPlan plan = trainer.planFor(MemberTrainer.trainingSetOf(run, data.value()));
+        TrainingPlan plan = trainer.planFor(MemberTrainer.trainingSetOf(config, run, data.value()));
         List<MemberRecord> done = SnapshotStore.allStored(layout, plan);
         if (done != null) {
             LOG.info("all {} snapshots of this run are stored and verified, not training again", done.size());

@@ -47,7 +47,7 @@ final class TaskProgress implements TrainingListener {
     }
 
     @Override
-    public void onIteration(MemberSpec m, int epoch, long iteration, double loss, double lr) {
+    public void onIteration(MemberSpec m, int epoch, long iteration, double loss, double penalty, double lr) {
         stopIfKilled();
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("state", "training");
@@ -55,6 +55,7 @@ final class TaskProgress implements TrainingListener {
         p.put("epochs", config.training().epochs());
         p.put("iteration", iteration);
         p.put("loss", loss);
+        p.put("penalty", penalty);
         p.put("learningRate", lr);
         p.put("attempt", attempt);
         write(layout, m.id(), p);
@@ -68,6 +69,7 @@ final class TaskProgress implements TrainingListener {
         p.put("epoch", e.epoch());
         p.put("epochs", epochs);
         p.put("loss", e.trainLoss());
+        p.put("penalty", e.penalty());
         p.put("validationAccuracy", e.validationAccuracy());
         p.put("attempt", attempt);
         write(layout, m.id(), p);
