@@ -155,7 +155,31 @@ public final class ModelFactory {
         g.setInputTypes(arch == Architecture.MLP
                 ? InputType.feedForward((long) rows * cols)
                 : InputType.convolutionalFlat(rows, cols, 1));
-        return g.build();
+        ComputationGraphConfiguration conf = g.build();
+        onceEach(conf);
+        return conf;
+    }
+
+    /**
+     * DL4J 1.0.0-M2.1 copies the network-wide regularisation into every layer, then its validation
+     * appends the network-wide list again to each layer that has one, skipping only L1 and L2: a
+     * {@code WeightDecay} ends up twice in every layer and decays at twice the set rate. Keep one of each kind.
+     */
+    private static void onceEach(ComputationGraphConfiguration conf) {
+        for (var v : conf.getVertices().values()) {
+            if (v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv
+                    && lv.getLayerConf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BaseLayer bl) {
+                if (bl.getRegularization() != null) bl.setRegularization(distinctKinds(bl.getRegularization()));
+                if (bl.getRegularizationBias() != null) bl.setRegularizationBias(distinctKinds(bl.getRegularizationBias()));
+            }
+        }
+    }
+
+    private static List<org.nd4j.linalg.learning.regularization.Regularization> distinctKinds(
+            List<org.nd4j.linalg.learning.regularization.Regularization> regs) {
+        java.util.Map<Class<?>, org.nd4j.linalg.learning.regularization.Regularization> one = new java.util.LinkedHashMap<>();
+        for (var r : regs) one.putIfAbsent(r.getClass(), r);
+        return new java.util.ArrayList<>(one.values());
     }
 
     /** A layer's width in the built network given its width in the plain architecture and the setting's name. */

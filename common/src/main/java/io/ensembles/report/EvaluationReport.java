@@ -38,6 +38,13 @@ public final class EvaluationReport {
     private Map<String, Object> cost = Map.of();
     private List<Reliability> reliability = List.of();
     private List<OodEvaluation.Histogram> oodHistograms = List.of();
+    private List<LeftOut> leftOut = List.of();
+
+    /**
+     * A member of the manifest that the evaluation did not use: {@code status} is its record's
+     * (failed, collapsed) or "unverified" (--skip-bad-members), {@code reason} says why.
+     */
+    public record LeftOut(String id, String status, String reason) {}
 
     /** A reliability diagram of one model of the report (its first member, the whole ensemble). */
     public record Reliability(String model, List<io.ensembles.metrics.ReliabilityBin> bins) {}
@@ -240,6 +247,14 @@ public final class EvaluationReport {
     /** The ensemble's name. */
     public String ensemble() { return ensemble; }
 
+    /** The members left out of every row, with their reasons. */
+    public List<LeftOut> leftOut() { return leftOut; }
+
+    public EvaluationReport withLeftOut(List<LeftOut> members) {
+        this.leftOut = List.copyOf(members);
+        return this;
+    }
+
     /** The ensemble's cost (parameters, training and inference seconds), as in metrics.json. */
     public Map<String, Object> cost() { return cost; }
 
@@ -271,6 +286,9 @@ public final class EvaluationReport {
     public String table() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("Ensemble %s on %d test examples%n", ensemble, examples));
+        for (LeftOut l : leftOut) {
+            sb.append(String.format("left out: %s (%s) %s%n", l.id(), l.status(), l.reason() == null ? "" : l.reason()));
+        }
         String fmt = "%-14s %5s %7s %9s %8s %8s %8s %8s %8s %8s%n";
         sb.append(String.format(fmt, "model", "size", "budget", "accuracy", "error", "NLL", "cal NLL", "ECE", "Brier",
                 "disagree"));
@@ -303,6 +321,7 @@ public final class EvaluationReport {
         m.put("ensemble", ensemble);
         m.put("testExamples", examples);
         m.putAll(extra);
+        m.put("leftOut", leftOut);
         m.put("rows", rows);
         if (!ood.isEmpty()) m.put("ood", ood);
         if (!shift.isEmpty()) m.put("shift", shift);

@@ -89,6 +89,7 @@ public final class HtmlReport {
                         + "fitted by test-time cross-validation. DEE: the deep-ensemble size with the same calibrated "
                         + "log-likelihood.</p>\n");
 
+        leftOut(h, entries);
         headline(h, entries, comparison);
 
         h.append("<h2>Metrics against ensemble size</h2>\n");
@@ -153,6 +154,21 @@ public final class HtmlReport {
             new Metric("ECE", EvaluationReport.Row::ece),
             new Metric("Brier score", EvaluationReport.Row::brier),
             new Metric("disagreement", EvaluationReport.Row::disagreement));
+
+    /** The members that no row of the page includes (failed, collapsed, unverified), with their reasons. */
+    private static void leftOut(StringBuilder h, List<Comparison.Entry> entries) {
+        StringBuilder items = new StringBuilder();
+        for (Comparison.Entry e : entries) {
+            for (EvaluationReport.LeftOut l : e.report().leftOut()) {
+                items.append("<li>").append(esc(e.name())).append(" / ").append(esc(l.id())).append(": ")
+                        .append(esc(l.status())).append(l.reason() == null ? "" : " &mdash; " + esc(l.reason()))
+                        .append("</li>\n");
+            }
+        }
+        if (items.length() == 0) return;
+        h.append("<h2>Members left out</h2>\n<p class=\"note\">These members are in the manifest but in no row "
+                + "below: every metric is of the others.</p>\n<ul>\n").append(items).append("</ul>\n");
+    }
 
     private static void headline(StringBuilder h, List<Comparison.Entry> entries, List<Comparison.Row> comparison) {
         h.append("<h2>Headline numbers</h2>\n<table><tr><th class=\"l\">ensemble</th><th class=\"l\">method</th>"

@@ -81,6 +81,6 @@ final class SnapshotCommand implements Callable<Integer> {
                     s != null ? s.cycle() : 0, s != null ? s.iteration() : 0, s != null ? s.epoch() : Double.NaN,
                     s != null ? s.learningRate() : Double.NaN, r.validationAccuracy(), r.validationNll()));
         }
-        return sb.toString();
+        return sb.append(TrainCommand.reasons(m)).toString();
     }
 }

@@ -89,6 +89,17 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** One line per member that is not completed (failed, collapsed), with why: the evaluation leaves them out. */
+    static String reasons(Manifest m) {
+        StringBuilder sb = new StringBuilder();
+        for (MemberRecord r : m.members()) {
+            if (!r.completed()) {
+                sb.append(String.format("%s %s, left out of evaluations: %s%n", r.id(), r.status(), r.failureReason()));
+            }
+        }
+        return sb.toString();
+    }
+
     static String summary(Manifest m, String out) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("Trained ensemble '%s' (%d members) into %s%n", m.name(), m.members().size(), out));
@@ -99,6 +110,7 @@ final class TrainCommand implements Callable<Integer> {
                     r.epochs(), r.validationAccuracy(), r.validationNll(), r.trainingSeconds(), r.attempts(),
                     r.packed() == null ? "" : "  head " + r.packed().head() + " of " + r.packed().network()));
         }
+        sb.append(reasons(m));
         if (m.members().stream().anyMatch(r -> r.packed() != null)) {
             sb.append("(packed: validation figures and seconds are those of the whole network, the mean of its heads)")
                     .append(System.lineSeparator());

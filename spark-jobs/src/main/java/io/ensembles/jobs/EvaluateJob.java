@@ -124,12 +124,15 @@ public final class EvaluateJob {
         // where the evaluation's own files go: the ensemble folder unless told otherwise
         EnsembleLayout outputs = options.output() == null ? layout : new EnsembleLayout(Fs.qualify(options.output()));
         List<MemberRecord> members = manifest.completedMembers();
-        if (members.isEmpty()) {
-            throw new IllegalStateException(layout.manifest() + ": no completed member to evaluate ("
-                    + manifest.members().size() + " failed)");
-        }
+        List<EvaluationReport.LeftOut> leftOut = new ArrayList<>();
         for (MemberRecord r : manifest.members()) {
-            if (!r.completed()) LOG.warn("member {} is left out: it failed in training ({})", r.id(), r.failureReason());
+            if (r.completed()) continue;
+            LOG.warn("member {} is left out: {} in training ({})", r.id(), r.status(), r.failureReason());
+            leftOut.add(new EvaluationReport.LeftOut(r.id(), r.status(), r.failureReason()));
+        }
+        if (members.isEmpty()) {
+            throw new IllegalStateException(layout.manifest() + ": no completed member to evaluate (" + leftOut.stream()
+                    .map(l -> l.id() + " " + l.status()).collect(java.util.stream.Collectors.joining(", ")) + ")");
         }
         Map<String, Object> overrides = new LinkedHashMap<>(options.settings());
         if (options.testLimit() >= 0) overrides.put("data.test-limit", options.testLimit());
@@ -151,6 +154,7 @@ public final class EvaluateJob {
                     good.add(r);
                 } catch (io.ensembles.store.IntegrityException e) {
                     LOG.warn("member {} is left out (--skip-bad-members): {}", r.id(), e.getMessage());
+                    leftOut.add(new EvaluationReport.LeftOut(r.id(), "unverified", e.getMessage()));
                 }
             }
             if (good.isEmpty()) {
@@ -281,6 +285,7 @@ public final class EvaluateJob {
             extra.put("timings", timings);
             if (members.stream().anyMatch(r -> "mc-dropout".equals(r.method()))) extra.put("mcPasses", passes);
             report.withCost(cost);
+            report.withLeftOut(leftOut);
             Fs.writeString(outputs.metrics(), Json.write(report.toJson(extra)), true);
             LOG.info("wrote {}", outputs.metrics());
             List<Comparison.Entry> self = List.of(new Comparison.Entry(folderName(layout.root()), manifest.method(),

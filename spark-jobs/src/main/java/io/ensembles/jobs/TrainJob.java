@@ -131,10 +131,10 @@ public final class TrainJob {
                 data.train().cols(), data.normalisation(), dataInfo, run, records, configJson);
         manifest.write(layout);
         long failed = records.stream().filter(r -> !r.completed()).count();
-        LOG.info("wrote {} ({} members completed, {} failed) in {} s", layout.manifest(), k - failed, failed,
-                String.format("%.1f", (System.nanoTime() - start) / 1e9));
+        LOG.info("wrote {} ({} members completed, {} failed or collapsed) in {} s", layout.manifest(), k - failed,
+                failed, String.format("%.1f", (System.nanoTime() - start) / 1e9));
         for (MemberRecord r : records) {
-            if (!r.completed()) LOG.warn("member {} failed: {}", r.id(), r.failureReason());
+            if (!r.completed()) LOG.warn("member {} {}: {}", r.id(), r.status(), r.failureReason());
         }
         return manifest;
     }
