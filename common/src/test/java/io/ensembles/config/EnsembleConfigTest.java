@@ -175,4 +175,25 @@ class EnsembleConfigTest {
         String e = rejected("training.keep-checkpoints = every-epoch");
         assertTrue(e.contains("training.keep-checkpoints") && e.contains("every-epoch") && e.contains("true or false"), e);
     }
+
+    @Test
+    void thePapersRecipeIsTheDefaultAndItsKeysAreChecked() {
+        EnsembleConfig d = parse("");
+        assertEquals("coupled", d.training().weightDecayMode());
+        assertFalse(d.training().decoupledDecay());
+        assertEquals(1.0, d.training().clipNorm());
+        assertEquals(0.0, d.training().warmupEpochs());
+        assertEquals(0.05, d.training().collapseMargin());
+        assertEquals("fan-in-uniform", d.model().weightInit());
+        assertEquals(-1, d.debug().shuffleLabelsMember());
+        assertTrue(parse("training.weight-decay-mode = decoupled").training().decoupledDecay());
+        assertEquals("invalid value for training.weight-decay-mode: \"adamw\" (expected one of [coupled, decoupled])",
+                rejected("training.weight-decay-mode = adamw"));
+        assertEquals("invalid value for model.weight-init: \"xavier\" (expected one of [fan-in-uniform, he])",
+                rejected("model.weight-init = xavier"));
+        assertTrue(rejected("training.clip-norm = -1").contains("training.clip-norm: -1 (expected a number >= 0.0"));
+        assertTrue(rejected("training.warmup-epochs = soon").contains("training.warmup-epochs"));
+        assertTrue(rejected("training.collapse-margin = 1").contains("training.collapse-margin: 1 (expected a number "
+                + ">= 0.0 and < 1.0)"));
+    }
 }

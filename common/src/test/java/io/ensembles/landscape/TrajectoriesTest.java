@@ -83,13 +83,14 @@ class TrajectoriesTest {
     @Test
     void atAHighConstantRateConsecutiveEpochsDisagreeMoreThanIndependentMembers() throws Exception {
         // What our data shows instead when the rate stays high (0.05, constant, 5 short epochs): one run
-        // still moves so much per epoch that its consecutive checkpoints disagree more (about 21%) than
-        // two finished independent members do (about 13%), although in weight space they stay almost
-        // parallel (cosine > 0.99) while the members are orthogonal. Function-space closeness along a
+        // still moves so much per epoch that its consecutive checkpoints disagree more (13.8%) than two
+        // finished independent members do (12.3%), although in weight space they stay almost parallel
+        // (cosine 0.989) while the members are orthogonal (0.02). Function-space closeness along a
         // trajectory needs the rate to have come down; the weight-space picture holds either way.
+        // (Before the papers' recipe, decoupled decay and He initialisation: 21% against 13%, cosine > 0.99.)
         double[] constant = measure("constant");
         assertTrue(constant[0] > constant[1], "within " + constant[0] + " vs across " + constant[1]);
-        assertTrue(constant[2] > 0.99 && Math.abs(constant[3]) < 0.2, "cos within " + constant[2] + ", across "
+        assertTrue(constant[2] > 0.98 && Math.abs(constant[3]) < 0.2, "cos within " + constant[2] + ", across "
                 + constant[3]);
     }
 }

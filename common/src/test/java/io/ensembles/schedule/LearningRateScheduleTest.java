@@ -123,7 +123,8 @@ class LearningRateScheduleTest {
         List<LearningRateSchedule> all = List.of(LearningRateSchedule.constant(0.1),
                 LearningRateSchedule.step(0.1, 0.5, 2, 10), LearningRateSchedule.cosine(0.05, 30),
                 LearningRateSchedule.snapshotCosine(0.2, 30, 3), LearningRateSchedule.twoDrops(0.1, 0.1, 30),
-                LearningRateSchedule.fge(LearningRateSchedule.fgePretrain(0.05, 0.01, 10), 10, 0.05, 0.001, 4));
+                LearningRateSchedule.fge(LearningRateSchedule.fgePretrain(0.05, 0.01, 10), 10, 0.05, 0.001, 4),
+                LearningRateSchedule.warmup(LearningRateSchedule.snapshotCosine(0.2, 30, 3), 12));
         for (LearningRateSchedule ls : all) {
             Dl4jSchedule s = Dl4jSchedule.of(ls);
             ISchedule back = om.readValue(om.writeValueAsString(s), ISchedule.class);
@@ -132,5 +133,19 @@ class LearningRateScheduleTest {
                 assertEquals(ls.rate(it), s.clone().valueAt(it, 1), 0.0);
             }
         }
+    }
+
+    @Test
+    void warmupRampsLinearlyToTheScheduleThenFollowsIt() {
+        LearningRateSchedule sse = LearningRateSchedule.snapshotCosine(0.2, 40, 2);
+        LearningRateSchedule w = LearningRateSchedule.warmup(sse, 4);
+        assertEquals(sse.rate(0) / 4, w.rate(0), 1e-15);
+        assertEquals(sse.rate(1) * 2 / 4, w.rate(1), 1e-15);
+        assertEquals(sse.rate(3), w.rate(3), 1e-15); // the last warm-up update is at the full rate
+        for (int i = 4; i < 40; i++) assertEquals(sse.rate(i), w.rate(i), 0.0);
+        assertEquals(sse, LearningRateSchedule.warmup(sse, 0), "no warm-up: the schedule itself");
+        // models saved before the field existed have no "warmup" in their JSON
+        Dl4jSchedule old = new Dl4jSchedule("sse", new double[] {0.2, 40, 2}, null);
+        assertEquals(sse.rate(0), old.rate(0), 0.0);
     }
 }

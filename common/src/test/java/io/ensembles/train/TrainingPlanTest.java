@@ -91,4 +91,16 @@ class TrainingPlanTest {
         assertEquals(0.0, single.schedule().rate(30), 1e-15);
         assertEquals(30, single.iterations());
     }
+
+    @Test
+    void warmupEpochsPutALinearRampInFrontOfEveryMethodsSchedule() {
+        TrainingPlan plain = plan("ensemble.method = sse, training.epochs = 4, snapshot.cycles = 2", 10);
+        TrainingPlan warm = plan("ensemble.method = sse, training { epochs = 4, warmup-epochs = 0.5 }, "
+                + "snapshot.cycles = 2", 10);
+        assertEquals(plain.captures(), warm.captures(), "warm-up moves no capture");
+        assertEquals(plain.schedule().rate(0) / 5, warm.schedule().rate(0), 1e-15);
+        assertEquals(plain.schedule().rate(4), warm.schedule().rate(4), 1e-15);
+        assertEquals(plain.schedule().rate(25), warm.schedule().rate(25), 0.0);
+        assertEquals(5, warm.schedule().getWarmup());
+    }
 }
