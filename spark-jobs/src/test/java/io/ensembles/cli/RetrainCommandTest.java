@@ -114,8 +114,9 @@ class RetrainCommandTest {
     void aWorseVersionIsKeptOutAndTheCurrentOneIsUntouched() throws IOException {
         Map<String, String> before = tree(dir.resolve("nightly/versions/v0001"));
         String pointer = Files.readString(dir.resolve("nightly/current.json"));
-        // a far too small learning rate: the new version is worse than the current one
-        EnsembleCliTest.Run r = retrain("--set", "training.learning-rate=0.00001");
+        // a far too small learning rate: the new version is worse than the current one (so close to
+        // chance that the collapse guard, not under test here, would leave every member out)
+        EnsembleCliTest.Run r = retrain("--set", "training.learning-rate=0.00001", "--set", "training.collapse-margin=0");
         assertEquals(EnsembleCli.KEPT, r.code(), r.err() + r.out());
         assertTrue(r.out().contains("Version v0002 (against current v0001): KEPT THE CURRENT VERSION"), r.out());
         assertTrue(r.out().contains("worse: nll "), r.out());
@@ -176,7 +177,8 @@ class RetrainCommandTest {
     @Order(6)
     void aRunInterruptedBeforeItsDecisionIsResumedNotRepeated() throws IOException {
         // v0003 was warm-started and its configuration says so: start afresh, with a far too small rate
-        String[] worse = {"--init", "new-seeds", "--set", "training.learning-rate=0.00001"};
+        String[] worse = {"--init", "new-seeds", "--set", "training.learning-rate=0.00001", "--set",
+            "training.collapse-margin=0"};
         assertEquals(EnsembleCli.KEPT, retrain(worse).code());
         // what a driver killed after training, before deciding, leaves behind
         RetrainRecord done = versions.readRecord("v0004");
@@ -194,7 +196,8 @@ class RetrainCommandTest {
 
         // asked for something else, the next run leaves the unfinished version and starts a new one
         versions.writeRecord(done.with(RetrainRecord.TRAINING, null, null, null, null));
-        r = retrain("--init", "new-seeds", "--set", "training.learning-rate=0.00002");
+        r = retrain("--init", "new-seeds", "--set", "training.learning-rate=0.00002", "--set",
+                "training.collapse-margin=0");
         assertEquals(EnsembleCli.KEPT, r.code(), r.err() + r.out());
         assertTrue(r.out().contains("Version v0005"), r.out());
         assertEquals(List.of("v0003", "v0004", "v0005"), versions.list(), "kept: the two newest and the current");
