@@ -77,9 +77,11 @@ public final class RetrainJob {
                     ? TrainJob.run(spark, cfg, out, warm) : SnapshotJob.run(spark, cfg, out);
             long failed = m.members().stream().filter(r -> !r.completed()).count();
             if (failed > 0) {
-                String why = failed + " of " + m.members().size() + " members failed in training ("
+                String why = failed + " of " + m.members().size() + " members failed or collapsed in training ("
                         + m.members().stream().filter(r -> !r.completed()).map(MemberRecord::failureReason)
-                        .findFirst().orElse("") + "); the current version stays; a rerun retrains them";
+                        .findFirst().orElse("") + "); the current version stays; a rerun retrains the failed "
+                        + "ones, while a collapsed one (a finished model no better than chance) needs another "
+                        + "configuration";
                 return finish(versions, rec.with(RetrainRecord.FAILED, null, null, why, Instant.now().toString()),
                         current, cfg);
             }
