@@ -82,8 +82,8 @@ class OptimizerRecipeTest {
 
     @Test
     void coupledDecayCarriesOnThroughTheVelocity() {
-        // after a second step the coupled term has gone through the momentum buffer: with lr = 0 on the
-        // data (a zero gradient) it would not show, so compare two nets that differ only in lambda
+        // from the second step on, the coupled term also acts through the velocity it left behind, so
+        // it shrinks the weights about (1 + mu) times more per step than the same lambda decoupled
         ModelFactory.Optimizer with = new ModelFactory.Optimizer(new FixedSchedule(0.1), 0.9, 0.05);
         ModelFactory.Optimizer decoupled = new ModelFactory.Optimizer(new FixedSchedule(0.1), 0.9, 0.05, true, 0);
         ComputationGraph a = mlp(with);
@@ -93,7 +93,6 @@ class OptimizerRecipeTest {
             a.fit(batch);
             b.fit(batch);
         }
-        // the coupled decay shrinks the weights about (1 + mu) times more per step than the decoupled one
         double shrinkCoupled = w0 - a.getParam("dense0_W").norm2Number().doubleValue();
         double shrinkDecoupled = w0 - b.getParam("dense0_W").norm2Number().doubleValue();
         assertTrue(shrinkCoupled > shrinkDecoupled, shrinkCoupled + " vs " + shrinkDecoupled);
