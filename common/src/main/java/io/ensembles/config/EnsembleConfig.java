@@ -59,9 +59,17 @@ public record EnsembleConfig(
         }
     }
 
+    /**
+     * The data sets. {@code normalisation} is {@value #NORM_STANDARDISE} (pixels scaled to [0, 1], then
+     * the training split's mean and standard deviation) or {@value #NORM_UNIT_RANGE} (pixels scaled to
+     * [0, 1] only, as PyTorch's {@code ToTensor}).
+     */
     public record DataSection(String trainImages, String trainLabels, String testImages, String testLabels,
                               int classes, int limit, int testLimit, double validationFraction, long splitSeed,
-                              String oodImages) implements Serializable {}
+                              String oodImages, String normalisation) implements Serializable {
+        public static final String NORM_STANDARDISE = "standardise";
+        public static final String NORM_UNIT_RANGE = "unit-range";
+    }
 
     /**
      * The architectures and their sizes. {@code weightInit} is how conv and dense weights start:
@@ -260,7 +268,8 @@ public record EnsembleConfig(
                 r.intAtLeast("data.test-limit", 0),
                 r.doubleIn("data.validation-fraction", 0.0, true, 0.9, true),
                 r.longAny("data.split-seed"),
-                r.string("data.ood-images"));
+                r.string("data.ood-images"),
+                r.oneOf("data.normalisation", Set.of(DataSection.NORM_STANDARDISE, DataSection.NORM_UNIT_RANGE)));
         List<Architecture> archs = new ArrayList<>();
         List<String> names = r.stringList("model.architectures");
         if (names.isEmpty()) r.fail("model.architectures", "[]", "a non-empty list of " + Architecture.names());

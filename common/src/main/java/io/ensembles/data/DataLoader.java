@@ -8,7 +8,8 @@ public final class DataLoader {
 
     public static TrainingData training(DataSection d) {
         ImageDataset full = IdxReader.read(d.trainImages(), d.trainLabels(), d.classes(), d.limit());
-        return TrainingData.split(full, d.validationFraction(), d.splitSeed());
+        return TrainingData.split(full, d.validationFraction(), d.splitSeed(),
+                DataSection.NORM_UNIT_RANGE.equals(d.normalisation()));
     }
 
     public static ImageDataset test(DataSection d, int rows, int cols) {

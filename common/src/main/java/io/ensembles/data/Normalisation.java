@@ -7,6 +7,9 @@ import java.io.Serializable;
  * training split. Stored in the manifest so evaluation normalises test data the same way.
  */
 public record Normalisation(double mean, double std) implements Serializable {
+    /** Pixels scaled to [0, 1] and left there (data.normalisation = unit-range). */
+    public static final Normalisation UNIT_RANGE = new Normalisation(0, 1);
+
     public static Normalisation fit(ImageDataset d) {
         double sum = 0;
         double sumSq = 0;

@@ -11,6 +11,11 @@ public record TrainingData(ImageDataset train, ImageDataset validation, Normalis
      * same split on every executor. {@code validationFraction = 0} leaves validation empty.
      */
     public static TrainingData split(ImageDataset full, double validationFraction, long splitSeed) {
+        return split(full, validationFraction, splitSeed, false);
+    }
+
+    /** As above; {@code unitRange} keeps pixels in [0, 1] instead of standardising them with the training split's statistics. */
+    public static TrainingData split(ImageDataset full, double validationFraction, long splitSeed, boolean unitRange) {
         int n = full.size();
         int nVal = (int) Math.round(n * validationFraction);
         if (validationFraction > 0 && nVal == 0) nVal = 1;
@@ -25,7 +30,7 @@ public record TrainingData(ImageDataset train, ImageDataset validation, Normalis
         java.util.Arrays.sort(tr);
         ImageDataset train = full.select(tr);
         ImageDataset validation = full.select(val);
-        return new TrainingData(train, validation, Normalisation.fit(train));
+        return new TrainingData(train, validation, unitRange ? Normalisation.UNIT_RANGE : Normalisation.fit(train));
     }
 
     /** A bootstrap resample of {@code d} (n draws with replacement), for bagging. */

@@ -186,6 +186,8 @@ class EnsembleConfigTest {
         assertEquals(0.05, d.training().collapseMargin());
         assertEquals("fan-in-uniform", d.model().weightInit());
         assertEquals(-1, d.debug().shuffleLabelsMember());
+        assertEquals("standardise", d.data().normalisation());
+        assertTrue(rejected("data.normalisation = zscore").contains("data.normalisation: \"zscore\""));
         assertTrue(parse("training.weight-decay-mode = decoupled").training().decoupledDecay());
         assertEquals("invalid value for training.weight-decay-mode: \"adamw\" (expected one of [coupled, decoupled])",
                 rejected("training.weight-decay-mode = adamw"));
