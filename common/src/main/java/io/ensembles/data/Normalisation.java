@@ -4,7 +4,8 @@ import java.io.Serializable;
 
 /**
  * Pixels scaled to [0, 1], then standardised with the mean and standard deviation of the
- * training split. Stored in the manifest so evaluation normalises test data the same way.
+ * training split ({@link #fit}), or left in [0, 1] ({@link #UNIT_RANGE}, data.normalisation =
+ * unit-range). Stored in the manifest so evaluation normalises test data the same way.
  */
 public record Normalisation(double mean, double std) implements Serializable {
     /** Pixels scaled to [0, 1] and left there (data.normalisation = unit-range). */
