@@ -3,7 +3,7 @@ package io.ensembles.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.DataLoader;
-import io.ensembles.data.ImageDataset;
+import io.ensembles.data.ExampleSet;
 import io.ensembles.jobs.EvaluateJob;
 import io.ensembles.store.EnsembleLayout;
 import io.ensembles.store.Fs;
@@ -53,7 +53,7 @@ public final class EvaluationBench implements Callable<Integer> {
     }
 
     /** Writes {@code d} repeated {@code times} as uncompressed IDX files; returns their URIs. */
-    static String[] replicate(ImageDataset d, int times, Path dir) throws Exception {
+    static String[] replicate(ExampleSet d, int times, Path dir) throws Exception {
         Path images = dir.resolve("test-x" + times + "-images-idx3-ubyte");
         Path labels = dir.resolve("test-x" + times + "-labels-idx1-ubyte");
         int n = d.size() * times;
@@ -64,8 +64,8 @@ public final class EvaluationBench implements Callable<Integer> {
         try (DataOutputStream o = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(images)))) {
             o.writeInt(0x00000803);
             o.writeInt(n);
-            o.writeInt(d.rows());
-            o.writeInt(d.cols());
+            o.writeInt(d.shape().height());
+            o.writeInt(d.shape().width());
             for (int t = 0; t < times; t++) o.write(px);
         }
         try (DataOutputStream o = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(labels)))) {
@@ -89,7 +89,7 @@ public final class EvaluationBench implements Callable<Integer> {
         // the whole test set of the ensemble's data, replicated
         EnsembleConfig cfg = EnsembleConfig.from(com.typesafe.config.ConfigFactory.parseString(
                 manifest.config().toString()), Map.of("data.test-limit", 0));
-        ImageDataset test = DataLoader.test(cfg.data(), manifest.rows(), manifest.cols());
+        ExampleSet test = DataLoader.test(cfg.data(), manifest.shape());
         Path dir = Files.createTempDirectory("evaluation-bench");
         Map<Integer, String[]> files = new LinkedHashMap<>();
         for (int r : replicas) files.put(r, replicate(test, r, dir));

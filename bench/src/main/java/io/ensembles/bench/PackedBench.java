@@ -135,7 +135,7 @@ public final class PackedBench implements Callable<Integer> {
         long macs = 0;
         long estimate = 0;
         for (int i = 0; i < copies; i++) {
-            ComputationGraphConfiguration conf = ModelFactory.configuration(a, cfg.model(), packing, 28, 28, 10, 1 + i,
+            ComputationGraphConfiguration conf = ModelFactory.configuration(a, cfg.model(), packing, io.ensembles.data.InputShape.image(1, 28, 28), 10, 1 + i,
                     new ModelFactory.Optimizer(new FixedSchedule(0.05), 0.9, 1e-4));
             ComputationGraph net = new ComputationGraph(conf);
             net.init();

@@ -62,7 +62,7 @@ public final class ThroughputBench implements Callable<Integer> {
         for (String name : archs) {
             Architecture arch = Architecture.byName(name);
             if (arch == null) throw new CommandLine.ParameterException(new CommandLine(this), "unknown architecture " + name);
-            ComputationGraphConfiguration conf = ModelFactory.configuration(arch, cfg.model(), 28, 28, 10, 1,
+            ComputationGraphConfiguration conf = ModelFactory.configuration(arch, cfg.model(), io.ensembles.data.InputShape.image(1, 28, 28), 10, 1,
                     new ModelFactory.Optimizer(new FixedSchedule(0.05), 0.9, 1e-4));
             ComputationGraph net = new ComputationGraph(conf);
             net.init();

@@ -12,7 +12,7 @@ import org.nd4j.linalg.schedule.FixedSchedule;
 class FlopsTest {
     private static long macs(Architecture a, String hocon, InputType in) {
         EnsembleConfig c = EnsembleConfig.from(com.typesafe.config.ConfigFactory.parseString(hocon), java.util.Map.of());
-        var conf = ModelFactory.configuration(a, c.model(), 28, 28, 10, 1,
+        var conf = ModelFactory.configuration(a, c.model(), io.ensembles.data.InputShape.image(1, 28, 28), 10, 1,
                 new ModelFactory.Optimizer(new FixedSchedule(0.1), 0.9, 0));
         return Flops.forwardMacs(conf, in);
     }

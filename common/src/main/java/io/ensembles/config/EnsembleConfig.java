@@ -66,9 +66,15 @@ public record EnsembleConfig(
      */
     public record DataSection(String trainImages, String trainLabels, String testImages, String testLabels,
                               int classes, int limit, int testLimit, double validationFraction, long splitSeed,
-                              String oodImages, String normalisation) implements Serializable {
+                              String oodImages, String normalisation, SourceSpec train, SourceSpec test,
+                              SourceSpec ood, List<Integer> resize) implements Serializable {
         public static final String NORM_STANDARDISE = "standardise";
         public static final String NORM_UNIT_RANGE = "unit-range";
+
+        /** Whether {@code data.<set>} names a Spark SQL (or idx / digits-csv) source instead of the file keys. */
+        public boolean usesSources() {
+            return train.configured() || test.configured();
+        }
     }
 
     /**
@@ -146,8 +152,12 @@ public record EnsembleConfig(
         }
     }
 
+    /**
+     * {@code oodTpr}: the share of held-out in-distribution rows that scoring's {@code is_ood} keeps
+     * in distribution; the evaluation fits the threshold on the test set and stores it in the manifest.
+     */
     public record EvaluationSection(int batchSize, int eceBins, int mcPasses, int randomOrders, int rowsPerTask,
-                                    int maxMembers, boolean writePredictions) implements Serializable {}
+                                    int maxMembers, boolean writePredictions, double oodTpr) implements Serializable {}
 
     /** B, the epochs of one ordinary model; {@link #baseEpochs(TrainingSection)} resolves the 0 default. */
     public record BudgetSection(int baseEpochsSetting) implements Serializable {
@@ -217,14 +227,14 @@ public record EnsembleConfig(
             throw new ConfigValidationException("config cannot be resolved: " + e.getMessage());
         }
         for (Map.Entry<String, ConfigValue> e : merged.entrySet()) {
-            if (!defaults.hasPath(e.getKey())) {
+            if (!defaults.hasPath(e.getKey()) && !SourceSpec.isReaderOption(e.getKey())) {
                 throw new ConfigValidationException("unknown configuration key '" + e.getKey() + "' (value "
                         + e.getValue().render(ConfigRenderOptions.concise()) + "); see "
                         + DEFAULTS_RESOURCE + " for the known keys");
             }
         }
         for (Map.Entry<String, Object> o : overrides.entrySet()) {
-            if (!defaults.hasPath(o.getKey())) {
+            if (!defaults.hasPath(o.getKey()) && !SourceSpec.isReaderOption(o.getKey())) {
                 throw new ConfigValidationException("unknown configuration key '" + o.getKey() + "' (value "
                         + o.getValue() + "); see " + DEFAULTS_RESOURCE + " for the known keys");
             }
@@ -269,7 +279,14 @@ public record EnsembleConfig(
                 r.doubleIn("data.validation-fraction", 0.0, true, 0.9, true),
                 r.longAny("data.split-seed"),
                 r.string("data.ood-images"),
-                r.oneOf("data.normalisation", Set.of(DataSection.NORM_STANDARDISE, DataSection.NORM_UNIT_RANGE)));
+                r.oneOf("data.normalisation", Set.of(DataSection.NORM_STANDARDISE, DataSection.NORM_UNIT_RANGE)),
+                source(r, c, "train"), source(r, c, "test"), source(r, c, "ood"),
+                resize(r));
+        if (data.train().configured() != data.test().configured()) {
+            String missing = data.train().configured() ? "data.test" : "data.train";
+            r.fail(missing + ".format", "\"\"", "a source as well: data.train and data.test are both source blocks "
+                    + "or both left empty (the data.train-images ... keys)");
+        }
         List<Architecture> archs = new ArrayList<>();
         List<String> names = r.stringList("model.architectures");
         if (names.isEmpty()) r.fail("model.architectures", "[]", "a non-empty list of " + Architecture.names());
@@ -317,7 +334,8 @@ public record EnsembleConfig(
                 r.intAtLeast("evaluation.random-orders", 0),
                 r.intAtLeast("evaluation.rows-per-task", 1),
                 r.intAtLeast("evaluation.max-members", 0),
-                r.bool("evaluation.write-predictions"));
+                r.bool("evaluation.write-predictions"),
+                r.doubleIn("evaluation.ood-tpr", 0.0, false, 1.0, false));
         BudgetSection budget = new BudgetSection(r.intAtLeast("budget.base-epochs", 0));
         SnapshotSection snap = new SnapshotSection(
                 r.intAtLeast("snapshot.cycles", 1),
@@ -347,6 +365,48 @@ public record EnsembleConfig(
                 r.intAtLeast("debug.fail-after-epoch", 1), r.intAtLeast("debug.shuffle-labels-member", -1));
         String rendered = c.root().render(ConfigRenderOptions.concise().setFormatted(true));
         return new EnsembleConfig(ens, data, model, tr, ev, budget, snap, packed, retrain, device, dbg, rendered);
+    }
+
+    /** {@code data.<set>}: a source block, or not configured ({@code format = ""}). */
+    private static SourceSpec source(Reader r, Config c, String set) {
+        String k = "data." + set + ".";
+        String format = r.string(k + "format").trim();
+        Map<String, String> options = new java.util.TreeMap<>();
+        if (c.hasPath(k + "options")) {
+            for (Map.Entry<String, ConfigValue> o : c.getConfig(k + "options").entrySet()) {
+                Object v = o.getValue().unwrapped();
+                options.put(com.typesafe.config.ConfigUtil.splitPath(o.getKey()).stream()
+                        .collect(java.util.stream.Collectors.joining(".")), String.valueOf(v));
+            }
+        }
+        SourceSpec spec = new SourceSpec(set, format, r.string(k + "path").trim(), options,
+                r.string(k + "label-column").trim(), r.string(k + "image-column").trim(),
+                r.string(k + "features-column").trim(), List.copyOf(r.stringList(k + "feature-columns")));
+        if (!spec.configured()) return spec;
+        if (spec.path().isEmpty()) r.fail(k + "path", "\"\"", "the URI of the " + set + " table (any Hadoop URI, globs allowed)");
+        int inputs = (spec.imageColumn().isEmpty() ? 0 : 1) + (spec.featuresColumn().isEmpty() ? 0 : 1)
+                + (spec.featureColumns().isEmpty() ? 0 : 1);
+        if (inputs > 1) {
+            r.fail(k + "image-column", "\"" + spec.imageColumn() + "\"", "only one of image-column, features-column and "
+                    + "feature-columns");
+        }
+        if (inputs == 0 && !SourceSpec.IMPLIED_INPUT.contains(format)) {
+            r.fail(k + "image-column", "\"\"", "an image-column, a features-column or feature-columns for format '"
+                    + format + "'");
+        }
+        if (SourceSpec.IDX.equals(format) && !options.containsKey("labels")) {
+            r.fail(k + "options.labels", "(missing)", "the URI of the IDX label file for format idx");
+        }
+        return spec;
+    }
+
+    /** {@code data.image.resize}: [] (no resizing) or [height, width]. */
+    private static List<Integer> resize(Reader r) {
+        List<Integer> v = r.get("data.image.resize", () -> r.c().getIntList("data.image.resize"), "[] or [height, width]");
+        if (!v.isEmpty() && (v.size() != 2 || v.get(0) < 1 || v.get(1) < 1 || v.get(0) > 4096 || v.get(1) > 4096)) {
+            r.fail("data.image.resize", r.raw("data.image.resize"), "[] or [height, width] of whole numbers 1..4096");
+        }
+        return List.copyOf(v);
     }
 
     /** Cross-key rules of the one-run methods, checked before any data is read. */
@@ -450,7 +510,7 @@ public record EnsembleConfig(
             return List.copyOf(v);
         }
 
-        private <T> T get(String key, java.util.function.Supplier<T> read, String allowed) {
+        <T> T get(String key, java.util.function.Supplier<T> read, String allowed) {
             try {
                 return read.get();
             } catch (ConfigException.WrongType | ConfigException.BadValue e) {

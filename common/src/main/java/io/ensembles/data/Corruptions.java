@@ -27,7 +27,7 @@ public final class Corruptions {
     private Corruptions() {}
 
     /** The data set under corruption {@code name} at {@code severity} (1..5). */
-    public static ImageDataset apply(ImageDataset d, String name, int severity, long seed) {
+    public static ExampleSet apply(ExampleSet d, String name, int severity, long seed) {
         return apply(d, name, severity, seed, 0);
     }
 
@@ -36,31 +36,43 @@ public final class Corruptions {
      * image's randomness depends only on (seed, corruption, severity, its index), so a set cut
      * into partitions is corrupted exactly as the whole set would be.
      */
-    public static ImageDataset apply(ImageDataset d, String name, int severity, long seed, long firstIndex) {
+    public static ExampleSet apply(ExampleSet d, String name, int severity, long seed, long firstIndex) {
         if (severity < 1 || severity > 5) {
             throw new IllegalArgumentException("severity " + severity + " is outside 1..5");
         }
+        if (!d.shape().isImage() || !d.isBytes()) {
+            throw new IllegalArgumentException("corruptions apply to images, not to " + d.shape() + " (" + d.source() + ")");
+        }
         int s = severity - 1;
-        int r = d.rows();
-        int c = d.cols();
-        int f = r * c;
+        int r = d.shape().height();
+        int c = d.shape().width();
+        int plane = r * c;
+        int f = d.features();
         byte[] out = new byte[d.size() * f];
         long stream = seed ^ (name.hashCode() * 31L + severity);
-        double[] img = new double[f];
+        double[] img = new double[plane];
         for (int i = 0; i < d.size(); i++) {
             Random rnd = new Random(stream + 0x9E3779B97F4A7C15L * (firstIndex + i));
-            for (int p = 0; p < f; p++) img[p] = d.pixel(i, p);
-            double[] res = switch (name) {
-                case "gaussian-noise" -> noise(img, NOISE[s] * 255, rnd);
-                case "blur" -> blur(img, r, c, BLUR[s]);
-                case "contrast" -> contrast(img, CONTRAST[s]);
-                case "rotation" -> rotate(img, r, c, ROTATION[s]);
-                case "pixel-shuffle" -> shuffle(img, SHUFFLE[s], rnd);
-                default -> throw new IllegalArgumentException("unknown corruption '" + name + "' (known: " + NAMES + ")");
-            };
-            for (int p = 0; p < f; p++) out[i * f + p] = (byte) Math.max(0, Math.min(255, Math.round(res[p])));
+            // a colour image: noise is drawn per channel, pixel-shuffle moves the same pixels in every channel
+            boolean colour = d.shape().channels() > 1;
+            long shuffleSeed = colour ? rnd.nextLong() : 0;
+            for (int ch = 0; ch < d.shape().channels(); ch++) {
+                Random chRnd = colour && name.equals("pixel-shuffle") ? new Random(shuffleSeed) : rnd;
+                for (int p = 0; p < plane; p++) img[p] = d.pixel(i, ch * plane + p);
+                double[] res = switch (name) {
+                    case "gaussian-noise" -> noise(img, NOISE[s] * 255, chRnd);
+                    case "blur" -> blur(img, r, c, BLUR[s]);
+                    case "contrast" -> contrast(img, CONTRAST[s]);
+                    case "rotation" -> rotate(img, r, c, ROTATION[s]);
+                    case "pixel-shuffle" -> shuffle(img, SHUFFLE[s], chRnd);
+                    default -> throw new IllegalArgumentException("unknown corruption '" + name + "' (known: " + NAMES + ")");
+                };
+                for (int p = 0; p < plane; p++) {
+                    out[i * f + ch * plane + p] = (byte) Math.max(0, Math.min(255, Math.round(res[p])));
+                }
+            }
         }
-        return new ImageDataset(out, d.labels(), r, c, d.classes(), d.source() + " [" + name + " " + severity + "]");
+        return d.withBytes(out, d.source() + " [" + name + " " + severity + "]");
     }
 
     private static double[] noise(double[] x, double sigma, Random rnd) {

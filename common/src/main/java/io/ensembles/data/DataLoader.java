@@ -1,39 +1,69 @@
 package io.ensembles.data;
 
 import io.ensembles.config.EnsembleConfig.DataSection;
+import io.ensembles.config.SourceSpec;
 
-/** Loads the configured data sets (training split and test set) and checks they fit each other. */
+/**
+ * Loads the data sets the project reads without Spark SQL: the IDX files of the {@code data.*-images}
+ * keys, the digits CSV, and sources of format {@value SourceSpec#IDX} or {@value SourceSpec#DIGITS_CSV};
+ * splits the training set and checks that a set fits the models.
+ */
 public final class DataLoader {
     private DataLoader() {}
 
+    /** The training split of the {@code data.train-images} / {@code data.train-labels} files. */
     public static TrainingData training(DataSection d) {
-        ImageDataset full = IdxReader.read(d.trainImages(), d.trainLabels(), d.classes(), d.limit());
+        return split(IdxReader.read(d.trainImages(), d.trainLabels(), d.classes(), d.limit()), d);
+    }
+
+    /** {@code full} split into training and validation as {@code data.*} says, with its normalisation. */
+    public static TrainingData split(ExampleSet full, DataSection d) {
         return TrainingData.split(full, d.validationFraction(), d.splitSeed(),
                 DataSection.NORM_UNIT_RANGE.equals(d.normalisation()));
     }
 
-    public static ImageDataset test(DataSection d, int rows, int cols) {
-        ImageDataset test = IdxReader.read(d.testImages(), d.testLabels(), d.classes(), d.testLimit());
-        if (test.rows() != rows || test.cols() != cols) {
-            throw new DataFormatException(d.testImages(), "has images of " + test.rows() + "x" + test.cols()
-                    + " but the models expect " + rows + "x" + cols);
-        }
-        return test;
+    /** The test set of the {@code data.test-images} / {@code data.test-labels} files. */
+    public static ExampleSet test(DataSection d) {
+        return IdxReader.read(d.testImages(), d.testLabels(), d.classes(), d.testLimit());
     }
 
-    /** The configured out-of-distribution set, or null when {@code data.ood-images} is empty. */
-    public static ImageDataset ood(DataSection d, int rows, int cols) {
+    /** The test files, checked against the models' input shape. */
+    public static ExampleSet test(DataSection d, InputShape expected) {
+        return checkShape(test(d), expected);
+    }
+
+    /** The {@code data.ood-images} digits CSV, or null when it is empty. */
+    public static ExampleSet ood(DataSection d) {
         String uri = d.oodImages();
         if (uri == null || uri.isBlank()) return null;
         if (!(uri.endsWith(".csv") || uri.endsWith(".csv.gz"))) {
             throw new DataFormatException(uri, "is not a digits CSV (expected a .csv or .csv.gz file of 64 pixel "
                     + "columns and a label, as scikit-learn's digits.csv.gz)");
         }
-        ImageDataset ood = DigitsCsvReader.read(uri, 0);
-        if (ood.rows() != rows || ood.cols() != cols) {
-            throw new DataFormatException(uri, "has images of " + ood.rows() + "x" + ood.cols() + " but the models "
-                    + "expect " + rows + "x" + cols);
+        return DigitsCsvReader.read(uri, 0);
+    }
+
+    /** As above, checked against the models' input shape. */
+    public static ExampleSet ood(DataSection d, InputShape expected) {
+        ExampleSet ood = ood(d);
+        return ood == null ? null : checkShape(ood, expected);
+    }
+
+    /** A source read by the project's own readers: idx (labels file in {@code options.labels}) or digits-csv. */
+    public static ExampleSet read(SourceSpec s, int classes, int limit) {
+        return switch (s.format()) {
+            case SourceSpec.IDX -> IdxReader.read(s.path(), s.options().get("labels"), classes, limit);
+            case SourceSpec.DIGITS_CSV -> DigitsCsvReader.read(s.path(), limit);
+            default -> throw new IllegalArgumentException(s.describe() + " is read through Spark SQL, not here");
+        };
+    }
+
+    /** {@code set} itself when its examples have the shape the models expect; else one line naming both shapes. */
+    public static ExampleSet checkShape(ExampleSet set, InputShape expected) {
+        if (!set.shape().equals(expected)) {
+            throw new DataFormatException(set.source(), "has examples of " + set.shape() + " but the models expect "
+                    + expected);
         }
-        return ood;
+        return set;
     }
 }

@@ -22,7 +22,7 @@ public final class DigitsCsvReader {
 
     private DigitsCsvReader() {}
 
-    public static ImageDataset read(String uri, int limit) {
+    public static ExampleSet read(String uri, int limit) {
         List<byte[]> images = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(Fs.openMaybeGzip(uri), StandardCharsets.US_ASCII))) {
@@ -63,7 +63,7 @@ public final class DigitsCsvReader {
             System.arraycopy(images.get(i), 0, pixels, i * SIDE * SIDE, SIDE * SIDE);
             lb[i] = labels.get(i);
         }
-        return new ImageDataset(pixels, lb, SIDE, SIDE, 10, uri);
+        return ExampleSet.grey(pixels, lb, SIDE, SIDE, 10, uri);
     }
 
     private static double number(String cell, String uri, int line, int column) {

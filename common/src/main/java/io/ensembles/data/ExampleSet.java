@@ -1,87 +1,132 @@
 package io.ensembles.data;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
- * Grey images with class labels, kept as raw unsigned bytes (row-major, one image after the
- * other): a quarter of the memory of floats, converted to normalised floats per batch.
+ * Labelled examples of one {@link InputShape}, row after row (an image channel-major). Images
+ * are kept as raw unsigned bytes (a quarter of the memory of floats), tabular features as
+ * floats; both become normalised floats per batch ({@link Batches}). Labels are class indices
+ * into {@link #classNames()}.
  */
-public final class ImageDataset implements java.io.Serializable {
-    private final byte[] pixels;
+public final class ExampleSet implements java.io.Serializable {
+    private final InputShape shape;
+    private final byte[] bytes;   // unsigned 0..255, or null
+    private final float[] floats; // raw values, or null
     private final int[] labels;
-    private final int rows;
-    private final int cols;
-    private final int classes;
+    private final List<String> classNames;
     private final String source;
 
-    public ImageDataset(byte[] pixels, int[] labels, int rows, int cols, int classes, String source) {
-        this.pixels = Objects.requireNonNull(pixels);
+    private ExampleSet(InputShape shape, byte[] bytes, float[] floats, int[] labels, List<String> classNames,
+                       String source) {
+        this.shape = Objects.requireNonNull(shape);
+        this.bytes = bytes;
+        this.floats = floats;
         this.labels = Objects.requireNonNull(labels);
-        this.rows = rows;
-        this.cols = cols;
-        this.classes = classes;
+        this.classNames = List.copyOf(classNames);
         this.source = source;
-        if ((long) labels.length * rows * cols != pixels.length) {
-            throw new IllegalArgumentException("pixels (" + pixels.length + ") do not hold "
-                    + labels.length + " images of " + rows + "x" + cols);
+        long stored = bytes != null ? bytes.length : floats.length;
+        if ((long) labels.length * shape.size() != stored) {
+            throw new IllegalArgumentException("the values (" + stored + ") do not hold " + labels.length
+                    + " examples of " + shape);
         }
         for (int i = 0; i < labels.length; i++) {
-            if (labels[i] < 0 || labels[i] >= classes) {
+            if (labels[i] < 0 || labels[i] >= classNames.size()) {
                 throw new DataFormatException(source, "label " + labels[i] + " of example " + i
-                        + " is outside the class range 0.." + (classes - 1));
+                        + " is outside the class range 0.." + (classNames.size() - 1));
             }
         }
     }
 
+    /** Images of unsigned bytes, laid out as {@code shape} says. */
+    public static ExampleSet ofBytes(InputShape shape, byte[] values, int[] labels, List<String> classNames,
+                                     String source) {
+        return new ExampleSet(shape, Objects.requireNonNull(values), null, labels, classNames, source);
+    }
+
+    /** Examples of raw float values (tabular features). */
+    public static ExampleSet ofFloats(InputShape shape, float[] values, int[] labels, List<String> classNames,
+                                      String source) {
+        return new ExampleSet(shape, null, Objects.requireNonNull(values), labels, classNames, source);
+    }
+
+    /** Grey {@code rows x cols} images whose classes are the numbers 0..classes-1 (the MNIST family). */
+    public static ExampleSet grey(byte[] pixels, int[] labels, int rows, int cols, int classes, String source) {
+        return ofBytes(InputShape.image(1, rows, cols), pixels, labels, numberedClasses(classes), source);
+    }
+
+    /** "0", "1", ... "n-1": the class names of integer labels. */
+    public static List<String> numberedClasses(int classes) {
+        String[] names = new String[classes];
+        for (int k = 0; k < classes; k++) names[k] = Integer.toString(k);
+        return List.of(names);
+    }
+
     public int size() { return labels.length; }
-    public int rows() { return rows; }
-    public int cols() { return cols; }
-    public int features() { return rows * cols; }
-    public int classes() { return classes; }
+    public InputShape shape() { return shape; }
+    public int features() { return shape.size(); }
+    public int classes() { return classNames.size(); }
+    public List<String> classNames() { return classNames; }
     public String source() { return source; }
     public int label(int i) { return labels[i]; }
+    /** Whether the values are unsigned bytes (images) rather than floats. */
+    public boolean isBytes() { return bytes != null; }
 
-    /** Unsigned pixel value (0..255) of pixel {@code p} of example {@code i}. */
+    /** Unsigned value (0..255) of value {@code p} of example {@code i}; byte storage only. */
     public int pixel(int i, int p) {
-        return pixels[i * features() + p] & 0xFF;
+        return bytes[i * features() + p] & 0xFF;
+    }
+
+    /** The raw value {@code p} of example {@code i}: a byte's 0..255, or the stored float. */
+    public float value(int i, int p) {
+        return bytes != null ? bytes[i * features() + p] & 0xFF : floats[i * features() + p];
     }
 
     public int[] labels() { return labels.clone(); }
 
-    /** The same images with other labels, one per image. */
-    public ImageDataset withLabels(int[] newLabels) {
+    /** The same examples with other labels, one per example. */
+    public ExampleSet withLabels(int[] newLabels) {
         if (newLabels.length != labels.length) {
-            throw new IllegalArgumentException(newLabels.length + " labels for " + labels.length + " images");
+            throw new IllegalArgumentException(newLabels.length + " labels for " + labels.length + " examples");
         }
-        return new ImageDataset(pixels, newLabels.clone(), rows, cols, classes, source);
+        return new ExampleSet(shape, bytes, floats, newLabels.clone(), classNames, source);
+    }
+
+    /** The same examples as images of another value array (a corruption), labels unchanged. */
+    public ExampleSet withBytes(byte[] values, String newSource) {
+        return new ExampleSet(shape, values, null, labels.clone(), classNames, newSource);
     }
 
     /** The examples at the given indices, in that order (a copy). */
-    public ImageDataset select(int[] indices) {
+    public ExampleSet select(int[] indices) {
         int f = features();
-        byte[] px = new byte[indices.length * f];
         int[] lb = new int[indices.length];
-        for (int j = 0; j < indices.length; j++) {
-            System.arraycopy(pixels, indices[j] * f, px, j * f, f);
-            lb[j] = labels[indices[j]];
+        for (int j = 0; j < indices.length; j++) lb[j] = labels[indices[j]];
+        if (bytes != null) {
+            byte[] v = new byte[indices.length * f];
+            for (int j = 0; j < indices.length; j++) System.arraycopy(bytes, indices[j] * f, v, j * f, f);
+            return new ExampleSet(shape, v, null, lb, classNames, source);
         }
-        return new ImageDataset(px, lb, rows, cols, classes, source);
+        float[] v = new float[indices.length * f];
+        for (int j = 0; j < indices.length; j++) System.arraycopy(floats, indices[j] * f, v, j * f, f);
+        return new ExampleSet(shape, null, v, lb, classNames, source);
     }
 
     /** The examples {@code from} (inclusive) to {@code to} (exclusive), a copy. */
-    public ImageDataset slice(int from, int to) {
+    public ExampleSet slice(int from, int to) {
         if (from < 0 || to > size() || from > to) {
             throw new IndexOutOfBoundsException("slice " + from + ".." + to + " of " + size() + " examples");
         }
-        return new ImageDataset(Arrays.copyOfRange(pixels, from * features(), to * features()),
-                Arrays.copyOfRange(labels, from, to), rows, cols, classes, source);
+        int f = features();
+        return new ExampleSet(shape,
+                bytes == null ? null : Arrays.copyOfRange(bytes, from * f, to * f),
+                floats == null ? null : Arrays.copyOfRange(floats, from * f, to * f),
+                Arrays.copyOfRange(labels, from, to), classNames, source);
     }
 
     /** The first {@code n} examples (all of them when {@code n} is at least the size). */
-    public ImageDataset head(int n) {
-        if (n >= size()) return this;
-        return new ImageDataset(Arrays.copyOf(pixels, n * features()), Arrays.copyOf(labels, n),
-                rows, cols, classes, source);
+    public ExampleSet head(int n) {
+        return n >= size() ? this : slice(0, n);
     }
 }

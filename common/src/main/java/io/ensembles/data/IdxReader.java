@@ -16,7 +16,7 @@ public final class IdxReader {
     private IdxReader() {}
 
     /** Reads an image file and its label file; {@code limit <= 0} reads all examples. */
-    public static ImageDataset read(String imagesUri, String labelsUri, int classes, int limit) {
+    public static ExampleSet read(String imagesUri, String labelsUri, int classes, int limit) {
         Images images = readImages(imagesUri, limit);
         int[] labels = readLabels(labelsUri, limit);
         if (images.count != labels.length) {
@@ -29,7 +29,7 @@ public final class IdxReader {
                         + " is outside the class range 0.." + (classes - 1));
             }
         }
-        return new ImageDataset(images.pixels, labels, images.rows, images.cols, classes, imagesUri);
+        return ExampleSet.grey(images.pixels, labels, images.rows, images.cols, classes, imagesUri);
     }
 
     record Images(byte[] pixels, int count, int rows, int cols) {}

@@ -3,19 +3,19 @@ package io.ensembles.data;
 import java.util.Random;
 
 /** The training file split (seeded, fixed) into a training part and a validation part, with its normalisation. */
-public record TrainingData(ImageDataset train, ImageDataset validation, Normalisation normalisation)
+public record TrainingData(ExampleSet train, ExampleSet validation, Normalisation normalisation)
         implements java.io.Serializable {
 
     /**
      * Splits {@code full} with a permutation drawn from {@code splitSeed}: the same seed gives the
      * same split on every executor. {@code validationFraction = 0} leaves validation empty.
      */
-    public static TrainingData split(ImageDataset full, double validationFraction, long splitSeed) {
+    public static TrainingData split(ExampleSet full, double validationFraction, long splitSeed) {
         return split(full, validationFraction, splitSeed, false);
     }
 
-    /** As above; {@code unitRange} keeps pixels in [0, 1] instead of standardising them with the training split's statistics. */
-    public static TrainingData split(ImageDataset full, double validationFraction, long splitSeed, boolean unitRange) {
+    /** As above; {@code unitRange} scales to [0, 1] ({@link Normalisation#unitRange}) instead of standardising with the training split's statistics. */
+    public static TrainingData split(ExampleSet full, double validationFraction, long splitSeed, boolean unitRange) {
         int n = full.size();
         int nVal = (int) Math.round(n * validationFraction);
         if (validationFraction > 0 && nVal == 0) nVal = 1;
@@ -28,13 +28,13 @@ public record TrainingData(ImageDataset train, ImageDataset validation, Normalis
         int[] tr = java.util.Arrays.copyOfRange(perm, nVal, n);
         java.util.Arrays.sort(val);
         java.util.Arrays.sort(tr);
-        ImageDataset train = full.select(tr);
-        ImageDataset validation = full.select(val);
-        return new TrainingData(train, validation, unitRange ? Normalisation.UNIT_RANGE : Normalisation.fit(train));
+        ExampleSet train = full.select(tr);
+        ExampleSet validation = full.select(val);
+        return new TrainingData(train, validation, unitRange ? Normalisation.unitRange(train) : Normalisation.standardise(train));
     }
 
     /** A bootstrap resample of {@code d} (n draws with replacement), for bagging. */
-    public static ImageDataset bootstrap(ImageDataset d, long seed) {
+    public static ExampleSet bootstrap(ExampleSet d, long seed) {
         Random rnd = new Random(seed);
         int[] idx = new int[d.size()];
         for (int i = 0; i < idx.length; i++) idx[i] = rnd.nextInt(d.size());

@@ -1,7 +1,7 @@
 package io.ensembles.ensemble;
 
 import io.ensembles.data.Batches;
-import io.ensembles.data.ImageDataset;
+import io.ensembles.data.ExampleSet;
 import io.ensembles.data.Normalisation;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,7 +37,7 @@ public final class McDropout {
     }
 
     /** {@code passes} probability arrays (row-major [n * classes]), one per stochastic pass. */
-    public static List<float[]> passes(ComputationGraph net, ImageDataset d, Normalisation norm, int batchSize,
+    public static List<float[]> passes(ComputationGraph net, ExampleSet d, Normalisation norm, int batchSize,
                                        int passes, long seed) {
         int c = d.classes();
         List<float[]> out = new ArrayList<>();

@@ -1,7 +1,7 @@
 package io.ensembles.ensemble;
 
 import io.ensembles.data.Batches;
-import io.ensembles.data.ImageDataset;
+import io.ensembles.data.ExampleSet;
 import io.ensembles.data.Normalisation;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -14,13 +14,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class Predictor {
     private Predictor() {}
 
-    public static float[] probabilities(ComputationGraph net, ImageDataset d, Normalisation norm, int batchSize) {
+    public static float[] probabilities(ComputationGraph net, ExampleSet d, Normalisation norm, int batchSize) {
         float[][] h = heads(net, d, norm, batchSize);
         return h.length == 1 ? h[0] : io.ensembles.metrics.ClassificationMetrics.average(java.util.Arrays.asList(h));
     }
 
     /** Every output's probabilities, {@code [output][i * classes + k]}, all from one forward pass per batch. */
-    public static float[][] heads(ComputationGraph net, ImageDataset d, Normalisation norm, int batchSize) {
+    public static float[][] heads(ComputationGraph net, ExampleSet d, Normalisation norm, int batchSize) {
         int c = d.classes();
         int outputs = net.getNumOutputArrays();
         float[][] out = new float[outputs][d.size() * c];

@@ -1,6 +1,6 @@
 package io.ensembles.landscape;
 
-import io.ensembles.data.ImageDataset;
+import io.ensembles.data.ExampleSet;
 import io.ensembles.data.Normalisation;
 import io.ensembles.ensemble.Predictor;
 import io.ensembles.metrics.ClassificationMetrics;
@@ -22,7 +22,7 @@ public final class Interpolation {
     public record Point(double lambda, double nll, double accuracy) {}
 
     /** {@code steps + 1} evenly spaced points from lambda = 0 (a itself) to 1 (b itself). */
-    public static List<Point> line(ComputationGraph a, ComputationGraph b, ImageDataset data, Normalisation norm,
+    public static List<Point> line(ComputationGraph a, ComputationGraph b, ExampleSet data, Normalisation norm,
                                    int batchSize, int steps) {
         if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
         INDArray pa = a.params();

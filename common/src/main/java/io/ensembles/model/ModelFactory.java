@@ -1,6 +1,7 @@
 package io.ensembles.model;
 
 import io.ensembles.config.EnsembleConfig.ModelSection;
+import io.ensembles.data.InputShape;
 import java.util.List;
 import java.util.function.Supplier;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -34,8 +35,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.schedule.ISchedule;
 
 /**
- * Builds every architecture as a DL4J {@link ComputationGraph} with one input ("in", flat
- * images of rows*cols) and one softmax output ("out"), so training, storage and prediction
+ * Builds every architecture as a DL4J {@link ComputationGraph} for any {@link InputShape}, with one
+ * input ("in", flat rows: an image channel-major, or a feature vector) and one softmax output ("out"), so training, storage and prediction
  * treat all members alike; a Packed-Ensemble version ({@link Packing}) has M softmax outputs
  * ("out0" ...), one per packed member.
  */
@@ -91,23 +92,23 @@ public final class ModelFactory {
         return ModelSection.INIT_HE.equals(m.weightInit()) ? new WeightInitXavier() : fanInUniform();
     }
 
-    public static ComputationGraph build(Architecture arch, ModelSection m, int rows, int cols, int classes,
+    public static ComputationGraph build(Architecture arch, ModelSection m, InputShape input, int classes,
                                          long seed, Optimizer opt) {
-        return build(arch, m, null, rows, cols, classes, seed, opt);
+        return build(arch, m, null, input, classes, seed, opt);
     }
 
     /** The plain network ({@code packing == null}) or its Packed-Ensemble version, initialised. */
-    public static ComputationGraph build(Architecture arch, ModelSection m, Packing packing, int rows, int cols,
+    public static ComputationGraph build(Architecture arch, ModelSection m, Packing packing, InputShape input,
                                          int classes, long seed, Optimizer opt) {
-        ComputationGraphConfiguration conf = configuration(arch, m, packing, rows, cols, classes, seed, opt);
+        ComputationGraphConfiguration conf = configuration(arch, m, packing, input, classes, seed, opt);
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
         return net;
     }
 
-    public static ComputationGraphConfiguration configuration(Architecture arch, ModelSection m, int rows, int cols,
+    public static ComputationGraphConfiguration configuration(Architecture arch, ModelSection m, InputShape input,
                                                               int classes, long seed, Optimizer opt) {
-        return configuration(arch, m, null, rows, cols, classes, seed, opt);
+        return configuration(arch, m, null, input, classes, seed, opt);
     }
 
     /**
@@ -116,8 +117,12 @@ public final class ModelFactory {
      * alpha*C/(gamma*M), and M softmax heads {@code out0 .. out<M-1>}, head m reading member m's paths.
      */
     public static ComputationGraphConfiguration configuration(Architecture arch, ModelSection m, Packing packing,
-                                                              int rows, int cols, int classes, long seed,
+                                                              InputShape input, int classes, long seed,
                                                               Optimizer opt) {
+        if (arch != Architecture.MLP && !input.isImage()) {
+            throw new IllegalArgumentException("the " + arch.id() + " architecture needs images (C x H x W) but the "
+                    + "data are " + input + "; use mlp for tabular data");
+        }
         NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
@@ -152,9 +157,10 @@ public final class ModelFactory {
             }
             g.setOutputs(heads);
         }
+        // a flat row is channel-major (C, H, W): DL4J's flat-to-CNN reshape reads it that way
         g.setInputTypes(arch == Architecture.MLP
-                ? InputType.feedForward((long) rows * cols)
-                : InputType.convolutionalFlat(rows, cols, 1));
+                ? InputType.feedForward(input.size())
+                : InputType.convolutionalFlat(input.height(), input.width(), input.channels()));
         ComputationGraphConfiguration conf = g.build();
         onceEach(conf);
         return conf;

@@ -1,6 +1,6 @@
 package io.ensembles.train;
 
-import io.ensembles.data.ImageDataset;
+import io.ensembles.data.ExampleSet;
 import java.io.Serializable;
 
 /**
@@ -16,7 +16,7 @@ import java.io.Serializable;
 public record CollapseGuard(double chance, double margin) implements Serializable {
     public static final CollapseGuard OFF = new CollapseGuard(Double.NaN, 0);
 
-    public static CollapseGuard of(double margin, ImageDataset validation) {
+    public static CollapseGuard of(double margin, ExampleSet validation) {
         if (margin <= 0 || validation.size() == 0) return OFF;
         return new CollapseGuard(chance(validation.labels(), validation.classes()), margin);
     }

@@ -3,7 +3,7 @@ package io.ensembles.train;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.config.EnsembleConfig.TrainingSection;
 import io.ensembles.data.Batches;
-import io.ensembles.data.ImageDataset;
+import io.ensembles.data.ExampleSet;
 import io.ensembles.data.TrainingData;
 import io.ensembles.ensemble.Predictor;
 import io.ensembles.metrics.ClassificationMetrics;
@@ -45,7 +45,7 @@ public final class MemberTrainer {
      * The network a run starts with when there is no checkpoint: freshly initialised, then given
      * the warm start's parameters when there is one for this member.
      */
-    public static ComputationGraph initialNetwork(EnsembleConfig config, MemberSpec member, ImageDataset train,
+    public static ComputationGraph initialNetwork(EnsembleConfig config, MemberSpec member, ExampleSet train,
                                                  Dl4jSchedule schedule, WarmStart warmStart) throws IOException {
         ComputationGraph net = newNetwork(config, member, train, schedule);
         ComputationGraph from = warmStart == null ? null : warmStart.source(member);
@@ -66,13 +66,13 @@ public final class MemberTrainer {
     }
 
     /** The training examples a member sees: the training split, or a bootstrap resample of it. */
-    public static ImageDataset trainingSetOf(MemberSpec member, TrainingData data) {
+    public static ExampleSet trainingSetOf(MemberSpec member, TrainingData data) {
         return member.bagging() ? TrainingData.bootstrap(data.train(), member.seed() ^ 0x5DEECE66DL) : data.train();
     }
 
     /** As above, with the labels permuted for the member that {@code debug.shuffle-labels-member} names. */
-    public static ImageDataset trainingSetOf(EnsembleConfig config, MemberSpec member, TrainingData data) {
-        ImageDataset d = trainingSetOf(member, data);
+    public static ExampleSet trainingSetOf(EnsembleConfig config, MemberSpec member, TrainingData data) {
+        ExampleSet d = trainingSetOf(member, data);
         if (config.debug().shuffleLabelsMember() != member.index()) return d;
         LOG.warn("{}: training on randomly permuted labels (debug.shuffle-labels-member)", member.describe());
         int[] labels = d.labels();
@@ -88,20 +88,20 @@ public final class MemberTrainer {
     }
 
     /** The method's plan for a training set of this size (iterations per epoch follow from it). */
-    public TrainingPlan planFor(ImageDataset train) {
+    public TrainingPlan planFor(ExampleSet train) {
         int b = config.training().batchSize();
         return TrainingPlan.of(config, (train.size() + b - 1) / b);
     }
 
-    public ComputationGraph newNetwork(MemberSpec member, ImageDataset train) {
+    public ComputationGraph newNetwork(MemberSpec member, ExampleSet train) {
         return newNetwork(config, member, train, planFor(train).schedule());
     }
 
     /** A freshly initialised network of this member, its updater driven by {@code schedule}. */
-    public static ComputationGraph newNetwork(EnsembleConfig config, MemberSpec member, ImageDataset train,
+    public static ComputationGraph newNetwork(EnsembleConfig config, MemberSpec member, ExampleSet train,
                                               Dl4jSchedule schedule) {
         TrainingSection t = config.training();
-        return ModelFactory.build(member.architecture(), config.model(), member.packing(), train.rows(), train.cols(),
+        return ModelFactory.build(member.architecture(), config.model(), member.packing(), train.shape(),
                 train.classes(), member.seed(), optimizer(t, schedule));
     }
 
@@ -123,7 +123,7 @@ public final class MemberTrainer {
     public MemberOutcome train(MemberSpec member, TrainingData data, Checkpoint.Store store, TrainingListener listener,
                                SnapshotSink sink) throws IOException {
         TrainingSection t = config.training();
-        ImageDataset train = trainingSetOf(config, member, data);
+        ExampleSet train = trainingSetOf(config, member, data);
         TrainingPlan plan = planFor(train);
         CollapseGuard guard = collapseGuard(config, data);
         Checkpoint resumed = store.load();

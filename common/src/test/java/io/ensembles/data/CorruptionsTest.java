@@ -9,7 +9,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class CorruptionsTest {
-    private static ImageDataset images() {
+    private static ExampleSet images() {
         Random rnd = new Random(2);
         int n = 20;
         byte[] px = new byte[n * 28 * 28];
@@ -21,10 +21,10 @@ class CorruptionsTest {
             int left = 4 + rnd.nextInt(8);
             for (int r = top; r < top + 12; r++) for (int c = left; c < left + 12; c++) px[i * 784 + r * 28 + c] = (byte) 200;
         }
-        return new ImageDataset(px, labels, 28, 28, 10, "synthetic");
+        return ExampleSet.grey(px, labels, 28, 28, 10, "synthetic");
     }
 
-    private static double meanAbsDiff(ImageDataset a, ImageDataset b) {
+    private static double meanAbsDiff(ExampleSet a, ExampleSet b) {
         double s = 0;
         for (int i = 0; i < a.size(); i++) for (int p = 0; p < a.features(); p++) s += Math.abs(a.pixel(i, p) - b.pixel(i, p));
         return s / (a.size() * (double) a.features());
@@ -32,11 +32,11 @@ class CorruptionsTest {
 
     @Test
     void everyCorruptionGrowsWithSeverityAndKeepsTheLabels() {
-        ImageDataset d = images();
+        ExampleSet d = images();
         for (String name : Corruptions.NAMES) {
             double prev = 0;
             for (int s = 1; s <= 5; s++) {
-                ImageDataset x = Corruptions.apply(d, name, s, 9);
+                ExampleSet x = Corruptions.apply(d, name, s, 9);
                 assertEquals(d.size(), x.size());
                 assertArrayEquals(d.labels(), x.labels());
                 double diff = meanAbsDiff(d, x);
@@ -50,12 +50,12 @@ class CorruptionsTest {
 
     @Test
     void aSliceIsCorruptedAsTheSameImagesOfTheWholeSet() {
-        ImageDataset d = images();
+        ExampleSet d = images();
         int[] tail = new int[12];
         for (int i = 0; i < tail.length; i++) tail[i] = 8 + i;
         for (String name : Corruptions.NAMES) {
-            ImageDataset whole = Corruptions.apply(d, name, 4, 9);
-            ImageDataset slice = Corruptions.apply(d.select(tail), name, 4, 9, 8);
+            ExampleSet whole = Corruptions.apply(d, name, 4, 9);
+            ExampleSet slice = Corruptions.apply(d.select(tail), name, 4, 9, 8);
             assertEquals(0.0, meanAbsDiff(whole.select(tail), slice), name);
         }
     }

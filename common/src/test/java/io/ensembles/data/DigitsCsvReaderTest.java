@@ -26,10 +26,10 @@ class DigitsCsvReaderTest {
 
     @Test
     void upscalesToMnistLayout() throws Exception {
-        ImageDataset d = DigitsCsvReader.read(file("d.csv.gz", row(16, 7) + "\n" + row(8, 2) + "\n", true), 0);
+        ExampleSet d = DigitsCsvReader.read(file("d.csv.gz", row(16, 7) + "\n" + row(8, 2) + "\n", true), 0);
         assertEquals(2, d.size());
-        assertEquals(28, d.rows());
-        assertEquals(28, d.cols());
+        assertEquals(28, d.shape().height());
+        assertEquals(28, d.shape().width());
         assertArrayEquals(new int[] {7, 2}, d.labels());
         // a uniform 8x8 image becomes a uniform 20x20 square with a 4-pixel empty margin
         assertEquals(255, d.pixel(0, 4 * 28 + 4));
@@ -78,11 +78,11 @@ class DigitsCsvReaderTest {
     @org.junit.jupiter.api.Test
     void theOodSetIsOptionalAndMustBeADigitsCsv() {
         var none = io.ensembles.config.EnsembleConfig.defaults().data();
-        org.junit.jupiter.api.Assertions.assertNull(DataLoader.ood(none, 28, 28));
+        org.junit.jupiter.api.Assertions.assertNull(DataLoader.ood(none));
         var idx = io.ensembles.config.EnsembleConfig.from(com.typesafe.config.ConfigFactory.parseString(
                 "data.ood-images = \"file:///tmp/t10k-images-idx3-ubyte.gz\""), java.util.Map.of()).data();
         DataFormatException e = org.junit.jupiter.api.Assertions.assertThrows(DataFormatException.class,
-                () -> DataLoader.ood(idx, 28, 28));
+                () -> DataLoader.ood(idx));
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("is not a digits CSV"), e.getMessage());
     }
 }

@@ -20,13 +20,13 @@ class IdxReaderTest {
     void readsPlainAndGzippedFilesAlike() throws Exception {
         byte[] img = IdxFiles.images(5, 4, 3, 5);
         byte[] lab = IdxFiles.labels(labels, 5);
-        ImageDataset plain = IdxReader.read(IdxFiles.write(dir, "i", img), IdxFiles.write(dir, "l", lab), 10, 0);
-        ImageDataset gz = IdxReader.read(IdxFiles.write(dir, "i.gz", IdxFiles.gzip(img)),
+        ExampleSet plain = IdxReader.read(IdxFiles.write(dir, "i", img), IdxFiles.write(dir, "l", lab), 10, 0);
+        ExampleSet gz = IdxReader.read(IdxFiles.write(dir, "i.gz", IdxFiles.gzip(img)),
                 IdxFiles.write(dir, "l.gz", IdxFiles.gzip(lab)), 10, 0);
-        for (ImageDataset d : new ImageDataset[] {plain, gz}) {
+        for (ExampleSet d : new ExampleSet[] {plain, gz}) {
             assertEquals(5, d.size());
-            assertEquals(4, d.rows());
-            assertEquals(3, d.cols());
+            assertEquals(4, d.shape().height());
+            assertEquals(3, d.shape().width());
             assertArrayEquals(labels, d.labels());
             assertEquals((2 * 7 + 5) % 256, d.pixel(2, 5));
         }
@@ -34,7 +34,7 @@ class IdxReaderTest {
 
     @Test
     void limitReadsTheFirstExamples() throws Exception {
-        ImageDataset d = IdxReader.read(IdxFiles.write(dir, "i", IdxFiles.images(5, 2, 2, 5)),
+        ExampleSet d = IdxReader.read(IdxFiles.write(dir, "i", IdxFiles.images(5, 2, 2, 5)),
                 IdxFiles.write(dir, "l", IdxFiles.labels(labels, 5)), 10, 3);
         assertEquals(3, d.size());
         assertArrayEquals(Arrays.copyOf(labels, 3), d.labels());

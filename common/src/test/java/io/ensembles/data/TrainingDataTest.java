@@ -10,19 +10,19 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class TrainingDataTest {
-    static ImageDataset synthetic(int n) {
+    static ExampleSet synthetic(int n) {
         byte[] px = new byte[n * 4];
         int[] lb = new int[n];
         for (int i = 0; i < n; i++) {
             for (int p = 0; p < 4; p++) px[i * 4 + p] = (byte) i; // pixel value identifies the example
             lb[i] = i % 10;
         }
-        return new ImageDataset(px, lb, 2, 2, 10, "synthetic");
+        return ExampleSet.grey(px, lb, 2, 2, 10, "synthetic");
     }
 
     @Test
     void splitIsSeededDisjointAndComplete() {
-        ImageDataset d = synthetic(100);
+        ExampleSet d = synthetic(100);
         TrainingData a = TrainingData.split(d, 0.2, 7);
         TrainingData b = TrainingData.split(d, 0.2, 7);
         TrainingData c = TrainingData.split(d, 0.2, 8);
@@ -47,7 +47,7 @@ class TrainingDataTest {
         int n = 0;
         for (int i = 0; i < t.train().size(); i++) {
             for (int p = 0; p < 4; p++) {
-                double v = t.normalisation().apply(t.train().pixel(i, p));
+                double v = t.normalisation().apply(t.train().pixel(i, p), 0);
                 sum += v;
                 sq += v * v;
                 n++;
@@ -59,8 +59,8 @@ class TrainingDataTest {
 
     @Test
     void bootstrapDrawsWithReplacement() {
-        ImageDataset d = synthetic(200);
-        ImageDataset b = TrainingData.bootstrap(d, 3);
+        ExampleSet d = synthetic(200);
+        ExampleSet b = TrainingData.bootstrap(d, 3);
         assertEquals(200, b.size());
         Set<Integer> distinct = new HashSet<>();
         for (int i = 0; i < b.size(); i++) distinct.add(b.pixel(i, 0));

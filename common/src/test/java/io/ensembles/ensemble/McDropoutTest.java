@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ensembles.FashionMnist;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.DataLoader;
-import io.ensembles.data.ImageDataset;
+import io.ensembles.data.ExampleSet;
 import io.ensembles.data.Normalisation;
 import io.ensembles.model.Architecture;
 import io.ensembles.train.MemberSpec;
@@ -20,14 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 class McDropoutTest {
-    static ImageDataset test;
+    static ExampleSet test;
     static Normalisation norm;
 
     @BeforeAll
     static void data() {
         EnsembleConfig c = FashionMnist.config("data.test-limit = 64");
-        test = DataLoader.test(c.data(), 28, 28);
-        norm = Normalisation.fit(test);
+        test = DataLoader.test(c.data());
+        norm = Normalisation.standardise(test);
     }
 
     private static ComputationGraph net(Architecture a, double dropout) {

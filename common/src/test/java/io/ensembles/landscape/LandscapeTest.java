@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.ensembles.config.EnsembleConfig;
-import io.ensembles.data.ImageDataset;
+import io.ensembles.data.ExampleSet;
 import io.ensembles.data.Normalisation;
 import io.ensembles.ensemble.Predictor;
 import io.ensembles.metrics.ClassificationMetrics;
@@ -24,17 +24,17 @@ import org.nd4j.linalg.schedule.FixedSchedule;
 class LandscapeTest {
     private static ComputationGraph mlp(long seed, int hidden) {
         EnsembleConfig c = EnsembleConfig.from(ConfigFactory.parseString("model.mlp.hidden = [" + hidden + "]"), Map.of());
-        return ModelFactory.build(Architecture.MLP, c.model(), 28, 28, 10, seed,
+        return ModelFactory.build(Architecture.MLP, c.model(), io.ensembles.data.InputShape.image(1, 28, 28), 10, seed,
                 new ModelFactory.Optimizer(new FixedSchedule(0.1), 0.9, 0));
     }
 
-    private static ImageDataset data(int n) {
+    private static ExampleSet data(int n) {
         Random r = new Random(3);
         byte[] pixels = new byte[n * 28 * 28];
         r.nextBytes(pixels);
         int[] labels = new int[n];
         for (int i = 0; i < n; i++) labels[i] = r.nextInt(10);
-        return new ImageDataset(pixels, labels, 28, 28, 10, "random");
+        return ExampleSet.grey(pixels, labels, 28, 28, 10, "random");
     }
 
     @Test
@@ -58,8 +58,8 @@ class LandscapeTest {
 
     @Test
     void disagreementOfIdenticalPredictionsIs0() {
-        ImageDataset d = data(200);
-        Normalisation norm = Normalisation.fit(d);
+        ExampleSet d = data(200);
+        Normalisation norm = Normalisation.standardise(d);
         float[] a = Predictor.probabilities(mlp(1, 16), d, norm, 50);
         float[] b = Predictor.probabilities(mlp(2, 16), d, norm, 50);
         double[][] m = FunctionSpace.disagreementMatrix(List.of(a, a.clone(), b), 10);
@@ -73,8 +73,8 @@ class LandscapeTest {
 
     @Test
     void theInterpolationEndsAreTheTwoModelsExactly() {
-        ImageDataset d = data(300);
-        Normalisation norm = Normalisation.fit(d);
+        ExampleSet d = data(300);
+        Normalisation norm = Normalisation.standardise(d);
         ComputationGraph a = mlp(1, 16);
         ComputationGraph b = mlp(2, 16);
         List<Interpolation.Point> line = Interpolation.line(a, b, d, norm, 100, 4);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ensembles.FashionMnist;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.DataLoader;
-import io.ensembles.data.ImageDataset;
+import io.ensembles.data.ExampleSet;
 import io.ensembles.data.TrainingData;
 import io.ensembles.ensemble.Predictor;
 import io.ensembles.train.Checkpoint;
@@ -49,7 +49,7 @@ class TrajectoriesTest {
                 training { epochs = 5, batch-size = 64, learning-rate = 0.05, schedule = %s }
                 """.formatted(schedule));
         TrainingData data = DataLoader.training(config.data());
-        ImageDataset test = DataLoader.test(config.data(), 28, 28);
+        ExampleSet test = DataLoader.test(config.data());
         List<List<ComputationGraph>> runs = new ArrayList<>();
         for (int m = 0; m < 2; m++) {
             KeepAll store = new KeepAll();

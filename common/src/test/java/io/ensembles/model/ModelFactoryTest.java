@@ -19,7 +19,7 @@ class ModelFactoryTest {
 
     private static ComputationGraph build(Architecture a, String hocon, long seed) {
         EnsembleConfig c = EnsembleConfig.from(ConfigFactory.parseString(hocon), Map.of());
-        return ModelFactory.build(a, c.model(), 28, 28, 10, seed, OPT);
+        return ModelFactory.build(a, c.model(), io.ensembles.data.InputShape.image(1, 28, 28), 10, seed, OPT);
     }
 
     private static void outputsProbabilities(ComputationGraph net) {

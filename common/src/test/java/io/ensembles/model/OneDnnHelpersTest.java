@@ -26,7 +26,7 @@ class OneDnnHelpersTest {
         try {
             EnsembleConfig c = EnsembleConfig.from(ConfigFactory.parseString(
                     "model.resnet { widths = [8, 16], blocks-per-stage = 1 }"), Map.of());
-            return ModelFactory.build(a, c.model(), 28, 28, 10, 3,
+            return ModelFactory.build(a, c.model(), io.ensembles.data.InputShape.image(1, 28, 28), 10, 3,
                     new ModelFactory.Optimizer(new FixedSchedule(0.05), 0.9, 1e-4));
         } finally {
             if (old == null) System.clearProperty(NativeRuntime.HELPERS_DISABLED);

@@ -39,7 +39,7 @@ class OptimizerRecipeTest {
     }
 
     private static ComputationGraph mlp(ModelFactory.Optimizer opt) {
-        return ModelFactory.build(Architecture.MLP, model("model.mlp.hidden = [32]"), 28, 28, 10, 5, opt);
+        return ModelFactory.build(Architecture.MLP, model("model.mlp.hidden = [32]"), io.ensembles.data.InputShape.image(1, 28, 28), 10, 5, opt);
     }
 
     /** Parameters after one update from the same start on the same batch. */
@@ -107,20 +107,20 @@ class OptimizerRecipeTest {
                 Architecture.RESNET, "model.resnet { widths = [16, 32, 64] }");
         for (var a : sizes.entrySet()) {
             for (long seed : new long[] {1, 2, 3}) {
-                ComputationGraph net = ModelFactory.build(a.getKey(), model(a.getValue()), 28, 28, 10, seed, opt);
+                ComputationGraph net = ModelFactory.build(a.getKey(), model(a.getValue()), io.ensembles.data.InputShape.image(1, 28, 28), 10, seed, opt);
                 double loss = net.score(batch);
                 assertEquals(lnC, loss, 0.15, a.getKey() + " seed " + seed + " starts at loss " + loss);
             }
         }
         // the old initialisation (He hidden layers, Xavier output) starts far above it: the defect's cause
         ComputationGraph he = ModelFactory.build(Architecture.CNN,
-                model("model { weight-init = he, cnn { channels = [16, 32], dense = 128 } }"), 28, 28, 10, 1, opt);
+                model("model { weight-init = he, cnn { channels = [16, 32], dense = 128 } }"), io.ensembles.data.InputShape.image(1, 28, 28), 10, 1, opt);
         assertTrue(he.score(batch) > lnC + 0.5, "he init starts at " + he.score(batch));
     }
 
     @Test
     void fanInUniformIsPyTorchsDefaultBound() {
-        ComputationGraph net = ModelFactory.build(Architecture.MLP, model("model.mlp.hidden = [64]"), 28, 28, 10, 9,
+        ComputationGraph net = ModelFactory.build(Architecture.MLP, model("model.mlp.hidden = [64]"), io.ensembles.data.InputShape.image(1, 28, 28), 10, 9,
                 new ModelFactory.Optimizer(new FixedSchedule(0.1), 0.9, 0));
         for (var p : Map.of("dense0_W", 784, "out_W", 64).entrySet()) {
             double bound = 1 / Math.sqrt(p.getValue());

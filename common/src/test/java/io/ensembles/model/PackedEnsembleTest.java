@@ -47,11 +47,11 @@ class PackedEnsembleTest {
     }
 
     private static ComputationGraph plain(Architecture a) {
-        return ModelFactory.build(a, model(), 28, 28, CLASSES, 3, OPT);
+        return ModelFactory.build(a, model(), io.ensembles.data.InputShape.image(1, 28, 28), CLASSES, 3, OPT);
     }
 
     private static ComputationGraph packed(Architecture a, Packing p) {
-        return ModelFactory.build(a, model(), p, 28, 28, CLASSES, 3, OPT);
+        return ModelFactory.build(a, model(), p, io.ensembles.data.InputShape.image(1, 28, 28), CLASSES, 3, OPT);
     }
 
     /**

@@ -17,7 +17,7 @@ final class StoreFixtures {
     /** An MLP with one hidden layer of 16, initialised from {@code seed}. */
     static ComputationGraph net(long seed) {
         EnsembleConfig c = EnsembleConfig.from(ConfigFactory.parseString("model.mlp.hidden = [16]"), Map.of());
-        return ModelFactory.build(Architecture.MLP, c.model(), 28, 28, 10, seed,
+        return ModelFactory.build(Architecture.MLP, c.model(), io.ensembles.data.InputShape.image(1, 28, 28), 10, seed,
                 new ModelFactory.Optimizer(new FixedSchedule(0.1), 0.9, 0));
     }
 

@@ -2,7 +2,7 @@ package io.ensembles.jobs;
 
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.Batches;
-import io.ensembles.data.ImageDataset;
+import io.ensembles.data.ExampleSet;
 import io.ensembles.data.Normalisation;
 import io.ensembles.data.TrainingData;
 import io.ensembles.store.EnsembleLayout;
@@ -60,7 +60,7 @@ final class DataParallelRun {
     /** A snapshot run: every capture of its plan stored as a member; returns their records. */
     static List<MemberRecord> train(JavaSparkContext jsc, EnsembleConfig config, EnsembleLayout layout,
                                     TrainingData data, MemberSpec run, int workers, Trace trace) throws IOException {
-        ImageDataset train = MemberTrainer.trainingSetOf(config, run, data);
+        ExampleSet train = MemberTrainer.trainingSetOf(config, run, data);
         TrainingPlan plan = plan(config, train, workers);
         List<MemberRecord> done = SnapshotStore.allStored(layout, plan);
         if (done != null) {
@@ -90,7 +90,7 @@ final class DataParallelRun {
             LOG.info("{}: already complete and verified, not training again", spec.id());
             return done;
         }
-        ImageDataset train = MemberTrainer.trainingSetOf(config, spec, data);
+        ExampleSet train = MemberTrainer.trainingSetOf(config, spec, data);
         TrainingPlan plan = plan(config, train, workers);
         LOG.info("{} starts data-parallel over {} workers", spec.describe(), workers);
         MemberOutcome o = fit(jsc, config, data, train, spec, workers, trace, plan, store, SnapshotSink.NONE,
@@ -109,7 +109,7 @@ final class DataParallelRun {
     }
 
     /** The method's plan when one global iteration is one minibatch on each of {@code workers}. */
-    private static TrainingPlan plan(EnsembleConfig config, ImageDataset train, int workers) {
+    private static TrainingPlan plan(EnsembleConfig config, ExampleSet train, int workers) {
         int b = config.training().batchSize();
         int batchesPerEpoch = (train.size() + b - 1) / b;
         return TrainingPlan.of(config, (batchesPerEpoch + workers - 1) / workers);
@@ -117,7 +117,7 @@ final class DataParallelRun {
 
     /** The training loop; {@code train} is the run's own training set (a bootstrap resample when bagging). */
     private static MemberOutcome fit(JavaSparkContext jsc, EnsembleConfig config, TrainingData data,
-                                     ImageDataset train, MemberSpec run,
+                                     ExampleSet train, MemberSpec run,
                                      int workers, Trace trace, TrainingPlan plan, MemberStore checkpoints,
                                      SnapshotSink sink, io.ensembles.train.WarmStart warmStart) throws IOException {
         int b = config.training().batchSize();
@@ -150,7 +150,7 @@ final class DataParallelRun {
                 .trainingHooks(new RateProbe(rates)).build();
         SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, tm);
         // the run's own training set (a bootstrap resample when bagging) is what the workers index into
-        Broadcast<ImageDataset> bTrain = jsc.broadcast(train);
+        Broadcast<ExampleSet> bTrain = jsc.broadcast(train);
         Normalisation norm = data.normalisation();
         long seed = run.seed();
         LOG.info("data-parallel {}: {} workers, {} minibatches of {} per epoch, {} global iterations per epoch, "

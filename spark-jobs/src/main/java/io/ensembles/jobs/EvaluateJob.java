@@ -1,8 +1,8 @@
 package io.ensembles.jobs;
 
 import io.ensembles.config.EnsembleConfig;
-import io.ensembles.data.DataLoader;
-import io.ensembles.data.ImageDataset;
+import io.ensembles.sources.Inputs;
+import io.ensembles.data.ExampleSet;
 import io.ensembles.data.Corruptions;
 import io.ensembles.ensemble.McDropout;
 import io.ensembles.ensemble.Predictor;
@@ -99,7 +99,7 @@ public final class EvaluateJob {
     static final String OOD = "ood";
 
     /** A slice of the test or OOD set, the input of one prediction task. */
-    record Chunk(String set, long first, ImageDataset data) implements java.io.Serializable {}
+    record Chunk(String set, long first, ExampleSet data) implements java.io.Serializable {}
 
     /**
      * What a task makes of a chunk: every member's (or MC pass's) probabilities on its rows
@@ -162,8 +162,11 @@ public final class EvaluateJob {
             }
             members = good;
         }
-        ImageDataset test = DataLoader.test(config.data(), manifest.rows(), manifest.cols());
-        ImageDataset ood = DataLoader.ood(config.data(), manifest.rows(), manifest.cols());
+        ExampleSet test = Inputs.test(spark, config, manifest.input());
+        ExampleSet ood = Inputs.ood(spark, config, manifest.shape());
+        if (options.shift() && !(test.shape().isImage() && test.isBytes())) {
+            throw new IllegalArgumentException("--shift corrupts images; the test set holds " + test.shape());
+        }
         var ev = config.evaluation();
         int passes = ev.mcPasses();
         List<Slot> slots = new ArrayList<>();
@@ -186,9 +189,9 @@ public final class EvaluateJob {
             }
         }
         LOG.info("evaluating {} members ({} predictors) of '{}' on {} test examples from {}{}, in {} tasks of up to {} rows",
-                members.size(), slots.size(), manifest.name(), test.size(), config.data().testImages(),
+                members.size(), slots.size(), manifest.name(), test.size(), test.source(),
                 ood == null ? "" : " and " + ood.size() + " out-of-distribution examples from "
-                        + config.data().oodImages(), chunks.size(), ev.rowsPerTask());
+                        + ood.source(), chunks.size(), ev.rowsPerTask());
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Map<String, String> hadoop = SparkSupport.hadoopSettings(spark);
@@ -262,10 +265,10 @@ public final class EvaluateJob {
                 report.withShift(testBlocks.map(Block::shift).reduce(ShiftEvaluation.Sums::merge).rows());
             }
             Map<String, Object> extra = new LinkedHashMap<>();
-            extra.put("testImages", config.data().testImages());
+            extra.put("testImages", test.source());
             extra.put("eceBins", bins);
             if (ood != null) {
-                extra.put("oodImages", config.data().oodImages());
+                extra.put("oodImages", ood.source());
                 extra.put("oodExamples", ood.size());
             }
             extra.put("method", manifest.method());
@@ -364,7 +367,7 @@ public final class EvaluateJob {
     private static Block predict(Chunk ch, EnsembleLayout layout, List<MemberRecord> records, List<MemberRecord> units,
                                  int[] unitOf, List<Slot> slots, io.ensembles.data.Normalisation norm, int batch,
                                  int passes, int classes, int bins, boolean shift) throws IOException {
-        ImageDataset d = ch.data();
+        ExampleSet d = ch.data();
         float[][] probs = new float[slots.size()][];
         double[] seconds = new double[slots.size()];
         List<MemberCache.Lease> leases = new ArrayList<>();
@@ -384,7 +387,7 @@ public final class EvaluateJob {
                 double[] ignored = new double[slots.size()];
                 for (String c : Corruptions.NAMES) {
                     for (int sev = 1; sev <= 5; sev++) {
-                        ImageDataset x = Corruptions.apply(d, c, sev, SHIFT_SEED, ch.first());
+                        ExampleSet x = Corruptions.apply(d, c, sev, SHIFT_SEED, ch.first());
                         pred.all(x, ch.first(), leases, shifted, ignored);
                         sums.add(c, sev, d.labels(), shifted);
                     }
@@ -400,7 +403,7 @@ public final class EvaluateJob {
     private record Predictions(List<MemberRecord> records, List<MemberRecord> units, int[] unitOf, List<Slot> slots,
                                io.ensembles.data.Normalisation norm, int batch, int passes) {
         /** Fills {@code probs[slot]} and {@code seconds[slot]}; {@code leases} are in the order of {@code units}. */
-        void all(ImageDataset d, long first, List<MemberCache.Lease> leases, float[][] probs, double[] seconds) {
+        void all(ExampleSet d, long first, List<MemberCache.Lease> leases, float[][] probs, double[] seconds) {
             for (int u = 0; u < units.size(); u++) {
                 MemberRecord r = units.get(u);
                 ComputationGraph net = leases.get(u).net();

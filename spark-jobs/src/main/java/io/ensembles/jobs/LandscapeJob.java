@@ -2,8 +2,8 @@ package io.ensembles.jobs;
 
 import com.typesafe.config.ConfigFactory;
 import io.ensembles.config.EnsembleConfig;
-import io.ensembles.data.DataLoader;
-import io.ensembles.data.ImageDataset;
+import io.ensembles.sources.Inputs;
+import io.ensembles.data.ExampleSet;
 import io.ensembles.data.Normalisation;
 import io.ensembles.ensemble.Predictor;
 import io.ensembles.landscape.FunctionSpace;
@@ -96,14 +96,14 @@ public final class LandscapeJob {
         // a changed or missing file stops the job here, with its name, before any task starts
         for (Unit u : units) MemberStore.verify(new EnsembleLayout(u.root()), u.record());
         EnsembleConfig cfg = EnsembleConfig.from(ConfigFactory.parseString(first.config().toString()), Map.of());
-        ImageDataset all = DataLoader.test(cfg.data(), first.rows(), first.cols());
-        ImageDataset test = all.slice(0, Math.min(points, all.size()));
+        ExampleSet all = Inputs.test(spark, cfg, first.input());
+        ExampleSet test = all.slice(0, Math.min(points, all.size()));
         int classes = first.classes();
         LOG.info("landscape of {} checkpoints in {} trajectories on {} test points from {}", units.size(),
                 units.stream().map(Unit::trajectory).distinct().count(), test.size(), cfg.data().testImages());
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Broadcast<ImageDataset> bTest = jsc.broadcast(test);
+        Broadcast<ExampleSet> bTest = jsc.broadcast(test);
         Map<String, String> hadoop = SparkSupport.hadoopSettings(spark);
         int threads = SparkSupport.taskCpus(spark);
         String gpu = cfg.device().gpu();
@@ -210,7 +210,7 @@ public final class LandscapeJob {
     }
 
     /** The interpolation line between two checkpoints, on the driver (two networks, a few passes). */
-    private static LandscapeResult.Line line(String name, List<Unit> units, int a, int b, ImageDataset test,
+    private static LandscapeResult.Line line(String name, List<Unit> units, int a, int b, ExampleSet test,
                                              int steps) throws IOException {
         Unit ua = units.get(a);
         Unit ub = units.get(b);

@@ -2,7 +2,7 @@ package io.ensembles.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ensembles.config.EnsembleConfig;
-import io.ensembles.data.DataLoader;
+import io.ensembles.sources.Inputs;
 import io.ensembles.data.TrainingData;
 import io.ensembles.store.EnsembleLayout;
 import io.ensembles.store.Fs;
@@ -56,10 +56,12 @@ public final class SnapshotJob {
         JsonNode configJson = Json.MAPPER.readTree(config.rendered());
         TrainJob.checkOutputFolder(layout, configJson);
 
-        TrainingData data = DataLoader.training(config.data());
-        LOG.info("training data: {} examples for training, {} for validation from {}", data.train().size(),
-                data.validation().size(), config.data().trainImages());
-        int testExamples = DataLoader.test(config.data(), data.train().rows(), data.train().cols()).size();
+        TrainingData data = Inputs.training(spark, config);
+        Manifest.Input input = Inputs.describe(config, data);
+        LOG.info("training data: {} examples for training, {} for validation ({}, {} classes) from {}",
+                data.train().size(), data.validation().size(), data.train().shape(), data.train().classes(),
+                input.path());
+        int testExamples = Inputs.test(spark, config, input).size();
         Fs.mkdirs(layout.membersDir()); // only now: bad data leaves nothing behind
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -117,9 +119,8 @@ public final class SnapshotJob {
             runInfo.put("workerRates", DataParallelRun.rateCheck(trace, config, data, workers));
         }
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, config.ensemble().name(), method,
-                Instant.now().toString(), BuildInfo.codeVersion(), data.train().classes(), data.train().rows(),
-                data.train().cols(), data.normalisation(), TrainJob.dataInfo(config, data, testExamples), runInfo,
-                records, configJson);
+                Instant.now().toString(), BuildInfo.codeVersion(), input,
+                TrainJob.dataInfo(config, input, data, testExamples), runInfo, records, configJson, null);
         manifest.write(layout);
         long ok = records.stream().filter(MemberRecord::completed).count();
         LOG.info("wrote {} ({} snapshots stored, {} missing) in {} s", layout.manifest(), ok, records.size() - ok,

@@ -2,8 +2,8 @@ package io.ensembles.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ensembles.config.EnsembleConfig;
-import io.ensembles.data.DataLoader;
 import io.ensembles.data.TrainingData;
+import io.ensembles.sources.Inputs;
 import io.ensembles.store.EnsembleLayout;
 import io.ensembles.store.Fs;
 import io.ensembles.store.IntegrityException;
@@ -54,12 +54,13 @@ public final class TrainJob {
         JsonNode configJson = Json.MAPPER.readTree(config.rendered());
         checkOutputFolder(layout, configJson);
 
-        TrainingData data = DataLoader.training(config.data());
-        LOG.info("training data: {} examples for training, {} for validation ({}x{}, {} classes) from {}",
-                data.train().size(), data.validation().size(), data.train().rows(), data.train().cols(),
-                data.train().classes(), config.data().trainImages());
-        // The test files are read now too: a bad one should stop the job before hours of training.
-        int testExamples = DataLoader.test(config.data(), data.train().rows(), data.train().cols()).size();
+        TrainingData data = Inputs.training(spark, config);
+        Manifest.Input input = Inputs.describe(config, data);
+        LOG.info("training data: {} examples for training, {} for validation ({}, {} classes) from {}",
+                data.train().size(), data.validation().size(), data.train().shape(), data.train().classes(),
+                input.path());
+        // The test set is read now too: a bad one should stop the job before hours of training.
+        int testExamples = Inputs.test(spark, config, input).size();
         Fs.mkdirs(layout.membersDir()); // only now: bad data leaves nothing behind
 
         int k = config.ensemble().members();
@@ -110,7 +111,7 @@ public final class TrainJob {
         }
         records.sort(Comparator.comparingInt(MemberRecord::index));
 
-        Map<String, Object> dataInfo = dataInfo(config, data, testExamples);
+        Map<String, Object> dataInfo = dataInfo(config, input, data, testExamples);
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("master", spark.sparkContext().master());
         run.put("applicationId", spark.sparkContext().applicationId());
@@ -127,8 +128,7 @@ public final class TrainJob {
             run.put("workerRates", DataParallelRun.rateCheck(trace, config, data, workers));
         }
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, config.ensemble().name(), config.ensemble().method(),
-                Instant.now().toString(), BuildInfo.codeVersion(), data.train().classes(), data.train().rows(),
-                data.train().cols(), data.normalisation(), dataInfo, run, records, configJson);
+                Instant.now().toString(), BuildInfo.codeVersion(), input, dataInfo, run, records, configJson, null);
         manifest.write(layout);
         long failed = records.stream().filter(r -> !r.completed()).count();
         LOG.info("wrote {} ({} members completed, {} failed or collapsed) in {} s", layout.manifest(), k - failed,
@@ -159,12 +159,14 @@ public final class TrainJob {
         return specs;
     }
 
-    static Map<String, Object> dataInfo(EnsembleConfig config, TrainingData data, int testExamples) {
+    static Map<String, Object> dataInfo(EnsembleConfig config, Manifest.Input input, TrainingData data,
+                                        int testExamples) {
         Map<String, Object> dataInfo = new LinkedHashMap<>();
-        dataInfo.put("trainImages", config.data().trainImages());
+        dataInfo.put("trainImages", input.path());
         dataInfo.put("trainExamples", data.train().size());
         dataInfo.put("validationExamples", data.validation().size());
-        dataInfo.put("testImages", config.data().testImages());
+        dataInfo.put("testImages", config.data().test().configured() ? config.data().test().path()
+                : config.data().testImages());
         dataInfo.put("testExamples", testExamples);
         return dataInfo;
     }

@@ -66,9 +66,9 @@ class LandscapeJobTest {
         float[] member = io.ensembles.ensemble.Predictor.probabilities(
                 io.ensembles.store.MemberStore.loadVerified(new io.ensembles.store.EnsembleLayout(d),
                         io.ensembles.store.Manifest.read(new io.ensembles.store.EnsembleLayout(d)).completedMembers().get(0)),
-                io.ensembles.data.DataLoader.test(deep.data(), 28, 28).slice(0, 500),
+                io.ensembles.data.DataLoader.test(deep.data()).slice(0, 500),
                 io.ensembles.store.Manifest.read(new io.ensembles.store.EnsembleLayout(d)).normalisation(), 500);
-        int[] labels = io.ensembles.data.DataLoader.test(deep.data(), 28, 28).slice(0, 500).labels();
+        int[] labels = io.ensembles.data.DataLoader.test(deep.data()).slice(0, 500).labels();
         assertEquals(io.ensembles.metrics.ClassificationMetrics.error(member, labels, 10), r.error()[2], 1e-12);
 
         double snapCos = mean(r.cosine(), 9, 12, 9, 12);

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.DataLoader;
-import io.ensembles.data.ImageDataset;
+import io.ensembles.data.ExampleSet;
 import io.ensembles.ensemble.Predictor;
 import io.ensembles.metrics.ClassificationMetrics;
 import io.ensembles.report.EvaluationReport;
@@ -61,7 +61,7 @@ class PackedDataParallelJobTest {
                 .distinct().toList(), "the networks trained one after the other");
 
         assertEquals(4, manifest.members().size());
-        ImageDataset test = DataLoader.test(config.data(), 28, 28);
+        ExampleSet test = DataLoader.test(config.data());
         int[] labels = test.labels();
         for (int n = 0; n < 2; n++) {
             MemberRecord first = manifest.members().get(2 * n);

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.DataLoader;
-import io.ensembles.data.ImageDataset;
+import io.ensembles.data.ExampleSet;
 import io.ensembles.ensemble.Predictor;
 import io.ensembles.metrics.ClassificationMetrics;
 import io.ensembles.report.EvaluationReport;
@@ -103,7 +103,7 @@ class PackedEnsembleJobTest {
     @Order(2)
     void theHeadsDifferAndTheirEnsembleIsNotWorseThanTheMeanHead() throws Exception {
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
-        ImageDataset test = DataLoader.test(config.data(), 28, 28);
+        ExampleSet test = DataLoader.test(config.data());
         int[] labels = test.labels();
         for (int n = 0; n < 2; n++) {
             ComputationGraph net = MemberStore.loadVerified(layout, manifest.members().get(n * 4));
@@ -132,7 +132,7 @@ class PackedEnsembleJobTest {
                 + (MemberCache.loads() - loadsBefore));
         // the same numbers from the heads computed here
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
-        ImageDataset test = DataLoader.test(config.data(), 28, 28);
+        ExampleSet test = DataLoader.test(config.data());
         List<float[]> all = new ArrayList<>();
         for (int n = 0; n < 2; n++) {
             ComputationGraph net = MemberStore.loadVerified(layout, manifest.members().get(n * 4));

@@ -217,7 +217,7 @@ class SnapshotJobTest {
         // the ensemble row is the mean of the passes, computed here independently of the job
         Manifest m = Manifest.read(new EnsembleLayout(Fs.qualify(out)));
         ComputationGraph net = MemberStore.loadVerified(new EnsembleLayout(Fs.qualify(out)), m.members().get(0));
-        var test = io.ensembles.data.DataLoader.test(c.data(), 28, 28);
+        var test = io.ensembles.data.DataLoader.test(c.data());
         List<float[]> ps = io.ensembles.ensemble.McDropout.passes(net, test, m.normalisation(), 500, 4,
                 m.members().get(0).seed());
         float[] mean = io.ensembles.metrics.ClassificationMetrics.average(ps);

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.DataLoader;
-import io.ensembles.data.ImageDataset;
+import io.ensembles.data.ExampleSet;
 import io.ensembles.ensemble.Predictor;
 import io.ensembles.metrics.ClassificationMetrics;
 import io.ensembles.report.EvaluationReport;
@@ -100,7 +100,7 @@ class TrainAndEvaluateJobTest {
     @Order(2)
     void membersDifferAndTheEnsembleIsNotWorseThanTheMeanMember() throws Exception {
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
-        ImageDataset test = DataLoader.test(config.data(), 28, 28);
+        ExampleSet test = DataLoader.test(config.data());
         List<float[]> probs = new ArrayList<>();
         for (MemberRecord r : manifest.members()) {
             probs.add(Predictor.probabilities(MemberStore.loadVerified(layout, r), test, manifest.normalisation(), 500));
@@ -153,8 +153,8 @@ class TrainAndEvaluateJobTest {
         assertEquals(3 + 3 + 2, report.ood().size(), "3 sizes x 2 scores, and mutual information from size 2");
         // the same numbers from predictions made here, in one process
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
-        ImageDataset test = DataLoader.test(config.data(), 28, 28);
-        ImageDataset ood = io.ensembles.data.DigitsCsvReader.read(digits, 0);
+        ExampleSet test = DataLoader.test(config.data());
+        ExampleSet ood = io.ensembles.data.DigitsCsvReader.read(digits, 0);
         List<float[]> t = new ArrayList<>();
         List<float[]> o = new ArrayList<>();
         for (MemberRecord r : manifest.members()) {
@@ -227,7 +227,7 @@ class TrainAndEvaluateJobTest {
                 for (int k = 0; k < 10; k++) (isTest ? t : o).get(m)[id * 10 + k] = p.apply(k);
             }
         }
-        assertArrayEquals(DataLoader.test(config.data(), 28, 28).labels(), labels);
+        assertArrayEquals(DataLoader.test(config.data()).labels(), labels);
         double[] spent = manifest.members().stream().mapToDouble(MemberRecord::epochsSpent).toArray();
         EvaluationReport local = EvaluationReport.compute("test3", ids, t, spent, 2, labels, 10, 15, 5);
         assertEquals(local.rows().size(), report.rows().size());

@@ -1,0 +1,124 @@
+package io.ensembles.sources;
+
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.config.EnsembleConfig.DataSection;
+import io.ensembles.config.SourceSpec;
+import io.ensembles.data.DataFormatException;
+import io.ensembles.data.DataLoader;
+import io.ensembles.data.ExampleSet;
+import io.ensembles.data.InputShape;
+import io.ensembles.data.TrainingData;
+import io.ensembles.store.Manifest;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The data sets of a job, wherever the configuration says they are: the IDX and digits files of
+ * the {@code data.*-images} keys, or the source blocks {@code data.train}, {@code data.test},
+ * {@code data.ood} (Spark SQL tables, or the project's own idx / digits-csv readers). Every set
+ * after the training set is checked against the input the models were trained on.
+ */
+public final class Inputs {
+    private Inputs() {}
+
+    /** The training set, split into training and validation, with its normalisation. */
+    public static TrainingData training(SparkSession spark, EnsembleConfig config) {
+        DataSection d = config.data();
+        if (!d.train().configured()) return DataLoader.training(d);
+        return DataLoader.split(read(spark, d.train(), d, d.limit(), null, RowDecoder.Labels.REQUIRED), d);
+    }
+
+    /** The labelled test set, checked against the models' input (shape and classes). */
+    public static ExampleSet test(SparkSession spark, EnsembleConfig config, Manifest.Input input) {
+        DataSection d = config.data();
+        ExampleSet test = d.test().configured()
+                ? read(spark, d.test(), d, d.testLimit(), input.classNames(), RowDecoder.Labels.REQUIRED)
+                : DataLoader.test(d);
+        checkClasses(test, input);
+        return DataLoader.checkShape(test, input.shape());
+    }
+
+    /** The out-of-distribution set (its labels are not used), or null when none is configured. */
+    public static ExampleSet ood(SparkSession spark, EnsembleConfig config, InputShape shape) {
+        DataSection d = config.data();
+        ExampleSet ood = d.ood().configured()
+                ? read(spark, d.ood(), d, 0, List.of("in", "out"), RowDecoder.Labels.IGNORED)
+                : DataLoader.ood(d);
+        return ood == null ? null : DataLoader.checkShape(ood, shape);
+    }
+
+    /**
+     * Unlabelled (or labelled) rows to score, read with the training input's columns unless
+     * {@code source} names its own.
+     */
+    public static ExampleSet scoring(SparkSession spark, SourceSpec source, List<Integer> resize, Manifest.Input input) {
+        ExampleSet set = source.projectReader() ? DataLoader.read(source, input.classNames().size(), 0)
+                : TableReader.read(spark, source, new TableReader.Target(resize, 0, input.classNames(),
+                RowDecoder.Labels.OPTIONAL));
+        return DataLoader.checkShape(set, input.shape());
+    }
+
+    private static ExampleSet read(SparkSession spark, SourceSpec s, DataSection d, int limit, List<String> classes,
+                                   RowDecoder.Labels labels) {
+        if (s.projectReader()) return DataLoader.read(s, classes != null ? classes.size() : d.classes(), limit);
+        return TableReader.read(spark, s, new TableReader.Target(d.resize(), limit, classes, labels));
+    }
+
+    /** A test set read by the IDX reader has numbered classes: as many as the ensemble's. */
+    private static void checkClasses(ExampleSet test, Manifest.Input input) {
+        if (test.classes() != input.classNames().size()) {
+            throw new DataFormatException(test.source(), "has " + test.classes() + " classes but the ensemble was trained "
+                    + "on " + input.classNames().size());
+        }
+    }
+
+    /** The manifest's input section for a training set read as {@code config} says. */
+    public static Manifest.Input describe(EnsembleConfig config, TrainingData data) {
+        DataSection d = config.data();
+        SourceSpec s = d.train();
+        Map<String, Object> columns = new LinkedHashMap<>();
+        String format;
+        String path;
+        if (s.configured()) {
+            format = s.format();
+            path = s.path();
+            if (!s.projectReader()) {
+                columns.put("label", s.labelColumn());
+                if (!s.imageColumnOrDefault().isEmpty()) columns.put("image", s.imageColumnOrDefault());
+                if (!s.featuresColumn().isEmpty()) columns.put("features", s.featuresColumn());
+                if (!s.featureColumns().isEmpty()) columns.put("featureColumns", s.featureColumns());
+            }
+            if (!d.resize().isEmpty()) columns.put("resize", d.resize());
+        } else {
+            format = SourceSpec.IDX;
+            path = d.trainImages();
+        }
+        return new Manifest.Input(format, path, columns, data.train().shape(), data.train().classNames(),
+                data.normalisation());
+    }
+
+    /**
+     * The source block a scoring input is read with: the training input's columns, at {@code path}
+     * in {@code format} with {@code options}. Columns absent from the manifest (a format-1 or IDX
+     * ensemble) come from {@code fallback}.
+     */
+    @SuppressWarnings("unchecked")
+    public static SourceSpec scoringSource(Manifest.Input input, String format, String path, Map<String, String> options,
+                                           SourceSpec fallback) {
+        Map<String, Object> c = input.columns() == null ? Map.of() : input.columns();
+        String label = (String) c.getOrDefault("label", fallback.labelColumn());
+        String image = (String) c.getOrDefault("image", fallback.imageColumn());
+        String features = (String) c.getOrDefault("features", fallback.featuresColumn());
+        List<String> featureColumns = (List<String>) c.getOrDefault("featureColumns", fallback.featureColumns());
+        if (!fallback.imageColumn().isEmpty() || !fallback.featuresColumn().isEmpty()
+                || !fallback.featureColumns().isEmpty()) {
+            image = fallback.imageColumn();
+            features = fallback.featuresColumn();
+            featureColumns = fallback.featureColumns();
+        }
+        if ("image".equals(format) || "binaryFile".equals(format)) image = image.isEmpty() ? "" : image;
+        return new SourceSpec("predict", format, path, options, label, image, features, featureColumns);
+    }
+}

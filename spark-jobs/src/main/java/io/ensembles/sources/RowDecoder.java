@@ -1,0 +1,262 @@
+package io.ensembles.sources;
+
+import io.ensembles.config.SourceSpec;
+import io.ensembles.data.DataFormatException;
+import io.ensembles.data.ImageDecoder;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.BinaryType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Turns one row of a source table into one example: the label (integer or string, or none) and
+ * the input (a decoded image or a feature vector). Built from the table's schema, which it checks
+ * first (missing columns and wrong types fail on the driver, before any row is read); a row that
+ * cannot be decoded comes back as an {@link Example} with an error, so the driver can name the
+ * first offending row. Serializable: executors decode their own partitions.
+ */
+public final class RowDecoder implements Serializable {
+    /** How the input column is laid out. */
+    enum Input { ENCODED, HF_STRUCT, SPARK_IMAGE, ARRAY, VECTOR, COLUMNS }
+
+    /** One decoded row: the label ({@code String}, {@code Long} or null) and bytes (images) or floats (features). */
+    public record Example(Object label, byte[] bytes, float[] floats, int channels, int height, int width,
+                          boolean alphaDropped, String where, String error) implements Serializable {
+        static Example failed(String where, String error) {
+            return new Example(null, null, null, 0, 0, 0, false, where, error);
+        }
+    }
+
+    private final String source;
+    private final Input input;
+    private final String inputColumn;
+    private final List<String> columns;   // selected, in this order: [label], input column(s), [path]
+    private final int labelIndex;          // -1: no label column
+    private final boolean stringLabel;
+    private final int pathIndex;           // -1: no path to name a row by
+    private final int resizeH;
+    private final int resizeW;
+
+    private RowDecoder(String source, Input input, String inputColumn, List<String> columns, int labelIndex,
+                       boolean stringLabel, int pathIndex, List<Integer> resize) {
+        this.source = source;
+        this.input = input;
+        this.inputColumn = inputColumn;
+        this.columns = List.copyOf(columns);
+        this.labelIndex = labelIndex;
+        this.stringLabel = stringLabel;
+        this.pathIndex = pathIndex;
+        this.resizeH = resize.isEmpty() ? 0 : resize.get(0);
+        this.resizeW = resize.isEmpty() ? 0 : resize.get(1);
+    }
+
+    /**
+     * The decoder of {@code spec}'s columns in a table of {@code schema}. {@code labels}: required
+     * (training, evaluation), optional (scoring: used when present) or ignored.
+     */
+    public static RowDecoder of(StructType schema, SourceSpec spec, List<Integer> resize, Labels labels) {
+        String src = spec.describe();
+        List<String> cols = new ArrayList<>();
+        int labelIndex = -1;
+        boolean stringLabel = false;
+        String lc = spec.labelColumn();
+        boolean hasLabel = !lc.isEmpty() && has(schema, lc);
+        if (labels == Labels.REQUIRED && !hasLabel) {
+            throw new DataFormatException(src, "has no label column '" + lc + "' (columns: " + names(schema) + ")");
+        }
+        if (hasLabel && labels != Labels.IGNORED) {
+            DataType t = schema.apply(lc).dataType();
+            if (t instanceof StringType) {
+                stringLabel = true;
+            } else if (!isIntegral(t)) {
+                throw new DataFormatException(src, "label column '" + lc + "' is of type " + t.simpleString()
+                        + ", expected an integer or a string");
+            }
+            labelIndex = cols.size();
+            cols.add(lc);
+        }
+        Input input;
+        String ic = spec.imageColumnOrDefault();
+        if (!ic.isEmpty()) {
+            input = imageInput(schema, src, ic);
+            cols.add(ic);
+        } else if (!spec.featuresColumn().isEmpty()) {
+            ic = spec.featuresColumn();
+            DataType t = column(schema, src, ic).dataType();
+            if (t instanceof VectorUDT) {
+                input = Input.VECTOR;
+            } else if (t instanceof ArrayType a && a.elementType() instanceof NumericType) {
+                input = Input.ARRAY;
+            } else {
+                throw new DataFormatException(src, "features column '" + ic + "' is of type " + t.simpleString()
+                        + ", expected array<float>, array<double> or a Spark ML Vector");
+            }
+            cols.add(ic);
+        } else {
+            for (String f : spec.featureColumns()) {
+                DataType t = column(schema, src, f).dataType();
+                if (!(t instanceof NumericType)) {
+                    throw new DataFormatException(src, "feature column '" + f + "' is of type " + t.simpleString()
+                            + ", expected a number");
+                }
+            }
+            input = Input.COLUMNS;
+            ic = String.join(",", spec.featureColumns());
+            cols.addAll(spec.featureColumns());
+        }
+        int pathIndex = -1;
+        if ("binaryFile".equals(spec.format()) && has(schema, "path")) {
+            pathIndex = cols.size();
+            cols.add("path");
+        }
+        return new RowDecoder(src, input, ic, cols, labelIndex, stringLabel, pathIndex, resize);
+    }
+
+    /** Whether a label column is read. */
+    public enum Labels { REQUIRED, OPTIONAL, IGNORED }
+
+    private static Input imageInput(StructType schema, String src, String ic) {
+        DataType t = column(schema, src, ic).dataType();
+        if (t instanceof BinaryType) return Input.ENCODED;
+        if (t instanceof StructType st) {
+            if (has(st, "bytes") && st.apply("bytes").dataType() instanceof BinaryType) return Input.HF_STRUCT;
+            if (has(st, "data") && has(st, "height") && has(st, "width") && has(st, "nChannels")) return Input.SPARK_IMAGE;
+        }
+        throw new DataFormatException(src, "image column '" + ic + "' is of type " + t.simpleString() + ", expected "
+                + "binary (PNG/JPEG bytes), struct<bytes: binary, path: string> (Hugging Face) or Spark's image struct");
+    }
+
+    private static StructField column(StructType schema, String src, String name) {
+        if (!has(schema, name)) {
+            throw new DataFormatException(src, "has no column '" + name + "' (columns: " + names(schema) + ")");
+        }
+        return schema.apply(name);
+    }
+
+    private static boolean has(StructType schema, String name) {
+        return Arrays.asList(schema.fieldNames()).contains(name);
+    }
+
+    private static String names(StructType schema) {
+        return String.join(", ", schema.fieldNames());
+    }
+
+    private static boolean isIntegral(DataType t) {
+        return t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType)
+                || t.equals(DataTypes.ByteType);
+    }
+
+    /** The columns to select from the table, in the order {@link #decode} reads them. */
+    public List<String> columns() { return columns; }
+
+    public boolean images() { return input == Input.ENCODED || input == Input.HF_STRUCT || input == Input.SPARK_IMAGE; }
+
+    public boolean labelled() { return labelIndex >= 0; }
+
+    public boolean stringLabels() { return stringLabel; }
+
+    /** The input column(s) as messages name them. */
+    public String inputColumn() { return inputColumn; }
+
+    public String source() { return source; }
+
+    /** Decodes one selected row (its columns in the order of {@link #columns}). */
+    public Example decode(Row r) {
+        String where = pathIndex >= 0 && !r.isNullAt(pathIndex) ? r.getString(pathIndex) : null;
+        Object label = null;
+        if (labelIndex >= 0) {
+            if (r.isNullAt(labelIndex)) return Example.failed(where, "column '" + columns.get(labelIndex) + "': the label is null");
+            label = stringLabel ? r.getString(labelIndex) : Long.valueOf(((Number) r.get(labelIndex)).longValue());
+        }
+        int at = labelIndex >= 0 ? 1 : 0;
+        try {
+            return switch (input) {
+                case ENCODED, HF_STRUCT, SPARK_IMAGE -> image(r, at, label, where);
+                case ARRAY, VECTOR, COLUMNS -> features(r, at, label, where);
+            };
+        } catch (IOException | RuntimeException e) {
+            return Example.failed(where, "column '" + inputColumn + "': " + e.getMessage());
+        }
+    }
+
+    private Example image(Row r, int at, Object label, String where) throws IOException {
+        if (r.isNullAt(at)) return Example.failed(where, "column '" + inputColumn + "': the image is null");
+        ImageDecoder.Decoded d;
+        if (input == Input.SPARK_IMAGE) {
+            Row img = r.getStruct(at);
+            if (where == null && img.schema() != null && has(img.schema(), "origin")) {
+                where = img.getAs("origin");
+            }
+            d = ImageDecoder.fromInterleavedBgr(img.getAs("data"), img.<Integer>getAs("height"),
+                    img.<Integer>getAs("width"), img.<Integer>getAs("nChannels"), resizeH, resizeW);
+        } else {
+            byte[] bytes;
+            if (input == Input.HF_STRUCT) {
+                Row s = r.getStruct(at);
+                if (where == null && has(s.schema(), "path") && s.getAs("path") != null) where = s.getAs("path");
+                bytes = s.getAs("bytes");
+                if (bytes == null) return Example.failed(where, "column '" + inputColumn + "': the image bytes are null");
+            } else {
+                bytes = (byte[]) r.get(at);
+            }
+            try {
+                d = ImageDecoder.decode(bytes, resizeH, resizeW);
+            } catch (IOException e) {
+                return Example.failed(where, "column '" + inputColumn + "': the image does not decode ("
+                        + e.getMessage() + ")");
+            }
+        }
+        return new Example(label, d.values(), null, d.channels(), d.height(), d.width(), d.alphaDropped(), where, null);
+    }
+
+    private Example features(Row r, int at, Object label, String where) {
+        float[] v;
+        switch (input) {
+            case VECTOR -> {
+                if (r.isNullAt(at)) return Example.failed(where, "column '" + inputColumn + "': the features are null");
+                double[] a = ((Vector) r.get(at)).toArray();
+                v = new float[a.length];
+                for (int i = 0; i < a.length; i++) v[i] = (float) a[i];
+            }
+            case ARRAY -> {
+                if (r.isNullAt(at)) return Example.failed(where, "column '" + inputColumn + "': the features are null");
+                List<Object> a = r.getList(at);
+                v = new float[a.size()];
+                for (int i = 0; i < v.length; i++) {
+                    if (a.get(i) == null) {
+                        return Example.failed(where, "column '" + inputColumn + "': element " + i + " is null");
+                    }
+                    v[i] = ((Number) a.get(i)).floatValue();
+                }
+            }
+            default -> {
+                v = new float[columns.size() - at - (pathIndex >= 0 ? 1 : 0)];
+                for (int i = 0; i < v.length; i++) {
+                    if (r.isNullAt(at + i)) {
+                        return Example.failed(where, "column '" + columns.get(at + i) + "': the value is null");
+                    }
+                    v[i] = ((Number) r.get(at + i)).floatValue();
+                }
+            }
+        }
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                String col = input == Input.COLUMNS ? columns.get(at + i) : inputColumn + "[" + i + "]";
+                return Example.failed(where, "column '" + col + "': the value is " + v[i] + ", expected a finite number");
+            }
+        }
+        return new Example(label, null, v, v.length, 1, 1, false, where, null);
+    }
+}

@@ -1,0 +1,159 @@
+package io.ensembles.sources;
+
+import io.ensembles.config.SourceSpec;
+import io.ensembles.data.DataFormatException;
+import io.ensembles.data.ExampleSet;
+import io.ensembles.data.InputShape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads a source table through Spark SQL into an {@link ExampleSet}. The executors decode their
+ * partitions (images once each, here), the driver gathers the decoded examples in table order and
+ * checks them: one shape for all, labels present and known. The first defect fails the read with
+ * one line naming the source, the column, the row and what was expected.
+ */
+public final class TableReader {
+    private static final Logger LOG = LoggerFactory.getLogger(TableReader.class);
+
+    private TableReader() {}
+
+    /**
+     * What the reader must produce: {@code classNames} null to discover the classes (training), else
+     * the classes every label must be one of; {@code labels} whether a label column is read.
+     */
+    public record Target(List<Integer> resize, int limit, List<String> classNames, RowDecoder.Labels labels) {}
+
+    /** The table as Spark SQL reads it ({@code spark.read.format(f).options(o).load(path)}). */
+    public static Dataset<Row> load(SparkSession spark, SourceSpec s) {
+        try {
+            return spark.read().format(s.format()).options(s.options()).load(s.path());
+        } catch (RuntimeException e) {
+            throw new DataFormatException(s.describe(), "cannot be read: " + firstLine(e));
+        }
+    }
+
+    public static ExampleSet read(SparkSession spark, SourceSpec s, Target t) {
+        return read(load(spark, s), s, t);
+    }
+
+    /** Decodes {@code table} (already loaded) as source {@code s} describes. */
+    public static ExampleSet read(Dataset<Row> table, SourceSpec s, Target t) {
+        RowDecoder decoder = RowDecoder.of(table.schema(), s, t.resize(), t.labels());
+        Dataset<Row> selected = table.select(decoder.columns().stream().map(functions::col).toArray(Column[]::new));
+        if (t.limit() > 0) selected = selected.limit(t.limit());
+        JavaRDD<RowDecoder.Example> decoded = selected.javaRDD().mapPartitions(rows -> {
+            List<RowDecoder.Example> out = new ArrayList<>();
+            while (rows.hasNext()) out.add(decoder.decode(rows.next()));
+            return out.iterator();
+        });
+        List<RowDecoder.Example> rows;
+        try {
+            rows = decoded.collect();
+        } catch (RuntimeException e) {
+            throw new DataFormatException(s.describe(), "cannot be read: " + firstLine(e));
+        }
+        if (rows.isEmpty()) throw new DataFormatException(s.describe(), "is empty (no rows)");
+        return assemble(rows, decoder, t);
+    }
+
+    /** The decoded rows as one set: every check names the first offending row (0-based, in table order). */
+    static ExampleSet assemble(List<RowDecoder.Example> rows, RowDecoder decoder, Target t) {
+        String src = decoder.source();
+        RowDecoder.Example first = rows.get(0);
+        boolean alpha = false;
+        for (int i = 0; i < rows.size(); i++) {
+            RowDecoder.Example e = rows.get(i);
+            if (e.error() != null) throw new DataFormatException(src, at(i, e) + e.error());
+            if (e.channels() != first.channels() || e.height() != first.height() || e.width() != first.width()) {
+                String what = decoder.images()
+                        ? "an image of " + InputShape.image(e.channels(), e.height(), e.width()) + " where row 0 has "
+                        + InputShape.image(first.channels(), first.height(), first.width())
+                        + "; set data.image.resize = [H, W] to read images of mixed sizes"
+                        : e.channels() + " features where row 0 has " + first.channels();
+                throw new DataFormatException(src, at(i, e) + "column '" + decoder.inputColumn() + "' has " + what);
+            }
+            alpha |= e.alphaDropped();
+        }
+        if (alpha) LOG.info("{}: images with an alpha channel are read as RGB (alpha dropped)", src);
+        InputShape shape = decoder.images() ? InputShape.image(first.channels(), first.height(), first.width())
+                : InputShape.vector(first.channels());
+        List<String> classes = t.classNames() != null ? t.classNames() : discoverClasses(rows, decoder);
+        int[] labels = labels(rows, decoder, classes, t.classNames() != null);
+        int f = shape.size();
+        String source = src;
+        if (decoder.images()) {
+            byte[] values = new byte[rows.size() * f];
+            for (int i = 0; i < rows.size(); i++) System.arraycopy(rows.get(i).bytes(), 0, values, i * f, f);
+            return ExampleSet.ofBytes(shape, values, labels, classes, source);
+        }
+        float[] values = new float[rows.size() * f];
+        for (int i = 0; i < rows.size(); i++) System.arraycopy(rows.get(i).floats(), 0, values, i * f, f);
+        return ExampleSet.ofFloats(shape, values, labels, classes, source);
+    }
+
+    /** Strings: their sorted distinct values. Integers: 0 .. the largest label (at least 2 classes). */
+    private static List<String> discoverClasses(List<RowDecoder.Example> rows, RowDecoder decoder) {
+        if (decoder.stringLabels()) {
+            TreeSet<String> names = new TreeSet<>();
+            for (RowDecoder.Example e : rows) names.add((String) e.label());
+            if (names.size() < 2) {
+                throw new DataFormatException(decoder.source(), "has only one class " + names + " in its label column");
+            }
+            return List.copyOf(names);
+        }
+        long max = 1;
+        for (int i = 0; i < rows.size(); i++) {
+            long l = (Long) rows.get(i).label();
+            if (l < 0 || l > 100_000) {
+                throw new DataFormatException(decoder.source(), at(i, rows.get(i)) + "the label is " + l
+                        + ", expected a class index 0..100000 or a string");
+            }
+            max = Math.max(max, l);
+        }
+        return ExampleSet.numberedClasses((int) max + 1);
+    }
+
+    private static int[] labels(List<RowDecoder.Example> rows, RowDecoder decoder, List<String> classes, boolean known) {
+        int[] labels = new int[rows.size()];
+        if (!decoder.labelled()) return labels; // scoring: unlabelled rows
+        java.util.Map<String, Integer> index = new java.util.HashMap<>();
+        for (int k = 0; k < classes.size(); k++) index.put(classes.get(k), k);
+        for (int i = 0; i < rows.size(); i++) {
+            Object l = rows.get(i).label();
+            Integer k = l instanceof String name ? index.get(name) : index.get(Long.toString((Long) l));
+            if (k == null && l instanceof Long n && n >= 0 && n < classes.size()) k = n.intValue();
+            if (k == null) {
+                throw new DataFormatException(decoder.source(), at(i, rows.get(i)) + "label '" + l + "' is "
+                        + (known ? "a class the ensemble never saw" : "not a class") + " (classes: "
+                        + abbreviate(classes) + ")");
+            }
+            labels[i] = k;
+        }
+        return labels;
+    }
+
+    private static String at(int row, RowDecoder.Example e) {
+        return "row " + row + (e.where() != null ? " (" + e.where() + ")" : "") + ": ";
+    }
+
+    private static String abbreviate(List<String> classes) {
+        return classes.size() <= 12 ? String.join(", ", classes)
+                : String.join(", ", classes.subList(0, 12)) + ", ... (" + classes.size() + ")";
+    }
+
+    static String firstLine(Throwable e) {
+        Throwable c = e;
+        while (c.getCause() != null && c.getMessage() == null) c = c.getCause();
+        return String.valueOf(c.getMessage()).lines().findFirst().orElse(c.getClass().getSimpleName());
+    }
+}
