@@ -212,6 +212,19 @@ public final class Fs {
         moveIntoPlace(fs, src, path(to), overwrite);
     }
 
+    /**
+     * Moves a finished folder (a Parquet table written beside its destination) into place, in one
+     * rename; fails when {@code to} exists, so a complete table is never replaced or merged.
+     */
+    public static void renameFolder(String from, String to) throws IOException {
+        Path src = path(from);
+        Path dst = path(to);
+        FileSystem fs = fs(src);
+        if (!fs.getFileStatus(src).isDirectory()) throw new IOException(from + ": not a folder");
+        if (fs.exists(dst)) throw new org.apache.hadoop.fs.FileAlreadyExistsException(to + " already exists");
+        if (!fs.rename(src, dst)) throw new IOException("could not rename " + from + " to " + to);
+    }
+
     /** The URIs of a folder's entries (none when it does not exist), hidden temporary files included. */
     public static java.util.List<String> list(String uri) throws IOException {
         Path p = path(uri);

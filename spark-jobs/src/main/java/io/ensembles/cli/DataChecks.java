@@ -8,6 +8,7 @@ final class DataChecks {
     private DataChecks() {}
 
     static void requireFiles(DataSection d) {
+        if (d.train().configured()) return; // tables: Spark SQL reads and checks them (globs, folders)
         require("data.train-images", d.trainImages());
         require("data.train-labels", d.trainLabels());
         require("data.test-images", d.testImages());

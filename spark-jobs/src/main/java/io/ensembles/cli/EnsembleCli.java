@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "ensemble", mixinStandardHelpOptions = true, versionProvider = EnsembleCli.Version.class,
         description = "Deep ensembles on Apache Spark: train members in parallel (train), ensembles from one run (snapshot), evaluate them (evaluate), scheduled retraining of a versioned ensemble (retrain), the loss-landscape view of members (landscape).",
         subcommands = {TrainCommand.class, SnapshotCommand.class, EvaluateCommand.class, RetrainCommand.class,
-                LandscapeCommand.class, CommandLine.HelpCommand.class})
+                LandscapeCommand.class, PredictCommand.class, ConvertCommand.class, CommandLine.HelpCommand.class})
 public final class EnsembleCli implements Callable<Integer> {
     public static final int OK = 0;
     public static final int FAILED = 1;

@@ -289,6 +289,10 @@ public final class EvaluateJob {
             if (members.stream().anyMatch(r -> "mc-dropout".equals(r.method()))) extra.put("mcPasses", passes);
             report.withCost(cost);
             report.withLeftOut(leftOut);
+            if (outputs == layout) {
+                jsc.setJobGroup(group, "Scoring settings of '" + manifest.name() + "'", false);
+                fitScoring(layout, manifest, testBlocks, classes, ids.size(), ev.oodTpr(), test.source());
+            }
             Fs.writeString(outputs.metrics(), Json.write(report.toJson(extra)), true);
             LOG.info("wrote {}", outputs.metrics());
             List<Comparison.Entry> self = List.of(new Comparison.Entry(folderName(layout.root()), manifest.method(),
@@ -301,6 +305,44 @@ public final class EvaluateJob {
             jsc.clearJobGroup();
             blocks.unpersist(false);
         }
+    }
+
+    /**
+     * Fits what scoring needs on the test set (held-out, in distribution) and stores it in the
+     * manifest: the temperature of the full ensemble's mean probabilities, by NLL, and the entropy
+     * threshold below which {@code tpr} of the test rows fall. A format-1 manifest is left as it is.
+     */
+    private static void fitScoring(EnsembleLayout layout, Manifest manifest, JavaRDD<Block> test, int classes,
+                                   int slots, double tpr, String source) throws IOException {
+        if (manifest.formatVersion() < Manifest.FORMAT_VERSION) {
+            LOG.info("{} is a format-{} ensemble: its manifest is not rewritten, so scoring has no OOD threshold or "
+                    + "temperature (retrain to get them)", layout.root(), manifest.formatVersion());
+            return;
+        }
+        List<Block> blocks = new ArrayList<>(test.map(b -> new Block(b.set(), b.first(), b.labels(),
+                new float[][] {io.ensembles.metrics.ClassificationMetrics.average(java.util.Arrays.asList(b.probs()))},
+                null, null)).collect());
+        blocks.sort(java.util.Comparator.comparingLong(Block::first));
+        int n = blocks.stream().mapToInt(b -> b.labels().length).sum();
+        float[] mean = new float[n * classes];
+        int[] labels = new int[n];
+        int at = 0;
+        for (Block b : blocks) {
+            System.arraycopy(b.probs()[0], 0, mean, at * classes, b.labels().length * classes);
+            System.arraycopy(b.labels(), 0, labels, at, b.labels().length);
+            at += b.labels().length;
+        }
+        double[] entropy = io.ensembles.metrics.OodDetection.entropy(mean, classes);
+        double[] sorted = entropy.clone();
+        java.util.Arrays.sort(sorted);
+        double threshold = sorted[Math.min(n - 1, Math.max(0, (int) Math.ceil(tpr * n) - 1))];
+        double t = TemperatureScaling.fit(mean, labels, classes);
+        Manifest.Scoring scoring = new Manifest.Scoring(t, "entropy", threshold, tpr, source, slots,
+                java.time.Instant.now().toString());
+        Manifest.read(layout).withScoring(scoring).write(layout);
+        LOG.info("scoring settings stored in {}: temperature {}, OOD threshold {} on the entropy ({}% of {} test rows "
+                + "below it)", layout.manifest(), String.format("%.4f", t), String.format("%.4f", threshold),
+                Math.round(tpr * 100), n);
     }
 
     /** The last segment of a folder URI: how reports name an ensemble. */
@@ -400,7 +442,7 @@ public final class EvaluateJob {
     }
 
     /** How a task turns the leased networks into every slot's probabilities. */
-    private record Predictions(List<MemberRecord> records, List<MemberRecord> units, int[] unitOf, List<Slot> slots,
+    record Predictions(List<MemberRecord> records, List<MemberRecord> units, int[] unitOf, List<Slot> slots,
                                io.ensembles.data.Normalisation norm, int batch, int passes) {
         /** Fills {@code probs[slot]} and {@code seconds[slot]}; {@code leases} are in the order of {@code units}. */
         void all(ExampleSet d, long first, List<MemberCache.Lease> leases, float[][] probs, double[] seconds) {

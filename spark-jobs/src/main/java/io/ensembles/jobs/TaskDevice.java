@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * {@link DeviceSelection} under {@code device.gpu}. ND4J's affinity manager binds devices per
  * thread, and a Spark task runs in one thread, so binding here covers the whole member.
  */
-final class TaskDevice {
+public final class TaskDevice {
     private static final Logger LOG = LoggerFactory.getLogger(TaskDevice.class);
     /** The resource name Spark's GPU settings use (spark.task.resource.gpu.amount). */
     static final String GPU = "gpu";
@@ -38,7 +38,7 @@ final class TaskDevice {
      * settings, the device (a GPU must be bound before any array exists), then the native threads.
      * Returns the device for the records.
      */
-    static Device startTask(Map<String, String> hadoop, String gpuPolicy, int threads) {
+    public static Device startTask(Map<String, String> hadoop, String gpuPolicy, int threads) {
         Fs.configure(hadoop);
         Device d = bind(gpuPolicy);
         NativeRuntime.limitThreads(threads);

@@ -133,7 +133,7 @@ class BadInputCliTest {
         refused("is empty", "train", "--config", config("empty", Map.of("data.train-images",
                 file("empty-images", images(0, ROWS, ROWS)), "data.train-labels", file("empty-labels", labels(0, 9))))
                 .toString(), "--out", out);
-        refused("has images of 20x20 but the models expect 28x28", "train", "--config", config("size",
+        refused("has examples of 1x20x20 image but the models expect 1x28x28 image", "train", "--config", config("size",
                 Map.of("data.test-images", file("small-test-images", images(100, 20, 20)))).toString(), "--out", out);
     }
 
@@ -152,7 +152,7 @@ class BadInputCliTest {
 
     @Test
     void badTestDataStopsTheEvaluationWithoutTouchingTheEnsemble() throws IOException {
-        refused("has images of 20x20 but the models expect 28x28", "evaluate", "--ensemble", ens.toString(),
+        refused("has examples of 1x20x20 image but the models expect 1x28x28 image", "evaluate", "--ensemble", ens.toString(),
                 "--set", "data.test-images=" + file("eval-small-images", images(100, 20, 20)));
         refused("outside the class range 0..9", "evaluate", "--ensemble", ens.toString(),
                 "--set", "data.test-labels=" + file("eval-range-labels", labels(100, 11)));

@@ -1,0 +1,305 @@
+package io.ensembles.ml;
+
+import com.typesafe.config.ConfigFactory;
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.config.SourceSpec;
+import io.ensembles.data.DataFormatException;
+import io.ensembles.data.ExampleSet;
+import io.ensembles.data.InputShape;
+import io.ensembles.ensemble.RowScores;
+import io.ensembles.jobs.EnsemblePredictor;
+import io.ensembles.jobs.SparkSupport;
+import io.ensembles.sources.RowDecoder;
+import io.ensembles.store.EnsembleLayout;
+import io.ensembles.store.Fs;
+import io.ensembles.store.Manifest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A stored ensemble as a Spark ML {@link Transformer}: {@code transform(df)} keeps the input's
+ * columns (all but the image or feature columns, unless {@link #setKeepColumns} says otherwise) and
+ * adds, per row, the ensemble's {@code probability} (array of doubles, the members' mean),
+ * {@code prediction} (the class index as a double, as Spark ML's classifiers give it, so
+ * {@code MulticlassClassificationEvaluator} reads it), {@code predicted_label} (the class name),
+ * {@code confidence}, {@code entropy}, {@code mutual_information}, {@code disagreement},
+ * {@code ood_score} and {@code is_ood} (null until an evaluation has fitted the threshold).
+ *
+ * <p>Executors decode their own partitions and load every member once ({@code MemberCache});
+ * nothing is collected on the driver, and there is one output row per input row.
+ * <pre>{@code
+ * EnsembleModel model = EnsembleModel.load("hdfs:///models/fashion");
+ * Dataset<Row> scored = model.setInputCol("image").transform(spark.read().parquet("hdfs:///new"));
+ * }</pre>
+ */
+public final class EnsembleModel extends Transformer {
+    /** The output columns, in order; {@link #setOutputCols} renames them. */
+    public static final List<String> OUTPUTS = List.of("probability", "prediction", "predicted_label", "confidence",
+            "entropy", "mutual_information", "disagreement", "ood_score", "is_ood");
+    public static final String MEMBER_PROBABILITIES = "member_probabilities";
+
+    private final String uid;
+    private final String root;
+    private final Manifest manifest;
+    private final EnsembleConfig config;
+    private String inputCol;
+    private List<String> featureCols;
+    private List<String> outputCols = OUTPUTS;
+    private List<String> keepColumns;
+    private boolean memberProbabilities;
+    private boolean calibrated;
+
+    private EnsembleModel(String uid, String root, Manifest manifest, EnsembleConfig config) {
+        this.uid = uid;
+        this.root = root;
+        this.manifest = manifest;
+        this.config = config;
+        Map<String, Object> c = manifest.input().columns() == null ? Map.of() : manifest.input().columns();
+        this.inputCol = (String) c.getOrDefault("image", c.getOrDefault("features",
+                manifest.shape().isImage() ? "image" : "features"));
+        @SuppressWarnings("unchecked")
+        List<String> fc = (List<String>) c.get("featureColumns");
+        this.featureCols = fc == null ? List.of() : List.copyOf(fc);
+    }
+
+    /** Loads the ensemble at {@code uri} (any Hadoop URI), reading its manifest; the members load on the executors. */
+    public static EnsembleModel load(String uri) {
+        SparkSession spark = SparkSession.active();
+        Fs.configure(spark.sparkContext().hadoopConfiguration());
+        EnsembleLayout layout = new EnsembleLayout(Fs.qualify(uri));
+        Manifest m = Manifest.read(layout);
+        EnsembleConfig config = EnsembleConfig.from(ConfigFactory.parseString(m.config().toString()), Map.of());
+        return new EnsembleModel("ensembleModel_" + UUID.randomUUID().toString().substring(0, 12), layout.root(), m,
+                config);
+    }
+
+    /** The column holding each row's image (encoded bytes, a {bytes, path} struct or Spark's image struct) or feature vector. */
+    public EnsembleModel setInputCol(String column) {
+        this.inputCol = column;
+        this.featureCols = List.of();
+        return this;
+    }
+
+    /** Numeric columns that together are the feature vector (instead of one input column). */
+    public EnsembleModel setFeatureCols(List<String> columns) {
+        this.featureCols = List.copyOf(columns);
+        return this;
+    }
+
+    /** Other names for the output columns, in the order of {@link #OUTPUTS}. */
+    public EnsembleModel setOutputCols(String... names) {
+        if (names.length != OUTPUTS.size()) {
+            throw new IllegalArgumentException(names.length + " output column names, expected " + OUTPUTS.size()
+                    + " (" + String.join(", ", OUTPUTS) + ")");
+        }
+        this.outputCols = List.of(names);
+        return this;
+    }
+
+    /** The input columns copied to the output; null = all but the input column(s). */
+    public EnsembleModel setKeepColumns(List<String> columns) {
+        this.keepColumns = columns == null ? null : List.copyOf(columns);
+        return this;
+    }
+
+    /** Adds {@value #MEMBER_PROBABILITIES}: member id to that member's probabilities. */
+    public EnsembleModel setMemberProbabilities(boolean on) {
+        this.memberProbabilities = on;
+        return this;
+    }
+
+    /** Applies the temperature fitted by the last evaluation to the mean probabilities. */
+    public EnsembleModel setCalibrated(boolean on) {
+        if (on && manifest.scoring() == null) {
+            throw new IllegalStateException(root + ": no temperature has been fitted yet; run 'ensemble evaluate' on "
+                    + "this ensemble first");
+        }
+        this.calibrated = on;
+        return this;
+    }
+
+    public Manifest manifest() { return manifest; }
+
+    public InputShape inputShape() { return manifest.shape(); }
+
+    public List<String> classNames() { return manifest.input().classNames(); }
+
+    private SourceSpec spec() {
+        boolean features = !featureCols.isEmpty() || !manifest.shape().isImage();
+        return new SourceSpec("predict", "dataframe", "(input)", Map.of(), "", features ? "" : inputCol,
+                features && featureCols.isEmpty() ? inputCol : "", featureCols);
+    }
+
+    private List<String> kept(StructType schema, RowDecoder decoder) {
+        if (keepColumns != null) {
+            for (String c : keepColumns) {
+                if (!Arrays.asList(schema.fieldNames()).contains(c)) {
+                    throw new DataFormatException("the input", "has no column '" + c + "' to keep (columns: "
+                            + String.join(", ", schema.fieldNames()) + ")");
+                }
+            }
+            return keepColumns;
+        }
+        List<String> k = new ArrayList<>(Arrays.asList(schema.fieldNames()));
+        k.removeAll(decoder.columns());
+        return k;
+    }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        RowDecoder decoder = RowDecoder.of(schema, spec(), resize(), RowDecoder.Labels.IGNORED);
+        StructType out = new StructType();
+        for (String c : kept(schema, decoder)) out = out.add(schema.apply(c));
+        out = out.add(outputCols.get(0), DataTypes.createArrayType(DataTypes.DoubleType, false), false)
+                .add(outputCols.get(1), DataTypes.DoubleType, false)
+                .add(outputCols.get(2), DataTypes.StringType, false)
+                .add(outputCols.get(3), DataTypes.DoubleType, false)
+                .add(outputCols.get(4), DataTypes.DoubleType, false)
+                .add(outputCols.get(5), DataTypes.DoubleType, false)
+                .add(outputCols.get(6), DataTypes.DoubleType, false)
+                .add(outputCols.get(7), DataTypes.DoubleType, false)
+                .add(outputCols.get(8), DataTypes.BooleanType, true);
+        if (memberProbabilities) {
+            out = out.add(MEMBER_PROBABILITIES, DataTypes.createMapType(DataTypes.StringType,
+                    DataTypes.createArrayType(DataTypes.DoubleType, false), false), false);
+        }
+        return out;
+    }
+
+    private List<Integer> resize() {
+        Object r = manifest.input().columns() == null ? null : manifest.input().columns().get("resize");
+        if (r instanceof List<?> l && l.size() == 2) return List.of(((Number) l.get(0)).intValue(), ((Number) l.get(1)).intValue());
+        return List.of();
+    }
+
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        Dataset<Row> df = dataset.toDF();
+        StructType schema = df.schema();
+        StructType outSchema = transformSchema(schema);
+        RowDecoder decoder = RowDecoder.of(schema, spec(), resize(), RowDecoder.Labels.IGNORED);
+        int[] inputIdx = decoder.columns().stream().mapToInt(schema::fieldIndex).toArray();
+        int[] keptIdx = kept(schema, decoder).stream().mapToInt(schema::fieldIndex).toArray();
+        EnsemblePredictor predictor = EnsemblePredictor.of(new EnsembleLayout(root), manifest, config);
+        List<String> ids = predictor.ids();
+        List<String> names = manifest.input().classNames();
+        InputShape shape = manifest.shape();
+        Manifest.Scoring s = manifest.scoring();
+        double temperature = calibrated ? s.temperature() : 1.0;
+        Double threshold = s == null ? null : s.oodThreshold();
+        boolean members = memberProbabilities;
+        int batch = config.evaluation().batchSize();
+        Map<String, String> hadoop = SparkSupport.hadoopSettings(df.sparkSession());
+        int threads = SparkSupport.taskCpus(df.sparkSession());
+        String gpu = config.device().gpu();
+        String src = decoder.source();
+        JavaRDD<Row> rows = df.javaRDD().mapPartitionsWithIndex((part, it) -> {
+            if (!it.hasNext()) return java.util.Collections.emptyIterator();
+            io.ensembles.jobs.TaskDevice.startTask(hadoop, gpu, threads);
+            List<Row> out = new ArrayList<>();
+            List<Row> pending = new ArrayList<>();
+            long seen = 0;
+            while (it.hasNext()) {
+                pending.add(it.next());
+                if (pending.size() == batch || !it.hasNext()) {
+                    ExampleSet x = decode(pending, inputIdx, decoder, shape, names, src, part, seen);
+                    float[][] probs = predictor.predict(x, ((long) part << 32) + seen);
+                    for (int i = 0; i < pending.size(); i++) {
+                        out.add(row(pending.get(i), keptIdx, RowScores.of(probs, i, names.size(), temperature), names,
+                                threshold, members ? memberMap(ids, probs, i, names.size()) : null));
+                    }
+                    seen += pending.size();
+                    pending.clear();
+                }
+            }
+            return out.iterator();
+        }, true);
+        return df.sparkSession().createDataFrame(rows, outSchema);
+    }
+
+    /** One batch of input rows as examples of the ensemble's shape; a bad row fails with its position. */
+    private static ExampleSet decode(List<Row> rows, int[] inputIdx, RowDecoder decoder, InputShape shape,
+                                     List<String> names, String src, int part, long seen) {
+        int f = shape.size();
+        byte[] bytes = decoder.images() ? new byte[rows.size() * f] : null;
+        float[] floats = decoder.images() ? null : new float[rows.size() * f];
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            Object[] sel = new Object[inputIdx.length];
+            for (int j = 0; j < sel.length; j++) sel[j] = r.get(inputIdx[j]);
+            RowDecoder.Example e = decoder.decode(RowFactory.create(sel));
+            String at = "partition " + part + ", row " + (seen + i) + (e.where() != null ? " (" + e.where() + ")" : "")
+                    + ": ";
+            if (e.error() != null) throw new DataFormatException(src, at + e.error());
+            InputShape got = decoder.images() ? InputShape.image(e.channels(), e.height(), e.width())
+                    : InputShape.vector(e.channels());
+            if (!got.equals(shape)) {
+                throw new DataFormatException(src, at + "has an example of " + got + " but the models expect " + shape);
+            }
+            if (bytes != null) System.arraycopy(e.bytes(), 0, bytes, i * f, f);
+            else System.arraycopy(e.floats(), 0, floats, i * f, f);
+        }
+        int[] none = new int[rows.size()];
+        return bytes != null ? ExampleSet.ofBytes(shape, bytes, none, names, src)
+                : ExampleSet.ofFloats(shape, floats, none, names, src);
+    }
+
+    private static Row row(Row in, int[] keptIdx, RowScores s, List<String> names, Double threshold,
+                           Map<String, double[]> members) {
+        Object[] v = new Object[keptIdx.length + OUTPUTS.size() + (members != null ? 1 : 0)];
+        int j = 0;
+        for (int k : keptIdx) v[j++] = in.get(k);
+        v[j++] = s.probability();
+        v[j++] = (double) s.prediction();
+        v[j++] = names.get(s.prediction());
+        v[j++] = s.confidence();
+        v[j++] = s.entropy();
+        v[j++] = s.mutualInformation();
+        v[j++] = s.disagreement();
+        v[j++] = s.oodScore();
+        v[j++] = threshold == null ? null : s.oodScore() > threshold;
+        if (members != null) v[j] = members;
+        return RowFactory.create(v);
+    }
+
+    private static Map<String, double[]> memberMap(List<String> ids, float[][] probs, int i, int classes) {
+        Map<String, double[]> m = new LinkedHashMap<>();
+        for (int s = 0; s < ids.size(); s++) {
+            double[] p = new double[classes];
+            for (int k = 0; k < classes; k++) p[k] = probs[s][i * classes + k];
+            m.put(ids.get(s), p);
+        }
+        return m;
+    }
+
+    @Override
+    public EnsembleModel copy(ParamMap extra) {
+        EnsembleModel c = new EnsembleModel(uid, root, manifest, config);
+        c.inputCol = inputCol;
+        c.featureCols = featureCols;
+        c.outputCols = outputCols;
+        c.keepColumns = keepColumns;
+        c.memberProbabilities = memberProbabilities;
+        c.calibrated = calibrated;
+        return c;
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+}
