@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes an image set read by the project's own readers (IDX files, the digits CSV) as a Parquet
  * table in the Hugging Face datasets layout: {@code image} struct {bytes: PNG, path}, {@code label}
- * int64. Executors encode the PNGs; the table appears at {@code output} only when complete.
+ * int64, one file, rows in the source's order. Executors encode the PNGs; the table appears at
+ * {@code output} only when complete.
  */
 public final class ConvertJob {
     private static final Logger LOG = LoggerFactory.getLogger(ConvertJob.class);
@@ -72,7 +73,12 @@ public final class ConvertJob {
         });
         String tmp = out.replaceAll("/+$", "") + ".tmp-" + UUID.randomUUID();
         try {
-            spark.createDataFrame(rows, SCHEMA).write().parquet(tmp);
+            // PNGs are encoded in parallel, then written as one file in the source's order (Spark reads the files of
+            // a folder largest first, so a table of several files would not come back in this order)
+            rows.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+            rows.count();
+            spark.createDataFrame(rows.coalesce(1), SCHEMA).write().parquet(tmp);
+            rows.unpersist(false);
             Fs.renameFolder(tmp, out);
         } finally {
             if (Fs.exists(tmp)) Fs.delete(tmp, true);

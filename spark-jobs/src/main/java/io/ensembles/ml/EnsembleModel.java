@@ -272,7 +272,7 @@ public final class EnsembleModel extends Transformer {
         v[j++] = s.disagreement();
         v[j++] = s.oodScore();
         v[j++] = threshold == null ? null : s.oodScore() > threshold;
-        if (members != null) v[j] = members;
+        if (members != null) v[j] = scala.collection.JavaConverters.mapAsScalaMap(members); // the row encoder wants a Scala map
         return RowFactory.create(v);
     }
 

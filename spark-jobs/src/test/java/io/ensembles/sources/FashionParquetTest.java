@@ -1,0 +1,152 @@
+package io.ensembles.sources;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.jobs.ConvertJob;
+import io.ensembles.jobs.EvaluateJob;
+import io.ensembles.jobs.PredictJob;
+import io.ensembles.jobs.TestSpark;
+import io.ensembles.jobs.TrainJob;
+import io.ensembles.store.EnsembleLayout;
+import io.ensembles.store.Fs;
+import io.ensembles.store.Json;
+import io.ensembles.store.Manifest;
+import io.ensembles.store.MemberRecord;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Fashion-MNIST as a Parquet table in the Hugging Face layout, written by {@code convert}: training
+ * on it gives the members that training on the IDX files gives, and the scoring job meets its
+ * contract on it. Also: an ensemble written in manifest format 1 still evaluates, to the same figures.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FashionParquetTest {
+    static final String FM = "file:///usr/share/datasets/fashion-mnist/";
+
+    @TempDir
+    static Path dir;
+    static String trainTable;
+    static String testTable;
+
+    @BeforeAll
+    static void convert() throws Exception {
+        assertTrue(new File("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz").isFile(), "run submit/setup");
+        SparkSession spark = TestSpark.get();
+        trainTable = dir.resolve("fmnist-train").toUri().toString();
+        testTable = dir.resolve("fmnist-test").toUri().toString();
+        assertEquals(2000, ConvertJob.run(spark, "idx", FM + "train-images-idx3-ubyte.gz", FM + "train-labels-idx1-ubyte.gz",
+                2000, trainTable));
+        assertEquals(500, ConvertJob.run(spark, "idx", FM + "t10k-images-idx3-ubyte.gz", FM + "t10k-labels-idx1-ubyte.gz",
+                500, testTable));
+    }
+
+    static final String TRAINING = """
+            ensemble { name = "fm", members = 2, seed = 11 }
+            data { limit = 2000, test-limit = 500, validation-fraction = 0.2 }
+            model { architectures = [cnn], cnn { channels = [8, 16], dense = 32 } }
+            training { epochs = 2, batch-size = 64 }
+            evaluation { random-orders = 0 }
+            """;
+
+    static String parquetSources() {
+        return """
+                data.train { format = parquet, path = "%s", image-column = image }
+                data.test { format = parquet, path = "%s", image-column = image }
+                """.formatted(trainTable, testTable);
+    }
+
+    @Test
+    @Order(1)
+    void theConvertedTableHasTheHuggingFaceLayout() {
+        Dataset<Row> t = TestSpark.get().read().parquet(trainTable);
+        assertEquals("struct<image:struct<bytes:binary,path:string>,label:bigint>", t.schema().simpleString());
+        assertEquals(2000, t.count());
+    }
+
+    @Test
+    @Order(2)
+    void trainingOnTheParquetTableGivesTheMembersOfTheIdxFiles() throws Exception {
+        SparkSession spark = TestSpark.get();
+        EnsembleConfig idx = EnsembleConfig.from(ConfigFactory.parseString(TRAINING), Map.of());
+        EnsembleConfig parquet = EnsembleConfig.from(ConfigFactory.parseString(TRAINING + parquetSources()), Map.of());
+        Manifest a = TrainJob.run(spark, idx, dir.resolve("from-idx").toUri().toString());
+        Manifest b = TrainJob.run(spark, parquet, dir.resolve("from-parquet").toUri().toString());
+        assertEquals(a.normalisation(), b.normalisation(), "the same pixels: the same statistics");
+        assertEquals("parquet", b.input().format());
+        assertEquals("image", b.input().columns().get("image"));
+        assertEquals(a.shape(), b.shape());
+        for (int k = 0; k < 2; k++) {
+            MemberRecord x = a.members().get(k);
+            MemberRecord y = b.members().get(k);
+            assertEquals(x.validationAccuracy(), y.validationAccuracy(), 1e-9, "member " + k + " validation accuracy");
+            assertEquals(x.validationNll(), y.validationNll(), 1e-5, "member " + k + " validation NLL");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void predictOnTheParquetTestTableMeetsTheContract() throws Exception {
+        SparkSession spark = TestSpark.get();
+        String ens = dir.resolve("from-parquet").toUri().toString();
+        EvaluateJob.run(spark, ens, new EvaluateJob.Options(-1));
+        String pred = dir.resolve("pred").toUri().toString();
+        PredictJob.Result r = PredictJob.run(spark, ens, new PredictJob.Options(testTable, "parquet", Map.of(), pred,
+                null, null, false, true));
+        Dataset<Row> scored = spark.read().parquet(pred);
+        assertEquals(500, r.rowsIn());
+        assertEquals(500, scored.count(), "one row per input row");
+        assertTrue(Arrays.asList(scored.columns()).contains("label"), "the kept columns: all but the image");
+        assertTrue(!Arrays.asList(scored.columns()).contains("image"));
+        ScoredRows.check(scored, io.ensembles.data.ExampleSet.numberedClasses(10), 2);
+        long right = scored.filter("prediction = label").count();
+        assertTrue(right > 300, right + " of 500 right");
+    }
+
+    @Test
+    @Order(4)
+    void anEnsembleOfManifestFormat1StillEvaluatesToItsFigures() throws Exception {
+        Path copy = dir.resolve("format1");
+        Path fixture = Path.of("src/test/resources/fixtures/format1-ensemble");
+        try (var files = Files.walk(fixture)) {
+            for (Path p : files.toList()) {
+                Path to = copy.resolve(fixture.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(to);
+                else Files.copy(p, to);
+            }
+        }
+        Manifest m = Manifest.read(new EnsembleLayout(Fs.qualify(copy.toUri().toString())));
+        assertEquals(1, m.formatVersion());
+        assertEquals("1x28x28 image", m.shape().toString());
+        assertEquals(10, m.classes());
+        EvaluateJob.run(TestSpark.get(), copy.toUri().toString(), new EvaluateJob.Options(-1));
+        JsonNode expected = Json.MAPPER.readTree(Files.readString(Path.of(
+                "src/test/resources/fixtures/format1-expected-metrics.json")));
+        JsonNode got = Json.MAPPER.readTree(Files.readString(copy.resolve("metrics.json")));
+        for (String k : List.of("error", "nll", "calibratedNll", "ece", "brier")) {
+            assertEquals(expected.at("/rows/0/" + k).asDouble(), got.at("/rows/0/" + k).asDouble(), 1e-6, k);
+            int last = expected.get("rows").size() - 1;
+            assertEquals(expected.at("/rows/" + last + "/" + k).asDouble(), got.at("/rows/" + last + "/" + k).asDouble(),
+                    1e-6, k + " of the last row");
+        }
+        assertEquals(Files.readString(fixture.resolve("manifest.json")), Files.readString(copy.resolve("manifest.json")),
+                "a format-1 manifest is not rewritten");
+    }
+}

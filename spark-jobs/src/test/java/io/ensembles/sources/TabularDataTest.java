@@ -1,0 +1,125 @@
+package io.ensembles.sources;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.jobs.EvaluateJob;
+import io.ensembles.jobs.PredictJob;
+import io.ensembles.jobs.TestSpark;
+import io.ensembles.jobs.TrainJob;
+import io.ensembles.ml.EnsembleModel;
+import io.ensembles.report.EvaluationReport;
+import io.ensembles.store.EnsembleLayout;
+import io.ensembles.store.Manifest;
+import java.io.File;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
+import org.apache.spark.ml.feature.StringIndexer;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A deep ensemble of MLPs on a real table: scikit-learn's breast-cancer CSV (569 x 30, string
+ * labels), read through Spark SQL; then evaluation, the scoring job on the same rows without
+ * their labels, and the Java API from a plain SparkSession.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TabularDataTest {
+    static final String TABULAR = "/usr/share/datasets/sklearn-tabular/";
+
+    @TempDir
+    static Path dir;
+    static String out;
+    static Manifest manifest;
+
+    @BeforeAll
+    static void train() throws Exception {
+        assertTrue(new File(TABULAR + "breast_cancer-train.csv").isFile(), "run submit/setup for the tabular tables");
+        // conf/breast-cancer.conf, shorter
+        EnsembleConfig config = EnsembleConfig.load(new File("../conf/breast-cancer.conf"), Map.of(
+                "ensemble.members", 3, "training.epochs", 12));
+        out = dir.resolve("bc").toUri().toString();
+        manifest = TrainJob.run(TestSpark.get(), config, out);
+    }
+
+    @Test
+    @Order(1)
+    void theManifestRecordsTheTableInput() {
+        Manifest.Input in = manifest.input();
+        assertEquals(2, manifest.formatVersion());
+        assertEquals("csv", in.format());
+        assertEquals(List.of("benign", "malignant"), in.classNames(), "string labels, sorted");
+        assertEquals("30 features", in.shape().toString());
+        assertEquals(30, in.normalisation().groups(), "one standardisation per feature");
+        assertEquals(30, ((List<?>) in.columns().get("featureColumns")).size());
+        assertEquals(3, manifest.completedMembers().size());
+        for (var r : manifest.completedMembers()) assertTrue(r.validationAccuracy() > 0.85, r.id() + " " + r.validationAccuracy());
+    }
+
+    @Test
+    @Order(2)
+    void evaluationScoresTheTestTableAndFitsTheScoringSettings() throws Exception {
+        EvaluationReport r = EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(-1));
+        EvaluationReport.Row ens = r.rows().stream().filter(x -> x.kind().equals("ensemble") && x.size() == 3)
+                .findFirst().orElseThrow();
+        assertTrue(ens.error() < 0.1, "ensemble error " + ens.error());
+        Manifest.Scoring s = Manifest.read(new EnsembleLayout(io.ensembles.store.Fs.qualify(out))).scoring();
+        assertNotNull(s, "the evaluation stores the scoring settings");
+        assertEquals(0.95, s.oodTpr());
+        assertTrue(s.temperature() > 0 && s.oodThreshold() >= 0, s.toString());
+    }
+
+    @Test
+    @Order(3)
+    void predictOnAnUnlabelledCsvGivesOneRowPerInputWithConsistentScores() throws Exception {
+        SparkSession spark = TestSpark.get();
+        String unlabelled = dir.resolve("unlabelled").toUri().toString();
+        Dataset<Row> test = spark.read().option("header", "true").option("inferSchema", "true")
+                .csv(TABULAR + "breast_cancer-test.csv");
+        test.drop("label").write().option("header", "true").csv(unlabelled);
+        String pred = dir.resolve("pred").toUri().toString();
+        PredictJob.Result res = PredictJob.run(spark, out, new PredictJob.Options(unlabelled, "csv",
+                Map.of("header", "true", "inferSchema", "true"), pred, null, List.of("f0", "f1"), true, false));
+        assertEquals(test.count(), res.rowsIn());
+        Dataset<Row> scored = spark.read().parquet(pred);
+        assertEquals(test.count(), scored.count(), "row count in = row count out");
+        assertTrue(Arrays.asList(scored.columns()).containsAll(List.of("f0", "f1", "probability", "prediction",
+                "predicted_label", "confidence", "entropy", "mutual_information", "disagreement", "ood_score", "is_ood",
+                EnsembleModel.MEMBER_PROBABILITIES)), Arrays.toString(scored.columns()));
+        assertFalse(Arrays.asList(scored.columns()).contains("f2"), "only the kept columns");
+        ScoredRows.check(scored, List.of("benign", "malignant"), 3);
+    }
+
+    @Test
+    @Order(4)
+    void theJavaApiScoresADataFrameAndSparkMlReadsThePrediction() {
+        SparkSession spark = TestSpark.get();
+        // a user's application: labelled rows in, Spark ML's evaluator on the output
+        Dataset<Row> test = spark.read().option("header", "true").option("inferSchema", "true")
+                .csv(TABULAR + "breast_cancer-test.csv");
+        EnsembleModel model = EnsembleModel.load(out);
+        Dataset<Row> scored = model.transform(test);
+        assertEquals(test.count(), scored.count());
+        // class indices follow the sorted class names, as StringIndexer's alphabetAsc order does
+        Dataset<Row> indexed = new StringIndexer().setInputCol("label").setOutputCol("label_index")
+                .setStringOrderType("alphabetAsc").fit(scored).transform(scored);
+        double accuracy = new MulticlassClassificationEvaluator().setLabelCol("label_index")
+                .setPredictionCol("prediction").setMetricName("accuracy").evaluate(indexed);
+        assertTrue(accuracy > 0.9, "accuracy " + accuracy);
+        assertTrue(Arrays.asList(scored.columns()).contains("label"), "every non-input column is kept by default");
+    }
+}
