@@ -27,14 +27,14 @@ public final class Inputs {
     public static TrainingData training(SparkSession spark, EnsembleConfig config) {
         DataSection d = config.data();
         if (!d.train().configured()) return DataLoader.training(d);
-        return DataLoader.split(read(spark, d.train(), d, d.limit(), null, RowDecoder.Labels.REQUIRED), d);
+        return DataLoader.split(read(spark, d.train(), d, d.limit(), null, RowDecoder.Labels.REQUIRED, null), d);
     }
 
     /** The labelled test set, checked against the models' input (shape and classes). */
     public static ExampleSet test(SparkSession spark, EnsembleConfig config, Manifest.Input input) {
         DataSection d = config.data();
         ExampleSet test = d.test().configured()
-                ? read(spark, d.test(), d, d.testLimit(), input.classNames(), RowDecoder.Labels.REQUIRED)
+                ? read(spark, d.test(), d, d.testLimit(), input.classNames(), RowDecoder.Labels.REQUIRED, input.shape())
                 : DataLoader.test(d);
         checkClasses(test, input);
         return DataLoader.checkShape(test, input.shape());
@@ -44,7 +44,7 @@ public final class Inputs {
     public static ExampleSet ood(SparkSession spark, EnsembleConfig config, InputShape shape) {
         DataSection d = config.data();
         ExampleSet ood = d.ood().configured()
-                ? read(spark, d.ood(), d, 0, List.of("in", "out"), RowDecoder.Labels.IGNORED)
+                ? read(spark, d.ood(), d, 0, List.of("in", "out"), RowDecoder.Labels.IGNORED, shape)
                 : DataLoader.ood(d);
         return ood == null ? null : DataLoader.checkShape(ood, shape);
     }
@@ -56,14 +56,14 @@ public final class Inputs {
     public static ExampleSet scoring(SparkSession spark, SourceSpec source, List<Integer> resize, Manifest.Input input) {
         ExampleSet set = source.projectReader() ? DataLoader.read(source, input.classNames().size(), 0)
                 : TableReader.read(spark, source, new TableReader.Target(resize, 0, input.classNames(),
-                RowDecoder.Labels.OPTIONAL));
+                RowDecoder.Labels.OPTIONAL, input.shape()));
         return DataLoader.checkShape(set, input.shape());
     }
 
     private static ExampleSet read(SparkSession spark, SourceSpec s, DataSection d, int limit, List<String> classes,
-                                   RowDecoder.Labels labels) {
+                                   RowDecoder.Labels labels, InputShape expected) {
         if (s.projectReader()) return DataLoader.read(s, classes != null ? classes.size() : d.classes(), limit);
-        return TableReader.read(spark, s, new TableReader.Target(d.resize(), limit, classes, labels));
+        return TableReader.read(spark, s, new TableReader.Target(d.resize(), limit, classes, labels, expected));
     }
 
     /** A test set read by the IDX reader has numbered classes: as many as the ensemble's. */

@@ -31,7 +31,13 @@ public final class TableReader {
      * What the reader must produce: {@code classNames} null to discover the classes (training), else
      * the classes every label must be one of; {@code labels} whether a label column is read.
      */
-    public record Target(List<Integer> resize, int limit, List<String> classNames, RowDecoder.Labels labels) {}
+    public record Target(List<Integer> resize, int limit, List<String> classNames, RowDecoder.Labels labels,
+                         InputShape expected) {
+        /** No expected shape: the training set, whose shape is the models'. */
+        public Target(List<Integer> resize, int limit, List<String> classNames, RowDecoder.Labels labels) {
+            this(resize, limit, classNames, labels, null);
+        }
+    }
 
     /** The table as Spark SQL reads it ({@code spark.read.format(f).options(o).load(path)}). */
     public static Dataset<Row> load(SparkSession spark, SourceSpec s) {
@@ -87,6 +93,9 @@ public final class TableReader {
         if (alpha) LOG.info("{}: images with an alpha channel are read as RGB (alpha dropped)", src);
         InputShape shape = decoder.images() ? InputShape.image(first.channels(), first.height(), first.width())
                 : InputShape.vector(first.channels());
+        if (t.expected() != null && !t.expected().equals(shape)) {
+            throw new DataFormatException(src, "has examples of " + shape + " but the models expect " + t.expected());
+        }
         List<String> classes = t.classNames() != null ? t.classNames() : discoverClasses(rows, decoder);
         int[] labels = labels(rows, decoder, classes, t.classNames() != null);
         int f = shape.size();
