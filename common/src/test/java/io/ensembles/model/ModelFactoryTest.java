@@ -94,4 +94,33 @@ class ModelFactoryTest {
             assertTrue(Double.isFinite(net.score()), a + " trains");
         }
     }
+
+    /** cnn, resnet, their packed versions and mlp for colour 64x64, small grey 8x8 and tabular inputs: probabilities per row. */
+    @Test
+    void everyArchitectureTakesAnyInputShape() {
+        EnsembleConfig c = EnsembleConfig.from(ConfigFactory.parseString(
+                "model { cnn { channels = [8, 16], dense = 32 }, resnet.widths = [8, 16], mlp.hidden = [16] }"), Map.of());
+        Packing packing = new Packing(2, 1, 2);
+        for (io.ensembles.data.InputShape shape : java.util.List.of(io.ensembles.data.InputShape.image(3, 64, 64),
+                io.ensembles.data.InputShape.image(1, 8, 8), io.ensembles.data.InputShape.vector(30))) {
+            for (Architecture a : Architecture.values()) {
+                if (a != Architecture.MLP && !shape.isImage()) {
+                    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                            IllegalArgumentException.class, () -> ModelFactory.build(a, c.model(), shape, 4, 1, OPT));
+                    assertTrue(e.getMessage().contains("needs images (C x H x W) but the data are 30 features"), e.getMessage());
+                    continue;
+                }
+                for (Packing p : new Packing[] {null, packing}) {
+                    ComputationGraph net = ModelFactory.build(a, c.model(), p, shape, 4, 1, OPT);
+                    INDArray x = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, shape.size());
+                    INDArray[] out = net.output(false, x);
+                    assertEquals(p == null ? 1 : 2, out.length, a + " " + shape);
+                    for (INDArray o : out) {
+                        assertArrayEquals(new long[] {2, 4}, o.shape(), a + " " + shape + " " + p);
+                        assertEquals(1.0, o.getRow(0).sumNumber().doubleValue(), 1e-5);
+                    }
+                }
+            }
+        }
+    }
 }
