@@ -16,6 +16,12 @@ import javax.imageio.ImageIO;
  * (bilinear) to a fixed height and width.
  */
 public final class ImageDecoder {
+    static {
+        // ImageIO buffers every stream in a temporary file by default: for small in-memory images
+        // that costs more than the decoding
+        ImageIO.setUseCache(false);
+    }
+
     private ImageDecoder() {}
 
     /** One decoded image: {@code channels x height x width} bytes, channel-major. */

@@ -255,6 +255,18 @@ public final class EvaluationReport {
         return this;
     }
 
+    /** What the models read: the example shape and the class names (null when not known). */
+    public record Input(String shape, List<String> classNames) {}
+
+    private Input input;
+
+    public Input input() { return input; }
+
+    public EvaluationReport withInput(Input in) {
+        this.input = in;
+        return this;
+    }
+
     /** The ensemble's cost (parameters, training and inference seconds), as in metrics.json. */
     public Map<String, Object> cost() { return cost; }
 

@@ -89,6 +89,7 @@ public final class HtmlReport {
                         + "fitted by test-time cross-validation. DEE: the deep-ensemble size with the same calibrated "
                         + "log-likelihood.</p>\n");
 
+        inputs(h, entries);
         leftOut(h, entries);
         headline(h, entries, comparison);
 
@@ -154,6 +155,21 @@ public final class HtmlReport {
             new Metric("ECE", EvaluationReport.Row::ece),
             new Metric("Brier score", EvaluationReport.Row::brier),
             new Metric("disagreement", EvaluationReport.Row::disagreement));
+
+    /** What each ensemble reads: its example shape and class names. */
+    private static void inputs(StringBuilder h, List<Comparison.Entry> entries) {
+        StringBuilder items = new StringBuilder();
+        for (Comparison.Entry e : entries) {
+            EvaluationReport.Input in = e.report().input();
+            if (in == null) continue;
+            List<String> names = in.classNames();
+            String shown = names.size() <= 20 ? String.join(", ", names)
+                    : String.join(", ", names.subList(0, 20)) + ", ...";
+            items.append("<li>").append(esc(e.name())).append(": ").append(esc(in.shape())).append(", ")
+                    .append(names.size()).append(" classes (").append(esc(shown)).append(")</li>\n");
+        }
+        if (items.length() > 0) h.append("<h2>Data</h2>\n<ul>\n").append(items).append("</ul>\n");
+    }
 
     /** The members that no row of the page includes (failed, collapsed, unverified), with their reasons. */
     private static void leftOut(StringBuilder h, List<Comparison.Entry> entries) {

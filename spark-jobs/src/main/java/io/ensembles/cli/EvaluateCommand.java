@@ -62,7 +62,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "Overrides an evaluation setting over the manifest's configuration, repeatable: any "
                     + "evaluation.* key (e.g. evaluation.rows-per-task=1000, evaluation.random-orders=0, "
-                    + "evaluation.max-members=5) or data.test-images, data.test-labels, data.test-limit, data.ood-images")
+                    + "evaluation.max-members=5), data.test-images, data.test-labels, data.test-limit, data.ood-images, "
+                    + "or a key of the data.test / data.ood source blocks (data.test.path=..., data.ood.format=parquet)")
     java.util.Map<String, String> set = new java.util.LinkedHashMap<>();
 
     @Option(names = "--report", paramLabel = "URI",
@@ -92,9 +93,10 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "to compare; got " + ensembles.size() + ")");
         }
         for (String key : set.keySet()) {
-            if (!key.startsWith("evaluation.") && !DATA_KEYS.contains(key)) {
+            if (!key.startsWith("evaluation.") && !DATA_KEYS.contains(key) && !key.startsWith("data.test.")
+                    && !key.startsWith("data.ood.")) {
                 throw new CliException("invalid option --set " + key + "=" + set.get(key) + " (evaluate takes "
-                        + "evaluation.* keys and " + new java.util.TreeSet<>(DATA_KEYS) + ")");
+                        + "evaluation.* keys, data.test.*, data.ood.* and " + new java.util.TreeSet<>(DATA_KEYS) + ")");
             }
         }
         java.util.Map<String, Object> settings = new java.util.LinkedHashMap<>(set);

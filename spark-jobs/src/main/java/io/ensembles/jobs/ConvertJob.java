@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class ConvertJob {
     private static final Logger LOG = LoggerFactory.getLogger(ConvertJob.class);
     static final int ROWS_PER_TASK = 5000;
+    static final int ROW_GROUP_BYTES = 1 << 20;
 
     private ConvertJob() {}
 
@@ -77,7 +78,9 @@ public final class ConvertJob {
             // a folder largest first, so a table of several files would not come back in this order)
             rows.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
             rows.count();
-            spark.createDataFrame(rows.coalesce(1), SCHEMA).write().parquet(tmp);
+            // row groups of 1 MB: Spark splits the one file into as many partitions as it has task slots, in order
+            spark.createDataFrame(rows.coalesce(1), SCHEMA).write().option("parquet.block.size", ROW_GROUP_BYTES)
+                    .parquet(tmp);
             rows.unpersist(false);
             Fs.renameFolder(tmp, out);
         } finally {

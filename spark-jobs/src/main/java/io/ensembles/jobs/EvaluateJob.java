@@ -289,6 +289,8 @@ public final class EvaluateJob {
             if (members.stream().anyMatch(r -> "mc-dropout".equals(r.method()))) extra.put("mcPasses", passes);
             report.withCost(cost);
             report.withLeftOut(leftOut);
+            report.withInput(new EvaluationReport.Input(manifest.shape().toString(), manifest.input().classNames()));
+            extra.put("input", Map.of("shape", manifest.shape().toString(), "classNames", manifest.input().classNames()));
             if (outputs == layout) {
                 jsc.setJobGroup(group, "Scoring settings of '" + manifest.name() + "'", false);
                 fitScoring(layout, manifest, testBlocks, classes, ids.size(), ev.oodTpr(), test.source());

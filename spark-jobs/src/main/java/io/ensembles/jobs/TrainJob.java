@@ -50,10 +50,7 @@ public final class TrainJob {
                                io.ensembles.train.WarmStart warmStart) throws IOException {
         long start = System.nanoTime();
         Fs.configure(spark.sparkContext().hadoopConfiguration());
-        EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
-        JsonNode configJson = Json.MAPPER.readTree(config.rendered());
-        checkOutputFolder(layout, configJson);
-
+        checkOutputFolder(new EnsembleLayout(Fs.qualify(out)), Json.MAPPER.readTree(config.rendered()));
         TrainingData data = Inputs.training(spark, config);
         Manifest.Input input = Inputs.describe(config, data);
         LOG.info("training data: {} examples for training, {} for validation ({}, {} classes) from {}",
@@ -61,6 +58,20 @@ public final class TrainJob {
                 input.path());
         // The test set is read now too: a bad one should stop the job before hours of training.
         int testExamples = Inputs.test(spark, config, input).size();
+        return train(spark, config, out, warmStart, data, input, testExamples, start);
+    }
+
+    /**
+     * Trains on {@code data} (already read and split; {@code input} describes it for the manifest) into
+     * {@code out}. {@code testExamples} is recorded (0 when no test set was read, as from a DataFrame).
+     */
+    public static Manifest train(SparkSession spark, EnsembleConfig config, String out,
+                                 io.ensembles.train.WarmStart warmStart, TrainingData data, Manifest.Input input,
+                                 int testExamples, long start) throws IOException {
+        Fs.configure(spark.sparkContext().hadoopConfiguration());
+        EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
+        JsonNode configJson = Json.MAPPER.readTree(config.rendered());
+        checkOutputFolder(layout, configJson);
         Fs.mkdirs(layout.membersDir()); // only now: bad data leaves nothing behind
 
         int k = config.ensemble().members();

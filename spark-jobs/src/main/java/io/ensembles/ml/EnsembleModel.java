@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.Model;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -31,7 +31,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * A stored ensemble as a Spark ML {@link Transformer}: {@code transform(df)} keeps the input's
+ * A stored ensemble as a Spark ML {@link Model} (a {@code Transformer}): {@code transform(df)} keeps the input's
  * columns (all but the image or feature columns, unless {@link #setKeepColumns} says otherwise) and
  * adds, per row, the ensemble's {@code probability} (array of doubles, the members' mean),
  * {@code prediction} (the class index as a double, as Spark ML's classifiers give it, so
@@ -46,7 +46,7 @@ import org.apache.spark.sql.types.StructType;
  * Dataset<Row> scored = model.setInputCol("image").transform(spark.read().parquet("hdfs:///new"));
  * }</pre>
  */
-public final class EnsembleModel extends Transformer {
+public final class EnsembleModel extends Model<EnsembleModel> {
     /** The output columns, in order; {@link #setOutputCols} renames them. */
     public static final List<String> OUTPUTS = List.of("probability", "prediction", "predicted_label", "confidence",
             "entropy", "mutual_information", "disagreement", "ood_score", "is_ood");

@@ -76,8 +76,12 @@ public final class Inputs {
 
     /** The manifest's input section for a training set read as {@code config} says. */
     public static Manifest.Input describe(EnsembleConfig config, TrainingData data) {
+        return describe(config, config.data().train(), data);
+    }
+
+    /** As above, for a training set read from {@code s} (a source block, or a DataFrame's columns). */
+    public static Manifest.Input describe(EnsembleConfig config, SourceSpec s, TrainingData data) {
         DataSection d = config.data();
-        SourceSpec s = d.train();
         Map<String, Object> columns = new LinkedHashMap<>();
         String format;
         String path;

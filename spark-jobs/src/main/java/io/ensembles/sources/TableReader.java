@@ -56,20 +56,73 @@ public final class TableReader {
     public static ExampleSet read(Dataset<Row> table, SourceSpec s, Target t) {
         RowDecoder decoder = RowDecoder.of(table.schema(), s, t.resize(), t.labels());
         Dataset<Row> selected = table.select(decoder.columns().stream().map(functions::col).toArray(Column[]::new));
-        if (t.limit() > 0) selected = selected.limit(t.limit());
-        JavaRDD<RowDecoder.Example> decoded = selected.javaRDD().mapPartitions(rows -> {
-            List<RowDecoder.Example> out = new ArrayList<>();
-            while (rows.hasNext()) out.add(decoder.decode(rows.next()));
-            return out.iterator();
-        });
         List<RowDecoder.Example> rows;
         try {
-            rows = decoded.collect();
+            rows = decode(selected.javaRDD(), decoder, t.limit(), table.sparkSession().sparkContext().defaultParallelism());
         } catch (RuntimeException e) {
             throw new DataFormatException(s.describe(), "cannot be read: " + firstLine(e));
         }
         if (rows.isEmpty()) throw new DataFormatException(s.describe(), "is empty (no rows)");
         return assemble(rows, decoder, t);
+    }
+
+    /**
+     * Every row decoded on the executors, returned in table order; the first {@code limit} when
+     * {@code limit > 0}. One counting pass first (no decoding): when fewer partitions than task
+     * slots hold rows (a small file is one partition), the rows are numbered and spread over the
+     * slots, so decoding runs in parallel and the order survives. DataFrame.limit() is not used:
+     * it would decode in a single task.
+     */
+    private static List<RowDecoder.Example> decode(JavaRDD<Row> raw, RowDecoder decoder, int limit, int slots) {
+        long t0 = System.nanoTime();
+        if (limit <= 0 && raw.getNumPartitions() >= slots) {
+            // every row, and enough partitions to keep the slots busy: decode in place, no counting pass
+            List<RowDecoder.Example> rows = raw.mapPartitions(it -> {
+                List<RowDecoder.Example> out = new ArrayList<>();
+                while (it.hasNext()) out.add(decoder.decode(it.next()));
+                return out.iterator();
+            }, true).collect();
+            LOG.info("{}: {} rows decoded on the executors in {} s ({} partitions)", decoder.source(), rows.size(),
+                    String.format("%.1f", (System.nanoTime() - t0) / 1e9), raw.getNumPartitions());
+            return rows;
+        }
+        List<Long> counts = raw.mapPartitions(it -> {
+            long n = 0;
+            for (; it.hasNext(); it.next()) n++;
+            return List.of(n).iterator();
+        }).collect();
+        long[] take = new long[counts.size()];
+        long[] offset = new long[counts.size()];
+        long left = limit > 0 ? limit : Long.MAX_VALUE;
+        long total = 0;
+        int busy = 0;
+        for (int i = 0; i < take.length; i++) {
+            take[i] = Math.min(left, counts.get(i));
+            left -= take[i];
+            offset[i] = total;
+            total += take[i];
+            if (take[i] > 0) busy++;
+        }
+        List<RowDecoder.Example> rows;
+        if (busy < slots && total > slots) {
+            List<scala.Tuple2<Long, RowDecoder.Example>> out = new ArrayList<>(raw.mapPartitionsWithIndex((i, it) -> {
+                List<scala.Tuple2<Long, Row>> numbered = new ArrayList<>();
+                for (long j = 0; j < take[i] && it.hasNext(); j++) numbered.add(new scala.Tuple2<>(offset[i] + j, it.next()));
+                return numbered.iterator();
+            }, true).repartition(slots).map(p -> new scala.Tuple2<>(p._1(), decoder.decode(p._2()))).collect());
+            out.sort(java.util.Comparator.comparingLong(scala.Tuple2::_1));
+            rows = out.stream().map(scala.Tuple2::_2).toList();
+        } else {
+            rows = raw.mapPartitionsWithIndex((i, it) -> {
+                List<RowDecoder.Example> out = new ArrayList<>();
+                while (it.hasNext() && out.size() < take[i]) out.add(decoder.decode(it.next()));
+                return out.iterator();
+            }, true).collect();
+        }
+        LOG.info("{}: {} rows decoded on the executors in {} s ({} partitions)", decoder.source(), rows.size(),
+                String.format("%.1f", (System.nanoTime() - t0) / 1e9), busy < slots && total > slots ? slots + " after "
+                        + "spreading " + busy : busy);
+        return rows;
     }
 
     /** The decoded rows as one set: every check names the first offending row (0-based, in table order). */
