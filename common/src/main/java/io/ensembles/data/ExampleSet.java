@@ -93,6 +93,11 @@ public final class ExampleSet implements java.io.Serializable {
         return new ExampleSet(shape, bytes, floats, newLabels.clone(), classNames, source);
     }
 
+    /** The same examples with labels of no meaning (all class 0) and the given classes: an OOD set scored by a model of those classes. */
+    public ExampleSet unlabelled(List<String> names) {
+        return new ExampleSet(shape, bytes, floats, new int[labels.length], names, source);
+    }
+
     /** The same examples as images of another value array (a corruption), labels unchanged. */
     public ExampleSet withBytes(byte[] values, String newSource) {
         return new ExampleSet(shape, values, null, labels.clone(), classNames, newSource);

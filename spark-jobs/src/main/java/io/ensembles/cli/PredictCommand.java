@@ -59,12 +59,17 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--calibrated", description = "Apply the temperature fitted by the last 'evaluate' to the probabilities")
     boolean calibrated;
 
+    @Option(names = "--show", defaultValue = "5", paramLabel = "N",
+            description = "Print the first N output rows (default: ${DEFAULT-VALUE}; 0 = none)")
+    int show;
+
     @Mixin
     SparkOptions spark;
 
     @Override
     public Integer call() throws Exception {
         spark.validate();
+        if (show < 0) throw new CliException("invalid value for --show: " + show + " (expected a whole number >= 0)");
         String uri = io.ensembles.versions.EnsembleVersions.resolve(Fs.qualify(ensemble));
         Manifest m = Manifest.read(new EnsembleLayout(uri));
         if (m.completedMembers().isEmpty()) throw new CliException(uri + ": the ensemble has no completed member");
@@ -83,6 +88,9 @@ final class PredictCommand implements Callable<Integer> {
                     inputColumn, keepColumns, memberProbabilities, calibrated));
             System.out.println("scored " + r.rowsOut() + " rows in " + String.format("%.1f", r.seconds()) + " s");
             System.out.println("predictions: " + r.output());
+            if (show > 0) {
+                session.read().parquet(r.output()).drop("member_probabilities").show(show, 48);
+            }
             return EnsembleCli.OK;
         } finally {
             session.stop();

@@ -163,7 +163,7 @@ public final class EvaluateJob {
             members = good;
         }
         ExampleSet test = Inputs.test(spark, config, manifest.input());
-        ExampleSet ood = Inputs.ood(spark, config, manifest.shape());
+        ExampleSet ood = Inputs.ood(spark, config, manifest.input());
         if (options.shift() && !(test.shape().isImage() && test.isBytes())) {
             throw new IllegalArgumentException("--shift corrupts images; the test set holds " + test.shape());
         }

@@ -41,12 +41,13 @@ public final class Inputs {
     }
 
     /** The out-of-distribution set (its labels are not used), or null when none is configured. */
-    public static ExampleSet ood(SparkSession spark, EnsembleConfig config, InputShape shape) {
+    public static ExampleSet ood(SparkSession spark, EnsembleConfig config, Manifest.Input input) {
         DataSection d = config.data();
+        // its labels are not read: every row is out of distribution, the classes are the ensemble's
         ExampleSet ood = d.ood().configured()
-                ? read(spark, d.ood(), d, 0, List.of("in", "out"), RowDecoder.Labels.IGNORED, shape)
+                ? read(spark, d.ood(), d, 0, input.classNames(), RowDecoder.Labels.IGNORED, input.shape())
                 : DataLoader.ood(d);
-        return ood == null ? null : DataLoader.checkShape(ood, shape);
+        return ood == null ? null : DataLoader.checkShape(ood, input.shape()).unlabelled(input.classNames());
     }
 
     /**

@@ -106,7 +106,13 @@ class FashionParquetTest {
     void predictOnTheParquetTestTableMeetsTheContract() throws Exception {
         SparkSession spark = TestSpark.get();
         String ens = dir.resolve("from-parquet").toUri().toString();
-        EvaluateJob.run(spark, ens, new EvaluateJob.Options(-1));
+        // the out-of-distribution set as a table too: scikit-learn's digits, converted
+        String digits = dir.resolve("digits").toUri().toString();
+        assertEquals(1797, ConvertJob.run(spark, "digits-csv", "file:///usr/share/datasets/sklearn-digits/digits.csv.gz",
+                null, 0, digits));
+        var report = EvaluateJob.run(spark, ens, new EvaluateJob.Options(-1, 0, null, false, false, Map.of(
+                "data.ood.format", "parquet", "data.ood.path", digits, "data.ood.image-column", "image")));
+        assertTrue(!report.ood().isEmpty(), "OOD detection rows from the digits table");
         String pred = dir.resolve("pred").toUri().toString();
         PredictJob.Result r = PredictJob.run(spark, ens, new PredictJob.Options(testTable, "parquet", Map.of(), pred,
                 null, null, false, true));
