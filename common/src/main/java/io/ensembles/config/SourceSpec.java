@@ -66,6 +66,6 @@ public record SourceSpec(String set, String format, String path, Map<String, Str
 
     /** "data.train (parquet at hdfs://...)": how messages name a source. */
     public String describe() {
-        return "data." + set + " (" + format + " at " + path + ")";
+        return ("predict".equals(set) ? "the input" : "data." + set) + " (" + format + " at " + path + ")";
     }
 }

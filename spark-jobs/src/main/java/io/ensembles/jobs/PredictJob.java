@@ -55,7 +55,7 @@ public final class PredictJob {
         Dataset<Row> table = TableReader.load(spark, source);
         String column = o.inputColumn() != null ? o.inputColumn() : source.imageColumnOrDefault();
         if (!column.isEmpty()) model.setInputCol(column);
-        model.setKeepColumns(o.keepColumns()).setMemberProbabilities(o.memberProbabilities()).setCalibrated(o.calibrated());
+        model.setInputSource(o.format(), o.input()).setKeepColumns(o.keepColumns()).setMemberProbabilities(o.memberProbabilities()).setCalibrated(o.calibrated());
         Dataset<Row> scored = model.transform(table);
         long rowsIn = table.count();
         LOG.info("scoring {} rows of {} ({}) with '{}' ({} classes, {}), into {}", rowsIn, o.input(), o.format(),

@@ -56,12 +56,10 @@ public final class SnapshotJob {
         JsonNode configJson = Json.MAPPER.readTree(config.rendered());
         TrainJob.checkOutputFolder(layout, configJson);
 
-        TrainingData data = Inputs.training(spark, config);
-        Manifest.Input input = Inputs.describe(config, data);
-        LOG.info("training data: {} examples for training, {} for validation ({}, {} classes) from {}",
-                data.train().size(), data.validation().size(), data.train().shape(), data.train().classes(),
-                input.path());
-        int testExamples = Inputs.test(spark, config, input).size();
+        Inputs.Training read = Inputs.forTraining(spark, config);
+        TrainingData data = read.data();
+        Manifest.Input input = read.input();
+        int testExamples = read.testExamples();
         Fs.mkdirs(layout.membersDir()); // only now: bad data leaves nothing behind
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());

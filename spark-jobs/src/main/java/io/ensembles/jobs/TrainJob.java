@@ -51,14 +51,8 @@ public final class TrainJob {
         long start = System.nanoTime();
         Fs.configure(spark.sparkContext().hadoopConfiguration());
         checkOutputFolder(new EnsembleLayout(Fs.qualify(out)), Json.MAPPER.readTree(config.rendered()));
-        TrainingData data = Inputs.training(spark, config);
-        Manifest.Input input = Inputs.describe(config, data);
-        LOG.info("training data: {} examples for training, {} for validation ({}, {} classes) from {}",
-                data.train().size(), data.validation().size(), data.train().shape(), data.train().classes(),
-                input.path());
-        // The test set is read now too: a bad one should stop the job before hours of training.
-        int testExamples = Inputs.test(spark, config, input).size();
-        return train(spark, config, out, warmStart, data, input, testExamples, start);
+        Inputs.Training read = Inputs.forTraining(spark, config);
+        return train(spark, config, out, warmStart, read.data(), read.input(), read.testExamples(), start);
     }
 
     /**

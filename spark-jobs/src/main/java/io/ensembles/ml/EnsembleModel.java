@@ -62,6 +62,8 @@ public final class EnsembleModel extends Model<EnsembleModel> {
     private List<String> keepColumns;
     private boolean memberProbabilities;
     private boolean calibrated;
+    private String sourceFormat = "dataframe";
+    private String sourcePath = "(input)";
 
     private EnsembleModel(String uid, String root, Manifest manifest, EnsembleConfig config) {
         this.uid = uid;
@@ -132,6 +134,13 @@ public final class EnsembleModel extends Model<EnsembleModel> {
         return this;
     }
 
+    /** How error messages name the scored table (its format and path); by default "dataframe at (input)". */
+    public EnsembleModel setInputSource(String format, String path) {
+        this.sourceFormat = format;
+        this.sourcePath = path;
+        return this;
+    }
+
     public Manifest manifest() { return manifest; }
 
     public InputShape inputShape() { return manifest.shape(); }
@@ -140,7 +149,7 @@ public final class EnsembleModel extends Model<EnsembleModel> {
 
     private SourceSpec spec() {
         boolean features = !featureCols.isEmpty() || !manifest.shape().isImage();
-        return new SourceSpec("predict", "dataframe", "(input)", Map.of(), "", features ? "" : inputCol,
+        return new SourceSpec("predict", sourceFormat, sourcePath, Map.of(), "", features ? "" : inputCol,
                 features && featureCols.isEmpty() ? inputCol : "", featureCols);
     }
 
@@ -155,7 +164,7 @@ public final class EnsembleModel extends Model<EnsembleModel> {
             return keepColumns;
         }
         List<String> k = new ArrayList<>(Arrays.asList(schema.fieldNames()));
-        k.removeAll(decoder.columns());
+        k.removeAll(decoder.inputColumns());
         return k;
     }
 
@@ -194,6 +203,7 @@ public final class EnsembleModel extends Model<EnsembleModel> {
         RowDecoder decoder = RowDecoder.of(schema, spec(), resize(), RowDecoder.Labels.IGNORED);
         int[] inputIdx = decoder.columns().stream().mapToInt(schema::fieldIndex).toArray();
         int[] keptIdx = kept(schema, decoder).stream().mapToInt(schema::fieldIndex).toArray();
+        checkFirstRow(df, decoder, inputIdx);
         EnsemblePredictor predictor = EnsemblePredictor.of(new EnsembleLayout(root), manifest, config);
         List<String> ids = predictor.ids();
         List<String> names = manifest.input().classNames();
@@ -229,6 +239,13 @@ public final class EnsembleModel extends Model<EnsembleModel> {
             return out.iterator();
         }, true);
         return df.sparkSession().createDataFrame(rows, outSchema);
+    }
+
+    /** The first row decoded on the driver: data of another shape fails here, in one line, before any task starts. */
+    private void checkFirstRow(Dataset<Row> df, RowDecoder decoder, int[] inputIdx) {
+        List<Row> first = df.limit(1).collectAsList();
+        if (first.isEmpty()) return;
+        decode(first, inputIdx, decoder, manifest.shape(), manifest.input().classNames(), decoder.source(), 0, 0);
     }
 
     /** One batch of input rows as examples of the ensemble's shape; a bad row fails with its position. */
@@ -295,6 +312,8 @@ public final class EnsembleModel extends Model<EnsembleModel> {
         c.keepColumns = keepColumns;
         c.memberProbabilities = memberProbabilities;
         c.calibrated = calibrated;
+        c.sourceFormat = sourceFormat;
+        c.sourcePath = sourcePath;
         return c;
     }
 

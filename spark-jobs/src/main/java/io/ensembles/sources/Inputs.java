@@ -21,7 +21,25 @@ import org.apache.spark.sql.SparkSession;
  * after the training set is checked against the input the models were trained on.
  */
 public final class Inputs {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Inputs.class);
+
     private Inputs() {}
+
+    /** What a training job reads before it starts: the split training set, its manifest input, the test set's size. */
+    public record Training(TrainingData data, Manifest.Input input, int testExamples) {}
+
+    /**
+     * The training set and its description, and the test set read and checked too: a bad test set
+     * should stop the job before hours of training, and before anything is written.
+     */
+    public static Training forTraining(SparkSession spark, EnsembleConfig config) {
+        TrainingData data = training(spark, config);
+        Manifest.Input input = describe(config, data);
+        LOG.info("training data: {} examples for training, {} for validation ({}, {} classes) from {}",
+                data.train().size(), data.validation().size(), data.train().shape(), data.train().classes(),
+                input.path());
+        return new Training(data, input, test(spark, config, input).size());
+    }
 
     /** The training set, split into training and validation, with its normalisation. */
     public static TrainingData training(SparkSession spark, EnsembleConfig config) {

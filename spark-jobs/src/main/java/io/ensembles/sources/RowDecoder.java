@@ -167,6 +167,11 @@ public final class RowDecoder implements Serializable {
 
     public boolean stringLabels() { return stringLabel; }
 
+    /** The columns that hold the input (the image, or the features): what scoring leaves out of its output by default. */
+    public List<String> inputColumns() {
+        return columns.subList(labelIndex >= 0 ? 1 : 0, pathIndex >= 0 ? pathIndex : columns.size());
+    }
+
     /** The input column(s) as messages name them. */
     public String inputColumn() { return inputColumn; }
 

@@ -160,5 +160,15 @@ class ImageFolderTest {
                 () -> Inputs.test(TestSpark.get(), rgb, grey.input()));
         assertTrue(e.getMessage().contains("has examples of 3x32x32 image but the models expect 1x28x28 image"),
                 e.getMessage());
+        // scoring refuses them too, from the first row, before any task runs and with nothing written
+        String pred = dir.resolve("pred-grey").toUri().toString();
+        e = assertThrows(DataFormatException.class, () -> PredictJob.run(TestSpark.get(),
+                Path.of("src/test/resources/fixtures/format1-ensemble").toUri().toString(), new PredictJob.Options(
+                        test.toUri().toString(), "binaryFile", Map.of("pathGlobFilter", "*.png"), pred, null, null,
+                        false, false)));
+        assertTrue(e.getMessage().startsWith("the input (binaryFile at "), e.getMessage());
+        assertTrue(e.getMessage().contains("has an example of 3x32x32 image but the models expect 1x28x28 image"),
+                e.getMessage());
+        assertTrue(!Files.exists(dir.resolve("pred-grey")), "nothing written");
     }
 }
