@@ -122,6 +122,9 @@ class FashionParquetTest {
         assertTrue(Arrays.asList(scored.columns()).contains("label"), "the kept columns: all but the image");
         assertTrue(!Arrays.asList(scored.columns()).contains("image"));
         ScoredRows.check(scored, io.ensembles.data.ExampleSet.numberedClasses(10), 2);
+        // the threshold was fitted on these very rows at 95% TPR: about 5% of them are flagged
+        double flagged = scored.filter("is_ood").count() / 500.0;
+        assertTrue(flagged > 0.02 && flagged < 0.08, "share flagged OOD " + flagged);
         long right = scored.filter("prediction = label").count();
         assertTrue(right > 300, right + " of 500 right");
     }
