@@ -138,29 +138,52 @@ class BadDataTest {
         assertTrue(m.contains("row 1: label 'c' is a class the ensemble never saw (classes: a, b)"), m);
     }
 
+    /** Every training-time case through the CLI: exit 2, one error line naming the problem, no output folder. */
     @Test
     void theCliStopsTrainingWithOneLineAndWritesNothing() throws Exception {
-        String t = table("cli-missing", FEATURES, r("a", 1.0), r("b", 2.0));
-        Path conf = dir.resolve("bad.conf");
-        Files.writeString(conf, """
-                data.train { format = parquet, path = "%s", features-column = features }
-                data.test { format = parquet, path = "%s", features-column = features }
-                model.architectures = [mlp]
-                """.formatted(t, t));
-        Path out = dir.resolve("never-written");
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream old = System.err;
-        int code;
-        try {
-            System.setErr(new PrintStream(err, true));
-            code = EnsembleCli.execute("train", "--config", conf.toString(), "--out", out.toString(), "--in-spark");
-        } finally {
-            System.setErr(old);
+        String features = table("cli-features", FEATURES, r("a", 1.0, 2.0), r("b", 1.0, 2.0), r(null, 1.0, 1.0));
+        String ragged = table("cli-ragged", FEATURES, r("a", 1.0, 2.0), r("b", 1.0));
+        String nan = table("cli-nan", FEATURES, r("a", 1.0), r("b", Double.NaN));
+        String nullx = table("cli-nullx", FEATURES, r("a", 1.0), r("b", (Double[]) null));
+        String typed = table("cli-types", new StructType().add("label", DataTypes.DoubleType).add("x",
+                DataTypes.createArrayType(DataTypes.DoubleType)), RowFactory.create(1.0, List.of(1.0)));
+        String undecodable = table("cli-undecodable", IMAGES, RowFactory.create(0L, png(4, 4)),
+                RowFactory.create(1L, new byte[] {9, 9}));
+        String mixed = table("cli-mixed", IMAGES, RowFactory.create(0L, png(4, 4)), RowFactory.create(1L, png(6, 6)));
+        String[][] cases = {
+            {features, "features-column = features", "has no column 'features' (columns: label, x)"},
+            {typed, "features-column = x", "label column 'label' is of type double, expected an integer or a string"},
+            {features, "features-column = x", "row 2: column 'label': the label is null"},
+            {nullx, "features-column = x", "row 1: column 'x': the features are null"},
+            {ragged, "features-column = x", "row 1: column 'x' has 1 features where row 0 has 2"},
+            {nan, "features-column = x", "row 1: column 'x[0]': the value is NaN, expected a finite number"},
+            {undecodable, "image-column = image", "row 1: column 'image': the image does not decode"},
+            {mixed, "image-column = image", "has an image of 1x6x6 image where row 0 has 1x4x4 image"},
+        };
+        int n = 0;
+        for (String[] c : cases) {
+            Path conf = dir.resolve("bad" + n + ".conf");
+            Files.writeString(conf, """
+                    data.train { format = parquet, path = "%s", %s }
+                    data.test = ${data.train}
+                    model.architectures = [mlp]
+                    """.formatted(c[0], c[1]));
+            Path out = dir.resolve("never-written-" + n++);
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            PrintStream old = System.err;
+            int code;
+            try {
+                System.setErr(new PrintStream(err, true));
+                code = EnsembleCli.execute("train", "--config", conf.toString(), "--out", out.toString(), "--in-spark");
+            } finally {
+                System.setErr(old);
+            }
+            List<String> errors = err.toString().lines().filter(l -> l.startsWith("error: ")).toList();
+            assertEquals(EnsembleCli.INVALID, code, "exit 2: " + err);
+            assertEquals(1, errors.size(), err.toString());
+            assertTrue(errors.get(0).startsWith("error: data.train (parquet at " + c[0] + "): "), errors.get(0));
+            assertTrue(errors.get(0).contains(c[2]), errors.get(0));
+            assertFalse(Files.exists(out), "nothing written for " + c[2]);
         }
-        assertEquals(EnsembleCli.INVALID, code, "non-zero exit");
-        String text = err.toString();
-        assertTrue(text.contains("error: data.train (parquet at " + t + "): has no column 'features' (columns: label, x)"),
-                text);
-        assertFalse(Files.exists(out), "nothing written");
     }
 }

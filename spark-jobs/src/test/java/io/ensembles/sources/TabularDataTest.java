@@ -16,6 +16,7 @@ import io.ensembles.report.EvaluationReport;
 import io.ensembles.store.EnsembleLayout;
 import io.ensembles.store.Manifest;
 import java.io.File;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -121,5 +122,37 @@ class TabularDataTest {
                 .setPredictionCol("prediction").setMetricName("accuracy").evaluate(indexed);
         assertTrue(accuracy > 0.9, "accuracy " + accuracy);
         assertTrue(Arrays.asList(scored.columns()).contains("label"), "every non-input column is kept by default");
+    }
+
+    @Test
+    @Order(5)
+    void evaluatingATableWithAClassTheEnsembleNeverSawStopsWithOneLine() throws Exception {
+        SparkSession spark = TestSpark.get();
+        String odd = dir.resolve("odd-label").toUri().toString();
+        Dataset<Row> test = spark.read().option("header", "true").option("inferSchema", "true")
+                .csv(TABULAR + "breast_cancer-test.csv");
+        test.withColumn("label", org.apache.spark.sql.functions.when(
+                        org.apache.spark.sql.functions.monotonically_increasing_id().equalTo(3), "borderline")
+                .otherwise(test.col("label")))
+                .coalesce(1).write().option("header", "true").csv(odd);
+        Path folder = Path.of(java.net.URI.create(io.ensembles.store.Fs.qualify(out)));
+        String before = Files.readString(folder.resolve("manifest.json")) + Files.readString(folder.resolve("metrics.json"));
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        int code;
+        try {
+            System.setErr(new java.io.PrintStream(err, true));
+            code = io.ensembles.cli.EnsembleCli.execute("evaluate", "--ensemble", out, "--set", "data.test.path=" + odd,
+                    "--in-spark");
+        } finally {
+            System.setErr(old);
+        }
+        List<String> errors = err.toString().lines().filter(l -> l.startsWith("error: ")).toList();
+        assertEquals(io.ensembles.cli.EnsembleCli.INVALID, code, err.toString());
+        assertEquals(1, errors.size(), err.toString());
+        assertTrue(errors.get(0).contains("row 3: label 'borderline' is a class the ensemble never saw (classes: benign, "
+                + "malignant)"), errors.get(0));
+        assertEquals(before, Files.readString(folder.resolve("manifest.json"))
+                + Files.readString(folder.resolve("metrics.json")), "the ensemble's files are unchanged");
     }
 }
