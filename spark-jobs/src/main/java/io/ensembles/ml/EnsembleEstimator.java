@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.types.StructType;
 
@@ -33,35 +35,65 @@ public final class EnsembleEstimator extends Estimator<EnsembleModel> {
     private final String uid = "ensembleEstimator_" + UUID.randomUUID().toString().substring(0, 12);
     private final EnsembleConfig config;
     private final String out;
-    private String labelCol = "label";
-    private String imageCol = "";
-    private String featuresCol = "";
-    private List<String> featureCols = List.of();
+    // Spark ML parameters (made after the uid they belong to)
+    private final Param<String> labelCol = new Param<>(this, "labelCol", "the label column: integers or strings");
+    private final Param<String> imageCol = new Param<>(this, "imageCol",
+            "an image column: encoded bytes, a {bytes, path} struct or Spark's image struct");
+    private final Param<String> inputCol = new Param<>(this, "inputCol",
+            "a features column: an array of numbers or a Spark ML Vector");
+    private final StringArrayParam featureCols = new StringArrayParam(this, "featureCols",
+            "numeric columns that together are the feature vector");
 
     /** {@code out}: the ensemble folder to write (any Hadoop URI). */
     public EnsembleEstimator(EnsembleConfig config, String out) {
         this.config = config;
         this.out = out;
+        setDefault(labelCol, "label");
+        setDefault(imageCol, "");
+        setDefault(inputCol, "");
+        setDefault(featureCols, new String[0]);
     }
 
-    public EnsembleEstimator setLabelCol(String c) { labelCol = c; return this; }
+    public Param<String> labelCol() { return labelCol; }
+
+    public Param<String> imageCol() { return imageCol; }
+
+    public Param<String> inputCol() { return inputCol; }
+
+    public StringArrayParam featureCols() { return featureCols; }
+
+    public EnsembleEstimator setLabelCol(String c) {
+        set(labelCol, c);
+        return this;
+    }
 
     /** An image column (encoded bytes, a {bytes, path} struct or Spark's image struct). */
-    public EnsembleEstimator setImageCol(String c) { imageCol = c; featuresCol = ""; featureCols = List.of(); return this; }
+    public EnsembleEstimator setImageCol(String c) {
+        set(imageCol, c);
+        set(inputCol, "");
+        set(featureCols, new String[0]);
+        return this;
+    }
 
     /** A features column: array of numbers or a Spark ML Vector. */
-    public EnsembleEstimator setInputCol(String c) { featuresCol = c; imageCol = ""; featureCols = List.of(); return this; }
+    public EnsembleEstimator setInputCol(String c) {
+        set(inputCol, c);
+        set(imageCol, "");
+        set(featureCols, new String[0]);
+        return this;
+    }
 
     /** Numeric columns that together are the feature vector. */
     public EnsembleEstimator setFeatureCols(List<String> c) {
-        featureCols = List.copyOf(c);
-        imageCol = "";
-        featuresCol = "";
+        set(featureCols, c.toArray(String[]::new));
+        set(imageCol, "");
+        set(inputCol, "");
         return this;
     }
 
     private SourceSpec spec() {
-        return new SourceSpec("train", "dataframe", "(DataFrame)", Map.of(), labelCol, imageCol, featuresCol, featureCols);
+        return new SourceSpec("train", "dataframe", "(DataFrame)", Map.of(), $(labelCol), $(imageCol), $(inputCol),
+                List.of($(featureCols)));
     }
 
     @Override
@@ -88,12 +120,7 @@ public final class EnsembleEstimator extends Estimator<EnsembleModel> {
 
     @Override
     public EnsembleEstimator copy(ParamMap extra) {
-        EnsembleEstimator c = new EnsembleEstimator(config, out);
-        c.labelCol = labelCol;
-        c.imageCol = imageCol;
-        c.featuresCol = featuresCol;
-        c.featureCols = featureCols;
-        return c;
+        return copyValues(new EnsembleEstimator(config, out), extra);
     }
 
     @Override

@@ -21,7 +21,10 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.Model;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -56,27 +59,59 @@ public final class EnsembleModel extends Model<EnsembleModel> {
     private final String root;
     private final Manifest manifest;
     private final EnsembleConfig config;
-    private String inputCol;
-    private List<String> featureCols;
-    private List<String> outputCols = OUTPUTS;
-    private List<String> keepColumns;
-    private boolean memberProbabilities;
-    private boolean calibrated;
     private String sourceFormat = "dataframe";
     private String sourcePath = "(input)";
 
+    // Spark ML parameters: settable through the setters below or a ParamMap, listed by explainParams().
+    // Made in the constructor, after the uid they belong to.
+    private final Param<String> inputCol;
+    private final StringArrayParam featureCols;
+    private final StringArrayParam outputCols;
+    private final StringArrayParam keepColumns;
+    private final BooleanParam memberProbabilities;
+    private final BooleanParam calibrated;
+
     private EnsembleModel(String uid, String root, Manifest manifest, EnsembleConfig config) {
         this.uid = uid;
+        this.inputCol = new Param<>(this, "inputCol", "the image column (encoded bytes, a {bytes, path} struct or "
+                + "Spark's image struct) or the features column");
+        this.featureCols = new StringArrayParam(this, "featureCols",
+                "numeric columns that together are the feature vector (instead of inputCol)");
+        this.outputCols = new StringArrayParam(this, "outputCols",
+                "names of the output columns, in the order " + String.join(", ", OUTPUTS));
+        this.keepColumns = new StringArrayParam(this, "keepColumns",
+                "input columns copied to the output (empty: all but the input column or columns)");
+        this.memberProbabilities = new BooleanParam(this, "memberProbabilities",
+                "also output " + MEMBER_PROBABILITIES + ": member id -> its probabilities");
+        this.calibrated = new BooleanParam(this, "calibrated",
+                "apply the temperature fitted by the last evaluation to the mean probabilities");
         this.root = root;
         this.manifest = manifest;
         this.config = config;
         Map<String, Object> c = manifest.input().columns() == null ? Map.of() : manifest.input().columns();
-        this.inputCol = (String) c.getOrDefault("image", c.getOrDefault("features",
-                manifest.shape().isImage() ? "image" : "features"));
         @SuppressWarnings("unchecked")
         List<String> fc = (List<String>) c.get("featureColumns");
-        this.featureCols = fc == null ? List.of() : List.copyOf(fc);
+        // the defaults: the columns the ensemble was trained from
+        setDefault(inputCol, (String) c.getOrDefault("image", c.getOrDefault("features",
+                manifest.shape().isImage() ? "image" : "features")));
+        setDefault(featureCols, fc == null ? new String[0] : fc.toArray(String[]::new));
+        setDefault(outputCols, OUTPUTS.toArray(String[]::new));
+        setDefault(keepColumns, new String[0]);
+        setDefault(memberProbabilities, false);
+        setDefault(calibrated, false);
     }
+
+    public Param<String> inputCol() { return inputCol; }
+
+    public StringArrayParam featureCols() { return featureCols; }
+
+    public StringArrayParam outputCols() { return outputCols; }
+
+    public StringArrayParam keepColumns() { return keepColumns; }
+
+    public BooleanParam memberProbabilities() { return memberProbabilities; }
+
+    public BooleanParam calibrated() { return calibrated; }
 
     /** Loads the ensemble at {@code uri} (any Hadoop URI), reading its manifest; the members load on the executors. */
     public static EnsembleModel load(String uri) {
@@ -91,14 +126,14 @@ public final class EnsembleModel extends Model<EnsembleModel> {
 
     /** The column holding each row's image (encoded bytes, a {bytes, path} struct or Spark's image struct) or feature vector. */
     public EnsembleModel setInputCol(String column) {
-        this.inputCol = column;
-        this.featureCols = List.of();
+        set(inputCol, column);
+        set(featureCols, new String[0]);
         return this;
     }
 
     /** Numeric columns that together are the feature vector (instead of one input column). */
     public EnsembleModel setFeatureCols(List<String> columns) {
-        this.featureCols = List.copyOf(columns);
+        set(featureCols, columns.toArray(String[]::new));
         return this;
     }
 
@@ -108,31 +143,57 @@ public final class EnsembleModel extends Model<EnsembleModel> {
             throw new IllegalArgumentException(names.length + " output column names, expected " + OUTPUTS.size()
                     + " (" + String.join(", ", OUTPUTS) + ")");
         }
-        this.outputCols = List.of(names);
+        set(outputCols, names.clone());
         return this;
     }
 
     /** The input columns copied to the output; null = all but the input column(s). */
     public EnsembleModel setKeepColumns(List<String> columns) {
-        this.keepColumns = columns == null ? null : List.copyOf(columns);
+        set(keepColumns, columns == null ? new String[0] : columns.toArray(String[]::new));
         return this;
     }
 
     /** Adds {@value #MEMBER_PROBABILITIES}: member id to that member's probabilities. */
     public EnsembleModel setMemberProbabilities(boolean on) {
-        this.memberProbabilities = on;
+        set(memberProbabilities, on);
         return this;
     }
 
     /** Applies the temperature fitted by the last evaluation to the mean probabilities. */
     public EnsembleModel setCalibrated(boolean on) {
-        if (on && manifest.scoring() == null) {
+        set(calibrated, on);
+        checkCalibration();
+        return this;
+    }
+
+    private void checkCalibration() {
+        if (getCalibrated() && manifest.scoring() == null) {
             throw new IllegalStateException(root + ": no temperature has been fitted yet; run 'ensemble evaluate' on "
                     + "this ensemble first");
         }
-        this.calibrated = on;
-        return this;
     }
+
+    private String getInputCol() { return $(inputCol); }
+
+    private List<String> getFeatureCols() { return List.of($(featureCols)); }
+
+    private List<String> getOutputCols() {
+        String[] names = $(outputCols);
+        if (names.length != OUTPUTS.size()) {
+            throw new IllegalArgumentException("outputCols has " + names.length + " names, expected " + OUTPUTS.size());
+        }
+        return List.of(names);
+    }
+
+    /** null = the default (every column but the input ones). */
+    private List<String> getKeepColumns() {
+        String[] k = $(keepColumns);
+        return k.length == 0 ? null : List.of(k);
+    }
+
+    private boolean getMemberProbabilities() { return (Boolean) $(memberProbabilities); }
+
+    private boolean getCalibrated() { return (Boolean) $(calibrated); }
 
     /** How error messages name the scored table (its format and path); by default "dataframe at (input)". */
     public EnsembleModel setInputSource(String format, String path) {
@@ -148,12 +209,14 @@ public final class EnsembleModel extends Model<EnsembleModel> {
     public List<String> classNames() { return manifest.input().classNames(); }
 
     private SourceSpec spec() {
-        boolean features = !featureCols.isEmpty() || !manifest.shape().isImage();
-        return new SourceSpec("predict", sourceFormat, sourcePath, Map.of(), "", features ? "" : inputCol,
-                features && featureCols.isEmpty() ? inputCol : "", featureCols);
+        List<String> fc = getFeatureCols();
+        boolean features = !fc.isEmpty() || !manifest.shape().isImage();
+        return new SourceSpec("predict", sourceFormat, sourcePath, Map.of(), "", features ? "" : getInputCol(),
+                features && fc.isEmpty() ? getInputCol() : "", fc);
     }
 
     private List<String> kept(StructType schema, RowDecoder decoder) {
+        List<String> keepColumns = getKeepColumns();
         if (keepColumns != null) {
             for (String c : keepColumns) {
                 if (!Arrays.asList(schema.fieldNames()).contains(c)) {
@@ -171,6 +234,7 @@ public final class EnsembleModel extends Model<EnsembleModel> {
     @Override
     public StructType transformSchema(StructType schema) {
         RowDecoder decoder = RowDecoder.of(schema, spec(), resize(), RowDecoder.Labels.IGNORED);
+        List<String> outputCols = getOutputCols();
         StructType out = new StructType();
         for (String c : kept(schema, decoder)) out = out.add(schema.apply(c));
         out = out.add(outputCols.get(0), DataTypes.createArrayType(DataTypes.DoubleType, false), false)
@@ -182,7 +246,7 @@ public final class EnsembleModel extends Model<EnsembleModel> {
                 .add(outputCols.get(6), DataTypes.DoubleType, false)
                 .add(outputCols.get(7), DataTypes.DoubleType, false)
                 .add(outputCols.get(8), DataTypes.BooleanType, true);
-        if (memberProbabilities) {
+        if (getMemberProbabilities()) {
             out = out.add(MEMBER_PROBABILITIES, DataTypes.createMapType(DataTypes.StringType,
                     DataTypes.createArrayType(DataTypes.DoubleType, false), false), false);
         }
@@ -209,9 +273,10 @@ public final class EnsembleModel extends Model<EnsembleModel> {
         List<String> names = manifest.input().classNames();
         InputShape shape = manifest.shape();
         Manifest.Scoring s = manifest.scoring();
-        double temperature = calibrated ? s.temperature() : 1.0;
+        checkCalibration();
+        double temperature = getCalibrated() ? s.temperature() : 1.0;
         Double threshold = s == null ? null : s.oodThreshold();
-        boolean members = memberProbabilities;
+        boolean members = getMemberProbabilities();
         int batch = config.evaluation().batchSize();
         Map<String, String> hadoop = SparkSupport.hadoopSettings(df.sparkSession());
         int threads = SparkSupport.taskCpus(df.sparkSession());
@@ -306,15 +371,9 @@ public final class EnsembleModel extends Model<EnsembleModel> {
     @Override
     public EnsembleModel copy(ParamMap extra) {
         EnsembleModel c = new EnsembleModel(uid, root, manifest, config);
-        c.inputCol = inputCol;
-        c.featureCols = featureCols;
-        c.outputCols = outputCols;
-        c.keepColumns = keepColumns;
-        c.memberProbabilities = memberProbabilities;
-        c.calibrated = calibrated;
         c.sourceFormat = sourceFormat;
         c.sourcePath = sourcePath;
-        return c;
+        return copyValues(c, extra).setParent(parent());
     }
 
     @Override

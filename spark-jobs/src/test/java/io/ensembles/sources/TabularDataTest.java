@@ -122,6 +122,13 @@ class TabularDataTest {
                 .setPredictionCol("prediction").setMetricName("accuracy").evaluate(indexed);
         assertTrue(accuracy > 0.9, "accuracy " + accuracy);
         assertTrue(Arrays.asList(scored.columns()).contains("label"), "every non-input column is kept by default");
+        // Spark ML parameters: listed, and set through a ParamMap as in a pipeline
+        assertTrue(model.explainParams().contains("keepColumns"), model.explainParams());
+        org.apache.spark.ml.param.ParamMap only = new org.apache.spark.ml.param.ParamMap()
+                .put(model.keepColumns(), new String[] {"label"});
+        Dataset<Row> narrow = model.transform(test, only);
+        assertEquals("label", narrow.columns()[0]);
+        assertEquals(1 + EnsembleModel.OUTPUTS.size(), narrow.columns().length, Arrays.toString(narrow.columns()));
     }
 
     @Test
