@@ -2,6 +2,8 @@ package io.ensembles.jobs;
 
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.sources.Inputs;
+import io.ensembles.sources.RowDecoder;
+import io.ensembles.sources.TableReader;
 import io.ensembles.data.ExampleSet;
 import io.ensembles.data.Corruptions;
 import io.ensembles.ensemble.McDropout;
@@ -162,12 +164,13 @@ public final class EvaluateJob {
             }
             members = good;
         }
-        ExampleSet test = Inputs.test(spark, config, manifest.input());
-        ExampleSet ood = Inputs.ood(spark, config, manifest.input());
-        if (options.shift() && !(test.shape().isImage() && test.isBytes())) {
-            throw new IllegalArgumentException("--shift corrupts images; the test set holds " + test.shape());
-        }
         var ev = config.evaluation();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Input test = testInput(spark, jsc, config, manifest.input(), ev.rowsPerTask());
+        Input ood = oodInput(spark, jsc, config, manifest.input(), ev.rowsPerTask());
+        if (options.shift() && !manifest.shape().isImage()) {
+            throw new IllegalArgumentException("--shift corrupts images; the test set holds " + manifest.shape());
+        }
         int passes = ev.mcPasses();
         List<Slot> slots = new ArrayList<>();
         for (int i = 0; i < members.size(); i++) {
@@ -178,22 +181,11 @@ public final class EvaluateJob {
                 slots.add(new Slot(r.id(), i, -1));
             }
         }
-        List<Chunk> chunks = new ArrayList<>();
-        for (int from = 0; from < test.size(); from += ev.rowsPerTask()) {
-            chunks.add(new Chunk(TEST, from, test.slice(from, Math.min(test.size(), from + ev.rowsPerTask()))));
-        }
-        int testChunks = chunks.size();
-        if (ood != null) {
-            for (int from = 0; from < ood.size(); from += ev.rowsPerTask()) {
-                chunks.add(new Chunk(OOD, from, ood.slice(from, Math.min(ood.size(), from + ev.rowsPerTask()))));
-            }
-        }
         LOG.info("evaluating {} members ({} predictors) of '{}' on {} test examples from {}{}, in {} tasks of up to {} rows",
                 members.size(), slots.size(), manifest.name(), test.size(), test.source(),
                 ood == null ? "" : " and " + ood.size() + " out-of-distribution examples from "
-                        + ood.source(), chunks.size(), ev.rowsPerTask());
+                        + ood.source(), test.tasks() + (ood == null ? 0 : ood.tasks()), ev.rowsPerTask());
 
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Map<String, String> hadoop = SparkSupport.hadoopSettings(spark);
         String root = layout.root();
         var norm = manifest.normalisation();
@@ -221,7 +213,8 @@ public final class EvaluateJob {
         jsc.setJobGroup(group, "Predict " + test.size() + " test examples with " + slots.size() + " members of '"
                 + manifest.name() + "'", false);
         String gpuPolicy = config.device().gpu();
-        JavaRDD<Block> blocks = jsc.parallelize(chunks, chunks.size()).map(ch -> {
+        JavaRDD<Chunk> chunks = ood == null ? test.chunks() : test.chunks().union(ood.chunks());
+        JavaRDD<Block> blocks = chunks.map(ch -> {
             TaskDevice.startTask(hadoop, gpuPolicy, threads);
             return predict(ch, new EnsembleLayout(root), records, units, unitOf, slots, norm, batch, passes, classes,
                     bins, shift && ch.set().equals(TEST));
@@ -238,7 +231,11 @@ public final class EvaluateJob {
             JavaRDD<Block> testBlocks = blocks.filter(b -> b.set().equals(TEST));
             // the prediction job runs here (every chunk, both sets, and --shift's corruptions);
             // later passes read the persisted blocks
-            blocks.count();
+            try {
+                blocks.count();
+            } catch (Exception e) { // a checked SparkException, thrown undeclared from Scala
+                throw TableReader.dataError(e); // a bad row of a table: the task's one-line message
+            }
             timed.accept("predictSeconds");
             double inferenceSeconds = testBlocks.map(b -> java.util.Arrays.stream(b.seconds()).sum())
                     .fold(0.0, Double::sum);
@@ -250,7 +247,7 @@ public final class EvaluateJob {
             }
             jsc.setJobGroup(group, "Metrics of '" + manifest.name() + "' at every ensemble size", false);
             EvaluationReport report = metrics(manifest.name(), ids, spentOf(slots, records), config, testBlocks,
-                    test.size(), classes);
+                    (int) test.size(), classes);
             timed.accept("metricsSeconds");
             if (ood != null) {
                 jsc.setJobGroup(group, "OOD detection of '" + manifest.name() + "'", false);
@@ -274,7 +271,7 @@ public final class EvaluateJob {
             extra.put("method", manifest.method());
             extra.put("randomOrders", ev.randomOrders());
             extra.put("baseEpochs", config.budget().baseEpochs(config.training()));
-            extra.put("tasks", Map.of("test", testChunks, "ood", chunks.size() - testChunks,
+            extra.put("tasks", Map.of("test", test.tasks(), "ood", ood == null ? 0 : ood.tasks(),
                     "rowsPerTask", ev.rowsPerTask()));
             if (ev.writePredictions()) extra.put("predictions", outputs.predictions());
             // cost of the whole ensemble: its parameters, the training run's wall time, and the
@@ -345,6 +342,48 @@ public final class EvaluateJob {
         LOG.info("scoring settings stored in {}: temperature {}, OOD threshold {} on the entropy ({}% of {} test rows "
                 + "below it)", layout.manifest(), String.format("%.4f", t), String.format("%.4f", threshold),
                 Math.round(tpr * 100), n);
+    }
+
+    /**
+     * A set to predict: its chunks, cut on the driver from a set read there (IDX files, the digits CSV)
+     * or by the executors from a table they read themselves, so no table is gathered on the driver.
+     */
+    record Input(String source, long size, JavaRDD<Chunk> chunks, int tasks) {}
+
+    private static Input testInput(SparkSession spark, JavaSparkContext jsc, EnsembleConfig config,
+                                   Manifest.Input input, int rowsPerTask) {
+        var d = config.data();
+        if (d.test().configured() && !d.test().projectReader()) {
+            return fromTable(spark, TEST, d.test(), new TableReader.Target(d.resize(), d.testLimit(),
+                    input.classNames(), RowDecoder.Labels.REQUIRED, input.shape()), rowsPerTask);
+        }
+        return fromSet(jsc, TEST, Inputs.test(spark, config, input), rowsPerTask);
+    }
+
+    /** The OOD set, or null: its labels are not read, its rows carry the ensemble's classes. */
+    private static Input oodInput(SparkSession spark, JavaSparkContext jsc, EnsembleConfig config,
+                                  Manifest.Input input, int rowsPerTask) {
+        var d = config.data();
+        if (d.ood().configured() && !d.ood().projectReader()) {
+            return fromTable(spark, OOD, d.ood(), new TableReader.Target(d.resize(), 0, input.classNames(),
+                    RowDecoder.Labels.IGNORED, input.shape()), rowsPerTask);
+        }
+        ExampleSet set = Inputs.ood(spark, config, input);
+        return set == null ? null : fromSet(jsc, OOD, set, rowsPerTask);
+    }
+
+    private static Input fromTable(SparkSession spark, String set, io.ensembles.config.SourceSpec s,
+                                   TableReader.Target t, int rowsPerTask) {
+        TableReader.Partitioned p = TableReader.partitioned(spark, s, t, rowsPerTask);
+        return new Input(p.source(), p.rows(), p.chunks().map(n -> new Chunk(set, n.first(), n.set())), p.partitions());
+    }
+
+    private static Input fromSet(JavaSparkContext jsc, String set, ExampleSet d, int rowsPerTask) {
+        List<Chunk> chunks = new ArrayList<>();
+        for (int from = 0; from < d.size(); from += rowsPerTask) {
+            chunks.add(new Chunk(set, from, d.slice(from, Math.min(d.size(), from + rowsPerTask))));
+        }
+        return new Input(d.source(), d.size(), jsc.parallelize(chunks, chunks.size()), chunks.size());
     }
 
     /** The last segment of a folder URI: how reports name an ensemble. */

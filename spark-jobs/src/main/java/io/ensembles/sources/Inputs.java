@@ -38,7 +38,21 @@ public final class Inputs {
         LOG.info("training data: {} examples for training, {} for validation ({}, {} classes) from {}",
                 data.train().size(), data.validation().size(), data.train().shape(), data.train().classes(),
                 input.path());
-        return new Training(data, input, test(spark, config, input).size());
+        return new Training(data, input, testSize(spark, config, input));
+    }
+
+    /**
+     * The test set's size, every row read and checked: a table by the executors (only the count
+     * comes back), files on the driver.
+     */
+    static int testSize(SparkSession spark, EnsembleConfig config, Manifest.Input input) {
+        DataSection d = config.data();
+        if (d.test().configured() && !d.test().projectReader()) {
+            return Math.toIntExact(TableReader.checkedRows(spark, d.test(), new TableReader.Target(d.resize(),
+                    d.testLimit(), input.classNames(), RowDecoder.Labels.REQUIRED, input.shape()),
+                    config.evaluation().rowsPerTask()));
+        }
+        return test(spark, config, input).size();
     }
 
     /** The training set, split into training and validation, with its normalisation. */

@@ -32,7 +32,7 @@ public final class TableReader {
      * the classes every label must be one of; {@code labels} whether a label column is read.
      */
     public record Target(List<Integer> resize, int limit, List<String> classNames, RowDecoder.Labels labels,
-                         InputShape expected) {
+                         InputShape expected) implements java.io.Serializable {
         /** No expected shape: the training set, whose shape is the models'. */
         public Target(List<Integer> resize, int limit, List<String> classNames, RowDecoder.Labels labels) {
             this(resize, limit, classNames, labels, null);
@@ -66,6 +66,92 @@ public final class TableReader {
         return assemble(rows, decoder, t);
     }
 
+    /** Rows {@code first ..} of a table, decoded: one evaluation task's share. */
+    public record Numbered(long first, ExampleSet set) implements java.io.Serializable {}
+
+    /** A table left on the executors: its rows as decoded chunks in table order, and how many there are. */
+    public record Partitioned(JavaRDD<Numbered> chunks, long rows, int partitions, String source) {}
+
+    /**
+     * The table's rows decoded by the executors, in chunks of at most {@code rowsPerChunk} rows,
+     * never gathered on the driver (the first {@code t.limit()} when above 0). The classes and the
+     * expected shape must be known ({@code t}): the first row is checked on the driver, so data of
+     * another shape stops here in one line; a later bad row fails its task naming the row.
+     */
+    public static Partitioned partitioned(SparkSession spark, SourceSpec s, Target t, int rowsPerChunk) {
+        Dataset<Row> table = load(spark, s);
+        RowDecoder decoder = RowDecoder.of(table.schema(), s, t.resize(), t.labels());
+        JavaRDD<Row> raw = table.select(decoder.columns().stream().map(functions::col).toArray(Column[]::new))
+                .javaRDD();
+        List<Row> head = raw.take(1);
+        if (head.isEmpty()) throw new DataFormatException(s.describe(), "is empty (no rows)");
+        assemble(List.of(decoder.decode(head.get(0))), decoder, t, 0);
+        long[][] plan = plan(raw, t.limit());
+        long[] take = plan[0];
+        long[] offset = plan[1];
+        long rows = java.util.Arrays.stream(take).sum();
+        JavaRDD<Numbered> chunks = raw.mapPartitionsWithIndex((i, it) -> {
+            List<Numbered> out = new ArrayList<>();
+            List<RowDecoder.Example> buf = new ArrayList<>();
+            long done = 0;
+            while (it.hasNext() && done + buf.size() < take[i]) {
+                buf.add(decoder.decode(it.next()));
+                if (buf.size() == rowsPerChunk || done + buf.size() == take[i]) {
+                    out.add(new Numbered(offset[i] + done, assemble(buf, decoder, t, offset[i] + done)));
+                    done += buf.size();
+                    buf = new ArrayList<>();
+                }
+            }
+            if (!buf.isEmpty()) out.add(new Numbered(offset[i] + done, assemble(buf, decoder, t, offset[i] + done)));
+            return out.iterator();
+        }, true);
+        return new Partitioned(chunks, rows, raw.getNumPartitions(), decoder.source());
+    }
+
+    /**
+     * What to throw for a failed Spark job over a table: the {@link DataFormatException} of the task
+     * that found a bad row (its one-line message, as if the driver had read the row), else the failure.
+     */
+    public static RuntimeException dataError(Exception e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof DataFormatException d) return d;
+        }
+        return e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+    }
+
+    /**
+     * Rows of the table after every row has been decoded and checked by the executors: only the
+     * count comes back to the driver (the training job's check of its test table).
+     */
+    public static long checkedRows(SparkSession spark, SourceSpec s, Target t, int rowsPerChunk) {
+        Partitioned p = partitioned(spark, s, t, rowsPerChunk);
+        try {
+            return p.chunks().map(n -> (long) n.set().size()).fold(0L, Long::sum);
+        } catch (Exception e) { // a checked SparkException, thrown undeclared from Scala
+            throw dataError(e);
+        }
+    }
+
+    /** Per partition, how many rows to take (the first {@code limit}, or all) and the table row of its first: one counting pass. */
+    private static long[][] plan(JavaRDD<Row> raw, int limit) {
+        List<Long> counts = raw.mapPartitions(it -> {
+            long n = 0;
+            for (; it.hasNext(); it.next()) n++;
+            return List.of(n).iterator();
+        }).collect();
+        long[] take = new long[counts.size()];
+        long[] offset = new long[counts.size()];
+        long left = limit > 0 ? limit : Long.MAX_VALUE;
+        long total = 0;
+        for (int i = 0; i < take.length; i++) {
+            take[i] = Math.min(left, counts.get(i));
+            left -= take[i];
+            offset[i] = total;
+            total += take[i];
+        }
+        return new long[][] {take, offset};
+    }
+
     /**
      * Every row decoded on the executors, returned in table order; the first {@code limit} when
      * {@code limit > 0}. One counting pass first (no decoding): when fewer partitions than task
@@ -86,23 +172,11 @@ public final class TableReader {
                     String.format("%.1f", (System.nanoTime() - t0) / 1e9), raw.getNumPartitions());
             return rows;
         }
-        List<Long> counts = raw.mapPartitions(it -> {
-            long n = 0;
-            for (; it.hasNext(); it.next()) n++;
-            return List.of(n).iterator();
-        }).collect();
-        long[] take = new long[counts.size()];
-        long[] offset = new long[counts.size()];
-        long left = limit > 0 ? limit : Long.MAX_VALUE;
-        long total = 0;
-        int busy = 0;
-        for (int i = 0; i < take.length; i++) {
-            take[i] = Math.min(left, counts.get(i));
-            left -= take[i];
-            offset[i] = total;
-            total += take[i];
-            if (take[i] > 0) busy++;
-        }
+        long[][] plan = plan(raw, limit);
+        long[] take = plan[0];
+        long[] offset = plan[1];
+        long total = java.util.Arrays.stream(take).sum();
+        int busy = (int) java.util.Arrays.stream(take).filter(n -> n > 0).count();
         List<RowDecoder.Example> rows;
         if (busy < slots && total > slots) {
             List<scala.Tuple2<Long, RowDecoder.Example>> out = new ArrayList<>(raw.mapPartitionsWithIndex((i, it) -> {
@@ -127,19 +201,26 @@ public final class TableReader {
 
     /** The decoded rows as one set: every check names the first offending row (0-based, in table order). */
     static ExampleSet assemble(List<RowDecoder.Example> rows, RowDecoder decoder, Target t) {
+        return assemble(rows, decoder, t, 0);
+    }
+
+    /** As above, for rows {@code firstRow ..} of the table (the numbers its messages give). */
+    static ExampleSet assemble(List<RowDecoder.Example> rows, RowDecoder decoder, Target t, long firstRow) {
         String src = decoder.source();
         RowDecoder.Example first = rows.get(0);
         boolean alpha = false;
         for (int i = 0; i < rows.size(); i++) {
             RowDecoder.Example e = rows.get(i);
-            if (e.error() != null) throw new DataFormatException(src, at(i, e) + e.error());
+            if (e.error() != null) throw new DataFormatException(src, at(firstRow + i, e) + e.error());
             if (e.channels() != first.channels() || e.height() != first.height() || e.width() != first.width()) {
                 String what = decoder.images()
-                        ? "an image of " + InputShape.image(e.channels(), e.height(), e.width()) + " where row 0 has "
+                        ? "an image of " + InputShape.image(e.channels(), e.height(), e.width()) + " where row " + firstRow
+                        + " has "
                         + InputShape.image(first.channels(), first.height(), first.width())
                         + "; set data.image.resize = [H, W] to read images of mixed sizes"
-                        : e.channels() + " features where row 0 has " + first.channels();
-                throw new DataFormatException(src, at(i, e) + "column '" + decoder.inputColumn() + "' has " + what);
+                        : e.channels() + " features where row " + firstRow + " has " + first.channels();
+                throw new DataFormatException(src, at(firstRow + i, e) + "column '" + decoder.inputColumn() + "' has "
+                        + what);
             }
             alpha |= e.alphaDropped();
         }
@@ -150,7 +231,7 @@ public final class TableReader {
             throw new DataFormatException(src, "has examples of " + shape + " but the models expect " + t.expected());
         }
         List<String> classes = t.classNames() != null ? t.classNames() : discoverClasses(rows, decoder);
-        int[] labels = labels(rows, decoder, classes, t.classNames() != null);
+        int[] labels = labels(rows, decoder, classes, t.classNames() != null, firstRow);
         int f = shape.size();
         String source = src;
         if (decoder.images()) {
@@ -185,7 +266,8 @@ public final class TableReader {
         return ExampleSet.numberedClasses((int) max + 1);
     }
 
-    private static int[] labels(List<RowDecoder.Example> rows, RowDecoder decoder, List<String> classes, boolean known) {
+    private static int[] labels(List<RowDecoder.Example> rows, RowDecoder decoder, List<String> classes, boolean known,
+                                long firstRow) {
         int[] labels = new int[rows.size()];
         if (!decoder.labelled()) return labels; // scoring: unlabelled rows
         java.util.Map<String, Integer> index = new java.util.HashMap<>();
@@ -195,7 +277,7 @@ public final class TableReader {
             Integer k = l instanceof String name ? index.get(name) : index.get(Long.toString((Long) l));
             if (k == null && l instanceof Long n && n >= 0 && n < classes.size()) k = n.intValue();
             if (k == null) {
-                throw new DataFormatException(decoder.source(), at(i, rows.get(i)) + "label '" + l + "' is "
+                throw new DataFormatException(decoder.source(), at(firstRow + i, rows.get(i)) + "label '" + l + "' is "
                         + (known ? "a class the ensemble never saw" : "not a class") + " (classes: "
                         + abbreviate(classes) + ")");
             }
@@ -204,7 +286,7 @@ public final class TableReader {
         return labels;
     }
 
-    private static String at(int row, RowDecoder.Example e) {
+    private static String at(long row, RowDecoder.Example e) {
         return "row " + row + (e.where() != null ? " (" + e.where() + ")" : "") + ": ";
     }
 

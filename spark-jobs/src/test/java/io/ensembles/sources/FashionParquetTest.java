@@ -158,4 +158,38 @@ class FashionParquetTest {
         assertEquals(Files.readString(fixture.resolve("manifest.json")), Files.readString(copy.resolve("manifest.json")),
                 "a format-1 manifest is not rewritten");
     }
+
+    @Test
+    @Order(5)
+    void aTestTableReadByTheExecutorsScoresAsTheSameImagesReadOnTheDriver() throws Exception {
+        SparkSession spark = TestSpark.get();
+        String ens = dir.resolve("from-parquet").toUri().toString();
+        // the table: executors read and cut it (120-row tasks, across its partitions); the IDX files: the driver does
+        var table = EvaluateJob.run(spark, ens, new EvaluateJob.Options(-1, 0, null, false, false,
+                Map.of("evaluation.rows-per-task", 120)).writingTo(dir.resolve("eval-table").toUri().toString()));
+        var files = EvaluateJob.run(spark, ens, new EvaluateJob.Options(-1, 0, null, false, false,
+                Map.of("evaluation.rows-per-task", 120, "data.test.format", "idx", "data.test.path",
+                        FM + "t10k-images-idx3-ubyte.gz", "data.test.options.labels", FM + "t10k-labels-idx1-ubyte.gz"))
+                .writingTo(
+                dir.resolve("eval-files").toUri().toString()));
+        // the same rows in 3 files: 3 partitions, each cut into tasks of its own (the metrics do not depend on order)
+        String multi = dir.resolve("fmnist-test-3").toUri().toString();
+        spark.read().parquet(testTable).repartition(3).write().parquet(multi);
+        var three = EvaluateJob.run(spark, ens, new EvaluateJob.Options(-1, 0, null, false, false,
+                Map.of("evaluation.rows-per-task", 120, "data.test.path", multi))
+                .writingTo(dir.resolve("eval-3").toUri().toString()));
+        assertEquals(files.rows().size(), table.rows().size());
+        for (int i = 0; i < files.rows().size(); i++) {
+            var a = files.rows().get(i);
+            var c = three.rows().get(i);
+            assertEquals(a.nll(), c.nll(), 1e-6, a.model() + " NLL, 3 partitions (other batches: float noise)");
+            assertEquals(a.error(), c.error(), 1e-6, a.model() + " error, 3 partitions");
+            var b = table.rows().get(i);
+            assertEquals(a.model() + a.kind() + a.size(), b.model() + b.kind() + b.size());
+            assertEquals(a.error(), b.error(), 1e-9, a.model() + " error");
+            assertEquals(a.nll(), b.nll(), 1e-9, a.model() + " NLL");
+            assertEquals(a.ece(), b.ece(), 1e-9, a.model() + " ECE");
+            assertEquals(a.brier(), b.brier(), 1e-9, a.model() + " Brier");
+        }
+    }
 }
