@@ -33,12 +33,35 @@ public record TrainingData(ExampleSet train, ExampleSet validation, Normalisatio
         return new TrainingData(train, validation, unitRange ? Normalisation.unitRange(train) : Normalisation.standardise(train));
     }
 
-    /** A bootstrap resample of {@code d} (n draws with replacement), for bagging. */
+    /**
+     * A bootstrap resample of {@code d} for bagging, as a streaming bootstrap: every row appears
+     * {@link #poissonWeight} times, a Poisson(1) count drawn from the seed and the row alone, so
+     * the resample needs no pass over the whole set and each row's weight is the same however the
+     * rows are split or visited. About n rows (n ± sqrt(n)), 1 - 1/e of them distinct, in the order of {@code d}.
+     */
     public static ExampleSet bootstrap(ExampleSet d, long seed) {
-        Random rnd = new Random(seed);
-        int[] idx = new int[d.size()];
-        for (int i = 0; i < idx.length; i++) idx[i] = rnd.nextInt(d.size());
+        int[] counts = new int[d.size()];
+        int total = 0;
+        for (int i = 0; i < counts.length; i++) total += counts[i] = poissonWeight(seed, i);
+        int[] idx = new int[total];
+        int at = 0;
+        for (int i = 0; i < counts.length; i++) {
+            for (int c = 0; c < counts[i]; c++) idx[at++] = i;
+        }
         return d.select(idx);
+    }
+
+    /** Row {@code row}'s Poisson(1) bootstrap weight under {@code seed} (Knuth's method on a generator of its own). */
+    public static int poissonWeight(long seed, long row) {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed * 0x9E3779B97F4A7C15L + row);
+        double limit = Math.exp(-1.0);
+        double p = rnd.nextDouble();
+        int k = 0;
+        while (p > limit) {
+            p *= rnd.nextDouble();
+            k++;
+        }
+        return k;
     }
 
     /** A uniformly random permutation of 0..n-1 (Fisher-Yates). */

@@ -61,11 +61,32 @@ class TrainingDataTest {
     void bootstrapDrawsWithReplacement() {
         ExampleSet d = synthetic(200);
         ExampleSet b = TrainingData.bootstrap(d, 3);
-        assertEquals(200, b.size());
+        assertTrue(Math.abs(b.size() - 200) < 3 * Math.sqrt(200), "about n rows: " + b.size());
         Set<Integer> distinct = new HashSet<>();
         for (int i = 0; i < b.size(); i++) distinct.add(b.pixel(i, 0));
         // about 1 - 1/e = 63% of the examples appear in a bootstrap sample
         assertTrue(distinct.size() > 100 && distinct.size() < 150, "distinct " + distinct.size());
         assertNotEquals(Arrays.toString(TrainingData.bootstrap(d, 4).labels()), Arrays.toString(b.labels()));
+        assertEquals(Arrays.toString(TrainingData.bootstrap(d, 3).labels()), Arrays.toString(b.labels()), "seeded");
+    }
+
+    /** The streaming bootstrap's weights: Poisson(1), so mean 1 and variance 1, and P(0) = 1/e. */
+    @Test
+    void poissonBootstrapWeightsHaveMeanOne() {
+        int n = 200_000;
+        double sum = 0;
+        double sq = 0;
+        int zeros = 0;
+        for (int i = 0; i < n; i++) {
+            int w = TrainingData.poissonWeight(42, i);
+            sum += w;
+            sq += (double) w * w;
+            if (w == 0) zeros++;
+        }
+        double mean = sum / n;
+        assertEquals(1.0, mean, 0.01, "mean weight");
+        assertEquals(1.0, sq / n - mean * mean, 0.02, "variance");
+        assertEquals(Math.exp(-1), (double) zeros / n, 0.005, "share of rows left out");
+        assertEquals(TrainingData.poissonWeight(42, 12345), TrainingData.poissonWeight(42, 12345), "a row's weight is fixed");
     }
 }

@@ -109,7 +109,8 @@ class MemberTrainerTest {
         var plain = MemberTrainer.trainingSetOf(new MemberSpec(0, "m000", Architecture.MLP, 1, false), data);
         var bagged = MemberTrainer.trainingSetOf(new MemberSpec(0, "m000", Architecture.MLP, 1, true), data);
         assertEquals(data.train(), plain);
-        assertEquals(plain.size(), bagged.size());
+        // the streaming bootstrap: about as many rows (Poisson(1) weights), not the same ones
+        assertTrue(Math.abs(plain.size() - bagged.size()) < 4 * Math.sqrt(plain.size()), bagged.size() + " rows");
         assertFalse(java.util.Arrays.equals(plain.labels(), bagged.labels()));
     }
 }
