@@ -120,6 +120,7 @@ public final class EvaluateJob {
     }
 
     public static EvaluationReport run(SparkSession spark, String ensembleUri, Options options) throws IOException {
+        ExecutorMemoryPeaks.resetDriverPeak();
         Fs.configure(spark.sparkContext().hadoopConfiguration());
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(ensembleUri));
         Manifest manifest = Manifest.read(layout);
@@ -282,6 +283,7 @@ public final class EvaluateJob {
             cost.put("inferenceSecondsPer1000", inferenceSeconds / test.size() * 1000);
             extra.put("cost", cost);
             timings.put("totalSeconds", (System.nanoTime() - started) / 1e9);
+            extra.put("driverPeakHeapMiB", ExecutorMemoryPeaks.driverPeakHeapMiB());
             extra.put("timings", timings);
             if (members.stream().anyMatch(r -> "mc-dropout".equals(r.method()))) extra.put("mcPasses", passes);
             report.withCost(cost);

@@ -52,4 +52,25 @@ final class ExecutorMemoryPeaks extends SparkListener {
         });
         return out;
     }
+
+    /** Starts the driver's heap peak afresh (the JVM keeps one per memory pool). */
+    static void resetDriverPeak() {
+        for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == java.lang.management.MemoryType.HEAP) pool.resetPeakUsage();
+        }
+    }
+
+    /**
+     * The driver's peak heap since {@link #resetDriverPeak}, in MiB: the sum of the heap pools'
+     * peaks, an upper bound of the heap's own peak (the pools peak at different moments).
+     */
+    static double driverPeakHeapMiB() {
+        long bytes = 0;
+        for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getPeakUsage() != null) {
+                bytes += pool.getPeakUsage().getUsed();
+            }
+        }
+        return Math.round(bytes / 1048576.0 * 10) / 10.0;
+    }
 }

@@ -51,6 +51,7 @@ public final class SnapshotJob {
             throw new IllegalArgumentException("the snapshot job trains " + EnsembleConfig.SNAPSHOT_METHODS
                     + ", not '" + method + "'");
         }
+        ExecutorMemoryPeaks.resetDriverPeak();
         Fs.configure(spark.sparkContext().hadoopConfiguration());
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
         JsonNode configJson = Json.MAPPER.readTree(config.rendered());
@@ -109,6 +110,7 @@ public final class SnapshotJob {
         runInfo.put("taskCpus", threads);
         runInfo.put("wallSeconds", (System.nanoTime() - start) / 1e9);
         runInfo.put("executorPeakMemoryMiB", memory.peaksMiB());
+        runInfo.put("driverPeakHeapMiB", ExecutorMemoryPeaks.driverPeakHeapMiB());
         runInfo.put("budget", TrainJob.budget(config, records));
         if (mode.equals("data-parallel")) {
             runInfo.put("workers", workers);

@@ -49,6 +49,7 @@ public final class TrainJob {
     public static Manifest run(SparkSession spark, EnsembleConfig config, String out,
                                io.ensembles.train.WarmStart warmStart) throws IOException {
         long start = System.nanoTime();
+        ExecutorMemoryPeaks.resetDriverPeak();
         Fs.configure(spark.sparkContext().hadoopConfiguration());
         checkOutputFolder(new EnsembleLayout(Fs.qualify(out)), Json.MAPPER.readTree(config.rendered()));
         Inputs.Training read = Inputs.forTraining(spark, config);
@@ -123,6 +124,7 @@ public final class TrainJob {
         run.put("taskCpus", threads);
         run.put("wallSeconds", (System.nanoTime() - start) / 1e9);
         run.put("executorPeakMemoryMiB", memory.peaksMiB());
+        run.put("driverPeakHeapMiB", ExecutorMemoryPeaks.driverPeakHeapMiB());
         run.put("budget", budget(config, records));
         run.put("mode", dataParallel ? "data-parallel" : "member-parallel");
         if (warmStart != null) run.put("warmStartFrom", warmStart.describe());

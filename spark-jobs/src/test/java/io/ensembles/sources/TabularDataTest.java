@@ -68,6 +68,7 @@ class TabularDataTest {
         assertEquals(30, in.normalisation().groups(), "one standardisation per feature");
         assertEquals(30, ((List<?>) in.columns().get("featureColumns")).size());
         assertEquals(3, manifest.completedMembers().size());
+        assertTrue(((Number) manifest.run().get("driverPeakHeapMiB")).doubleValue() > 1, "the driver's peak heap is recorded");
         for (var r : manifest.completedMembers()) assertTrue(r.validationAccuracy() > 0.85, r.id() + " " + r.validationAccuracy());
     }
 
