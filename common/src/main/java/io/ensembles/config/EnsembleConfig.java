@@ -67,8 +67,16 @@ public record EnsembleConfig(
     public record DataSection(String trainImages, String trainLabels, String testImages, String testLabels,
                               int classes, int limit, int testLimit, double validationFraction, long splitSeed,
                               String oodImages, String normalisation, SourceSpec train, SourceSpec test,
-                              SourceSpec ood, List<Integer> resize) implements Serializable {
+                              SourceSpec ood, List<Integer> resize, String split) implements Serializable {
         public static final String NORM_STANDARDISE = "standardise";
+        public static final String SPLIT_AUTO = "auto";
+        public static final String SPLIT_PERMUTATION = "permutation";
+        public static final String SPLIT_HASH = "hash";
+
+        /** Whether a training set read from a table ({@code table}) or from files is split by row hash. */
+        public boolean hashSplit(boolean table) {
+            return SPLIT_HASH.equals(split) || (SPLIT_AUTO.equals(split) && table);
+        }
         public static final String NORM_UNIT_RANGE = "unit-range";
 
         /** Whether {@code data.<set>} names a Spark SQL (or idx / digits-csv) source instead of the file keys. */
@@ -281,7 +289,8 @@ public record EnsembleConfig(
                 r.string("data.ood-images"),
                 r.oneOf("data.normalisation", Set.of(DataSection.NORM_STANDARDISE, DataSection.NORM_UNIT_RANGE)),
                 source(r, c, "train"), source(r, c, "test"), source(r, c, "ood"),
-                resize(r));
+                resize(r), r.oneOf("data.split", Set.of(DataSection.SPLIT_AUTO, DataSection.SPLIT_PERMUTATION,
+                        DataSection.SPLIT_HASH)));
         if (data.train().configured() != data.test().configured()) {
             String missing = data.train().configured() ? "data.test" : "data.train";
             r.fail(missing + ".format", "\"\"", "a source as well: data.train and data.test are both source blocks "

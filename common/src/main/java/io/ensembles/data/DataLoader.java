@@ -16,10 +16,16 @@ public final class DataLoader {
         return split(IdxReader.read(d.trainImages(), d.trainLabels(), d.classes(), d.limit()), d);
     }
 
-    /** {@code full} split into training and validation as {@code data.*} says, with its normalisation. */
+    /** {@code full} (read from files) split into training and validation as {@code data.*} says, with its normalisation. */
     public static TrainingData split(ExampleSet full, DataSection d) {
-        return TrainingData.split(full, d.validationFraction(), d.splitSeed(),
-                DataSection.NORM_UNIT_RANGE.equals(d.normalisation()));
+        return split(full, d, false);
+    }
+
+    /** As above; {@code table}: read from a table, split by row hash unless {@code data.split} says otherwise. */
+    public static TrainingData split(ExampleSet full, DataSection d, boolean table) {
+        boolean unit = DataSection.NORM_UNIT_RANGE.equals(d.normalisation());
+        return d.hashSplit(table) ? TrainingData.hashSplit(full, d.validationFraction(), d.splitSeed(), unit)
+                : TrainingData.split(full, d.validationFraction(), d.splitSeed(), unit);
     }
 
     /** The test set of the {@code data.test-images} / {@code data.test-labels} files. */

@@ -34,6 +34,54 @@ public record TrainingData(ExampleSet train, ExampleSet validation, Normalisatio
     }
 
     /**
+     * Splits {@code full} by a stable hash of each row's content under {@code splitSeed}: a row is
+     * held out when its hash, as a number in [0, 1), is below {@code validationFraction}. The split
+     * depends on the rows alone, not on their order or how a table is partitioned, and duplicate
+     * rows fall on the same side. The share held out is {@code validationFraction} up to sampling
+     * noise; at least one row is held out (when the fraction is above 0) and one kept.
+     */
+    public static TrainingData hashSplit(ExampleSet full, double validationFraction, long splitSeed, boolean unitRange) {
+        int n = full.size();
+        if (n < 2 && validationFraction > 0) {
+            throw new DataFormatException(full.source(), "has " + n + " examples: too few to hold out "
+                    + validationFraction + " for validation and still train");
+        }
+        double[] u = new double[n];
+        int nVal = 0;
+        for (int i = 0; i < n; i++) {
+            u[i] = rowHash(full, i, splitSeed);
+            if (u[i] < validationFraction) nVal++;
+        }
+        // tiny sets: the extreme rows by hash, so the split stays a function of the rows
+        double cut = validationFraction;
+        if (validationFraction > 0 && nVal == 0) cut = Math.nextUp(java.util.Arrays.stream(u).min().orElse(0));
+        if (nVal == n) cut = java.util.Arrays.stream(u).max().orElse(1);
+        java.util.List<Integer> val = new java.util.ArrayList<>();
+        java.util.List<Integer> tr = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) (u[i] < cut ? val : tr).add(i);
+        ExampleSet train = full.select(tr.stream().mapToInt(Integer::intValue).toArray());
+        ExampleSet validation = full.select(val.stream().mapToInt(Integer::intValue).toArray());
+        return new TrainingData(train, validation, unitRange ? Normalisation.unitRange(train) : Normalisation.standardise(train));
+    }
+
+    /** Row {@code i}'s content (label and values) hashed under {@code seed}, as a number in [0, 1). */
+    static double rowHash(ExampleSet d, int i, long seed) {
+        long h = mix(seed ^ 0x632BE59BD9B4E019L ^ d.label(i));
+        for (int p = 0; p < d.features(); p++) {
+            long v = d.isBytes() ? d.pixel(i, p) : Float.floatToIntBits(d.value(i, p));
+            h = mix(h ^ (v + 0x9E3779B97F4A7C15L * (p + 1)));
+        }
+        return (h >>> 11) * 0x1.0p-53;
+    }
+
+    /** SplitMix64's finaliser. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /**
      * A bootstrap resample of {@code d} for bagging, as a streaming bootstrap: every row appears
      * {@link #poissonWeight} times, a Poisson(1) count drawn from the seed and the row alone, so
      * the resample needs no pass over the whole set and each row's weight is the same however the

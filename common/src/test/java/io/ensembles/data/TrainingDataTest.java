@@ -89,4 +89,49 @@ class TrainingDataTest {
         assertEquals(Math.exp(-1), (double) zeros / n, 0.005, "share of rows left out");
         assertEquals(TrainingData.poissonWeight(42, 12345), TrainingData.poissonWeight(42, 12345), "a row's weight is fixed");
     }
+
+    /** Rows of floats, each one distinct: row i holds i and i * 0.5. */
+    static ExampleSet rows(int[] order) {
+        float[] v = new float[order.length * 2];
+        int[] lb = new int[order.length];
+        for (int j = 0; j < order.length; j++) {
+            v[2 * j] = order[j];
+            v[2 * j + 1] = order[j] * 0.5f;
+            lb[j] = order[j] % 3;
+        }
+        return ExampleSet.ofFloats(InputShape.vector(2), v, lb, ExampleSet.numberedClasses(3), "rows");
+    }
+
+    static java.util.List<Float> ids(ExampleSet d) {
+        java.util.List<Float> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < d.size(); i++) ids.add(d.value(i, 0));
+        java.util.Collections.sort(ids);
+        return ids;
+    }
+
+    @Test
+    void theHashSplitDependsOnTheRowsNotOnTheirOrder() {
+        int n = 20_000;
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        ExampleSet d = rows(order);
+        int[] shuffled = TrainingData.permutation(n, new java.util.Random(5));
+        ExampleSet e = rows(shuffled);
+        TrainingData a = TrainingData.hashSplit(d, 0.1, 7, false);
+        TrainingData b = TrainingData.hashSplit(e, 0.1, 7, false);
+        assertEquals(0.1, a.validation().size() / (double) n, 0.01, "the share held out");
+        assertEquals(n, a.train().size() + a.validation().size());
+        assertEquals(ids(a.validation()), ids(b.validation()), "the same rows held out in any order");
+        assertEquals(a.normalisation().mean()[0], b.normalisation().mean()[0], 1e-9);
+        assertNotEquals(ids(a.validation()), ids(TrainingData.hashSplit(d, 0.1, 8, false).validation()), "seeded");
+        // duplicates fall on one side
+        ExampleSet twice = rows(new int[] {4, 4, 4, 9, 9, 1, 2, 3, 5, 6});
+        TrainingData t = TrainingData.hashSplit(twice, 0.3, 7, false);
+        java.util.List<Float> held = ids(t.validation());
+        for (int i = 0; i < t.train().size(); i++) assertTrue(!held.contains(t.train().value(i, 0)), "no duplicate across");
+        // a tiny set still holds one row out and trains on the rest
+        TrainingData tiny = TrainingData.hashSplit(rows(new int[] {1, 2, 3}), 0.1, 7, false);
+        assertEquals(1, tiny.validation().size());
+        assertEquals(2, tiny.train().size());
+    }
 }

@@ -102,7 +102,7 @@ public final class EnsembleEstimator extends Estimator<EnsembleModel> {
         SourceSpec s = spec();
         var set = TableReader.read(dataset.toDF(), s, new TableReader.Target(config.data().resize(),
                 config.data().limit(), null, RowDecoder.Labels.REQUIRED));
-        TrainingData data = DataLoader.split(set, config.data());
+        TrainingData data = DataLoader.split(set, config.data(), true);
         Manifest.Input input = Inputs.describe(config, s, data);
         try {
             TrainJob.train(dataset.sparkSession(), config, out, null, data, input, 0, start);

@@ -59,7 +59,8 @@ public final class Inputs {
     public static TrainingData training(SparkSession spark, EnsembleConfig config) {
         DataSection d = config.data();
         if (!d.train().configured()) return DataLoader.training(d);
-        return DataLoader.split(read(spark, d.train(), d, d.limit(), null, RowDecoder.Labels.REQUIRED, null), d);
+        return DataLoader.split(read(spark, d.train(), d, d.limit(), null, RowDecoder.Labels.REQUIRED, null), d,
+                !d.train().projectReader());
     }
 
     /** The labelled test set, checked against the models' input (shape and classes). */

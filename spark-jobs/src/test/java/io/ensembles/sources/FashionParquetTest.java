@@ -70,6 +70,8 @@ class FashionParquetTest {
         return """
                 data.train { format = parquet, path = "%s", image-column = image }
                 data.test { format = parquet, path = "%s", image-column = image }
+                # the IDX files' split (a table is split by row hash unless told otherwise)
+                data.split = permutation
                 """.formatted(trainTable, testTable);
     }
 
@@ -191,5 +193,36 @@ class FashionParquetTest {
             assertEquals(a.ece(), b.ece(), 1e-9, a.model() + " ECE");
             assertEquals(a.brier(), b.brier(), 1e-9, a.model() + " Brier");
         }
+    }
+
+    @Test
+    @Order(6)
+    void aTableIsSplitByRowHashTheSameInOneFileOrThree() throws Exception {
+        SparkSession spark = TestSpark.get();
+        String three = dir.resolve("fmnist-train-3").toUri().toString();
+        spark.read().parquet(trainTable).repartition(3).write().parquet(three);
+        String hocon = TRAINING + """
+                data.train { format = parquet, path = "%s", image-column = image }
+                data.test { format = parquet, path = "%s", image-column = image }
+                """;
+        var one = Inputs.training(spark, EnsembleConfig.from(ConfigFactory.parseString(hocon.formatted(trainTable,
+                testTable)), Map.of()));
+        var other = Inputs.training(spark, EnsembleConfig.from(ConfigFactory.parseString(hocon.formatted(three,
+                testTable)), Map.of()));
+        assertEquals(one.validation().size(), other.validation().size());
+        assertEquals(sortedRows(one.validation()), sortedRows(other.validation()), "the same rows held out");
+        assertEquals(one.normalisation().mean()[0], other.normalisation().mean()[0], 1e-12);
+        assertEquals(400, one.validation().size(), 60, "about validation-fraction = 0.2 of 2000");
+    }
+
+    private static List<String> sortedRows(io.ensembles.data.ExampleSet d) {
+        List<String> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < d.size(); i++) {
+            StringBuilder b = new StringBuilder().append(d.label(i)).append(':');
+            for (int p = 0; p < d.features(); p += 7) b.append(d.pixel(i, p)).append(',');
+            rows.add(b.toString());
+        }
+        java.util.Collections.sort(rows);
+        return rows;
     }
 }
