@@ -226,6 +226,12 @@ public final class Fs {
     }
 
     /** The URIs of a folder's entries (none when it does not exist), hidden temporary files included. */
+    /** When the file at {@code uri} was last modified, in epoch milliseconds. */
+    public static long modifiedMillis(String uri) throws IOException {
+        Path p = path(uri);
+        return fs(p).getFileStatus(p).getModificationTime();
+    }
+
     public static java.util.List<String> list(String uri) throws IOException {
         Path p = path(uri);
         FileSystem fs = fs(p);

@@ -117,17 +117,29 @@ public final class MemberStore implements Checkpoint.Store {
         }
     }
 
+    /** How old a temporary file must be to count as left behind by a killed writer. */
+    static final long STALE_TEMPORARY_MILLIS = 10_000;
+
     /**
      * Removes the index and every checkpoint zip: two attempts of one member checkpointing at once
      * (a speculative copy) can leave a zip that no index names, and it must not outlive the member.
      * Kept epoch weights go too, except those the finished member's record lists (so a failed or
-     * superseded attempt leaves none of its own behind).
+     * superseded attempt leaves none of its own behind), and temporary files older than 10 s (a live
+     * write of a small file takes milliseconds; a speculative loser whose write fails has lost anyway).
      */
     @Override
     public void clear() throws IOException {
         Fs.delete(layout.checkpointIndex(id), false);
+        long now = System.currentTimeMillis();
         for (String f : Fs.list(layout.memberDir(id))) {
-            if (f.substring(f.lastIndexOf('/') + 1).matches("checkpoint-e\\d+\\.zip")) Fs.delete(f, false);
+            String name = f.substring(f.lastIndexOf('/') + 1);
+            if (name.matches("checkpoint-e\\d+\\.zip")) Fs.delete(f, false);
+            // a write's temporary file lives for milliseconds: an old one was left by a process killed
+            // mid-write (a lost driver's executors), and no one will rename it
+            if (name.startsWith("._tmp-") && now - Fs.modifiedMillis(f) > STALE_TEMPORARY_MILLIS) {
+                LOG.info("member {}: removing {}, left by an interrupted write", id, name);
+                Fs.delete(f, false);
+            }
         }
         String dir = layout.trajectoryDir(id);
         if (!Fs.exists(dir)) return;

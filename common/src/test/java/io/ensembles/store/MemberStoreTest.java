@@ -246,4 +246,22 @@ class MemberStoreTest {
             assertTrue(e.getMessage().contains("manifest path"), e.getMessage());
         }
     }
+
+    /** A temporary file left by a writer killed mid-write goes at the member's end; a live one stays. */
+    @Test
+    void staleTemporaryFilesOfAKilledWriterAreRemoved() throws Exception {
+        EnsembleLayout layout = new EnsembleLayout(dir.toUri().toString());
+        MemberStore store = new MemberStore(layout, "m009");
+        java.nio.file.Path member = dir.resolve("members").resolve("m009");
+        java.nio.file.Files.createDirectories(member);
+        java.nio.file.Path stale = member.resolve("._tmp-progress.json-1234");
+        java.nio.file.Path live = member.resolve("._tmp-progress.json-5678");
+        java.nio.file.Files.writeString(stale, "{");
+        java.nio.file.Files.writeString(live, "{");
+        java.nio.file.Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - MemberStore.STALE_TEMPORARY_MILLIS - 5_000));
+        store.clear();
+        assertTrue(!java.nio.file.Files.exists(stale), "the killed writer's file is gone");
+        assertTrue(java.nio.file.Files.exists(live), "a write in progress is left alone");
+    }
 }
