@@ -58,12 +58,6 @@ public record SourceSpec(String set, String format, String path, Map<String, Str
         return !imageColumnOrDefault().isEmpty() || projectReader();
     }
 
-    /** The same source at another path with other options (the scoring job's input, in the training input's layout). */
-    public SourceSpec at(String newFormat, String newPath, Map<String, String> newOptions) {
-        return new SourceSpec(set, newFormat, newPath, newOptions, labelColumn, imageColumn, featuresColumn,
-                featureColumns);
-    }
-
     /** "data.train (parquet at hdfs://...)": how messages name a source. */
     public String describe() {
         return ("predict".equals(set) ? "the input" : "data." + set) + " (" + format + " at " + path + ")";

@@ -213,8 +213,24 @@ public final class Fs {
     }
 
     /**
-     * Moves a finished folder (a Parquet table written beside its destination) into place, in one
-     * rename; fails when {@code to} exists, so a complete table is never replaced or merged.
+     * Has {@code write} fill a new folder beside {@code uri}, then moves it into place in one rename:
+     * a failed write leaves nothing at {@code uri}, and an existing {@code uri} is never replaced
+     * or merged. For Parquet tables that Spark writes (the output of predict and convert).
+     */
+    public static void writeFolderAtomically(String uri, IoConsumer<String> write) throws IOException {
+        if (exists(uri)) throw new org.apache.hadoop.fs.FileAlreadyExistsException(uri + " already exists");
+        String tmp = uri.replaceAll("/+$", "") + ".tmp-" + UUID.randomUUID();
+        try {
+            write.accept(tmp);
+            renameFolder(tmp, uri);
+        } finally {
+            if (exists(tmp)) delete(tmp, true);
+        }
+    }
+
+    /**
+     * Moves a finished folder into place, in one rename; fails when {@code to} exists, so a
+     * complete table is never replaced or merged.
      */
     public static void renameFolder(String from, String to) throws IOException {
         Path src = path(from);

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
@@ -72,8 +71,7 @@ public final class ConvertJob {
             }
             return r.iterator();
         });
-        String tmp = out.replaceAll("/+$", "") + ".tmp-" + UUID.randomUUID();
-        try {
+        Fs.writeFolderAtomically(out, tmp -> {
             // PNGs are encoded in parallel, then written as one file in the source's order (Spark reads the files of
             // a folder largest first, so a table of several files would not come back in this order)
             rows.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
@@ -82,10 +80,7 @@ public final class ConvertJob {
             spark.createDataFrame(rows.coalesce(1), SCHEMA).write().option("parquet.block.size", ROW_GROUP_BYTES)
                     .parquet(tmp);
             rows.unpersist(false);
-            Fs.renameFolder(tmp, out);
-        } finally {
-            if (Fs.exists(tmp)) Fs.delete(tmp, true);
-        }
+        });
         LOG.info("wrote {} rows to {}", set.size(), out);
         return set.size();
     }

@@ -8,7 +8,6 @@ import io.ensembles.versions.EnsembleVersions;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -63,19 +62,16 @@ public final class PredictJob {
         if (model.manifest().scoring() == null) {
             LOG.warn("{} has no fitted OOD threshold yet: is_ood is null; run 'ensemble evaluate' on it to fit one", uri);
         }
-        String tmp = output.replaceAll("/+$", "") + ".tmp-" + UUID.randomUUID();
-        try {
+        long[] rowsOut = {0};
+        Fs.writeFolderAtomically(output, tmp -> {
             scored.write().parquet(tmp);
-            long rowsOut = spark.read().parquet(tmp).count();
-            if (rowsOut != rowsIn) {
-                throw new IllegalStateException("scored " + rowsOut + " rows of " + rowsIn + "; nothing is written");
+            rowsOut[0] = spark.read().parquet(tmp).count(); // from the Parquet footers: cheap
+            if (rowsOut[0] != rowsIn) {
+                throw new IllegalStateException("scored " + rowsOut[0] + " rows of " + rowsIn + "; nothing is written");
             }
-            Fs.renameFolder(tmp, output);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            LOG.info("wrote {} rows to {} in {} s", rowsOut, output, String.format("%.1f", seconds));
-            return new Result(output, rowsIn, rowsOut, seconds);
-        } finally {
-            if (Fs.exists(tmp)) Fs.delete(tmp, true);
-        }
+        });
+        double seconds = (System.nanoTime() - start) / 1e9;
+        LOG.info("wrote {} rows to {} in {} s", rowsOut[0], output, String.format("%.1f", seconds));
+        return new Result(output, rowsIn, rowsOut[0], seconds);
     }
 }

@@ -83,17 +83,6 @@ public final class Inputs {
         return ood == null ? null : DataLoader.checkShape(ood, input.shape()).unlabelled(input.classNames());
     }
 
-    /**
-     * Unlabelled (or labelled) rows to score, read with the training input's columns unless
-     * {@code source} names its own.
-     */
-    public static ExampleSet scoring(SparkSession spark, SourceSpec source, List<Integer> resize, Manifest.Input input) {
-        ExampleSet set = source.projectReader() ? DataLoader.read(source, input.classNames().size(), 0)
-                : TableReader.read(spark, source, new TableReader.Target(resize, 0, input.classNames(),
-                RowDecoder.Labels.OPTIONAL, input.shape()));
-        return DataLoader.checkShape(set, input.shape());
-    }
-
     private static ExampleSet read(SparkSession spark, SourceSpec s, DataSection d, int limit, List<String> classes,
                                    RowDecoder.Labels labels, InputShape expected) {
         if (s.projectReader()) return DataLoader.read(s, classes != null ? classes.size() : d.classes(), limit);
@@ -135,28 +124,5 @@ public final class Inputs {
         }
         return new Manifest.Input(format, path, columns, data.train().shape(), data.train().classNames(),
                 data.normalisation());
-    }
-
-    /**
-     * The source block a scoring input is read with: the training input's columns, at {@code path}
-     * in {@code format} with {@code options}. Columns absent from the manifest (a format-1 or IDX
-     * ensemble) come from {@code fallback}.
-     */
-    @SuppressWarnings("unchecked")
-    public static SourceSpec scoringSource(Manifest.Input input, String format, String path, Map<String, String> options,
-                                           SourceSpec fallback) {
-        Map<String, Object> c = input.columns() == null ? Map.of() : input.columns();
-        String label = (String) c.getOrDefault("label", fallback.labelColumn());
-        String image = (String) c.getOrDefault("image", fallback.imageColumn());
-        String features = (String) c.getOrDefault("features", fallback.featuresColumn());
-        List<String> featureColumns = (List<String>) c.getOrDefault("featureColumns", fallback.featureColumns());
-        if (!fallback.imageColumn().isEmpty() || !fallback.featuresColumn().isEmpty()
-                || !fallback.featureColumns().isEmpty()) {
-            image = fallback.imageColumn();
-            features = fallback.featuresColumn();
-            featureColumns = fallback.featureColumns();
-        }
-        if ("image".equals(format) || "binaryFile".equals(format)) image = image.isEmpty() ? "" : image;
-        return new SourceSpec("predict", format, path, options, label, image, features, featureColumns);
     }
 }

@@ -15,13 +15,15 @@ import org.junit.jupiter.api.io.TempDir;
  * Invalid options and configurations are rejected before Spark starts: a one-line error that
  * names the key or option, the value and what is allowed, and exit code 2.
  */
-class EnsembleCliTest {
+public class EnsembleCliTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String err, String out) {}
+    /** What a command printed and returned. */
+    public record Run(int code, String err, String out) {}
 
-    static Run run(String... args) {
+    /** Runs the command line in this JVM, capturing its output (shared by the CLI tests of other packages). */
+    public static Run run(String... args) {
         PrintStream oldErr = System.err;
         PrintStream oldOut = System.out;
         ByteArrayOutputStream err = new ByteArrayOutputStream();

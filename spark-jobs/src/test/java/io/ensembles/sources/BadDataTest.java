@@ -10,8 +10,6 @@ import io.ensembles.config.SourceSpec;
 import io.ensembles.data.DataFormatException;
 import io.ensembles.data.ImageDecoder;
 import io.ensembles.jobs.TestSpark;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -169,18 +167,11 @@ class BadDataTest {
                     model.architectures = [mlp]
                     """.formatted(c[0], c[1]));
             Path out = dir.resolve("never-written-" + n++);
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            PrintStream old = System.err;
-            int code;
-            try {
-                System.setErr(new PrintStream(err, true));
-                code = EnsembleCli.execute("train", "--config", conf.toString(), "--out", out.toString(), "--in-spark");
-            } finally {
-                System.setErr(old);
-            }
-            List<String> errors = err.toString().lines().filter(l -> l.startsWith("error: ")).toList();
-            assertEquals(EnsembleCli.INVALID, code, "exit 2: " + err);
-            assertEquals(1, errors.size(), err.toString());
+            var run = io.ensembles.cli.EnsembleCliTest.run("train", "--config", conf.toString(), "--out", out.toString(),
+                    "--in-spark");
+            List<String> errors = run.err().lines().filter(l -> l.startsWith("error: ")).toList();
+            assertEquals(EnsembleCli.INVALID, run.code(), "exit 2: " + run.err());
+            assertEquals(1, errors.size(), run.err());
             assertTrue(errors.get(0).startsWith("error: data.train (parquet at " + c[0] + "): "), errors.get(0));
             assertTrue(errors.get(0).contains(c[2]), errors.get(0));
             assertFalse(Files.exists(out), "nothing written for " + c[2]);

@@ -47,6 +47,11 @@ class TabularDataTest {
     static String out;
     static Manifest manifest;
 
+    /** The breast-cancer test rows, labelled, as a user's job would read the CSV. */
+    static Dataset<Row> testRows(SparkSession spark) {
+        return spark.read().option("header", "true").option("inferSchema", "true").csv(TABULAR + "breast_cancer-test.csv");
+    }
+
     @BeforeAll
     static void train() throws Exception {
         assertTrue(new File(TABULAR + "breast_cancer-train.csv").isFile(), "run submit/setup for the tabular tables");
@@ -90,8 +95,7 @@ class TabularDataTest {
     void predictOnAnUnlabelledCsvGivesOneRowPerInputWithConsistentScores() throws Exception {
         SparkSession spark = TestSpark.get();
         String unlabelled = dir.resolve("unlabelled").toUri().toString();
-        Dataset<Row> test = spark.read().option("header", "true").option("inferSchema", "true")
-                .csv(TABULAR + "breast_cancer-test.csv");
+        Dataset<Row> test = testRows(spark);
         test.drop("label").write().option("header", "true").csv(unlabelled);
         String pred = dir.resolve("pred").toUri().toString();
         PredictJob.Result res = PredictJob.run(spark, out, new PredictJob.Options(unlabelled, "csv",
@@ -111,8 +115,7 @@ class TabularDataTest {
     void theJavaApiScoresADataFrameAndSparkMlReadsThePrediction() {
         SparkSession spark = TestSpark.get();
         // a user's application: labelled rows in, Spark ML's evaluator on the output
-        Dataset<Row> test = spark.read().option("header", "true").option("inferSchema", "true")
-                .csv(TABULAR + "breast_cancer-test.csv");
+        Dataset<Row> test = testRows(spark);
         EnsembleModel model = EnsembleModel.load(out);
         Dataset<Row> scored = model.transform(test);
         assertEquals(test.count(), scored.count());
@@ -137,27 +140,19 @@ class TabularDataTest {
     void evaluatingATableWithAClassTheEnsembleNeverSawStopsWithOneLine() throws Exception {
         SparkSession spark = TestSpark.get();
         String odd = dir.resolve("odd-label").toUri().toString();
-        Dataset<Row> test = spark.read().option("header", "true").option("inferSchema", "true")
-                .csv(TABULAR + "breast_cancer-test.csv");
+        Dataset<Row> test = testRows(spark);
         test.withColumn("label", org.apache.spark.sql.functions.when(
                         org.apache.spark.sql.functions.monotonically_increasing_id().equalTo(3), "borderline")
                 .otherwise(test.col("label")))
                 .coalesce(1).write().option("header", "true").csv(odd);
         Path folder = Path.of(java.net.URI.create(io.ensembles.store.Fs.qualify(out)));
         String before = Files.readString(folder.resolve("manifest.json")) + Files.readString(folder.resolve("metrics.json"));
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream old = System.err;
-        int code;
-        try {
-            System.setErr(new java.io.PrintStream(err, true));
-            code = io.ensembles.cli.EnsembleCli.execute("evaluate", "--ensemble", out, "--set", "data.test.path=" + odd,
-                    "--in-spark");
-        } finally {
-            System.setErr(old);
-        }
-        List<String> errors = err.toString().lines().filter(l -> l.startsWith("error: ")).toList();
-        assertEquals(io.ensembles.cli.EnsembleCli.INVALID, code, err.toString());
-        assertEquals(1, errors.size(), err.toString());
+        var run = io.ensembles.cli.EnsembleCliTest.run("evaluate", "--ensemble", out, "--set", "data.test.path=" + odd,
+                "--in-spark");
+        int code = run.code();
+        List<String> errors = run.err().lines().filter(l -> l.startsWith("error: ")).toList();
+        assertEquals(io.ensembles.cli.EnsembleCli.INVALID, code, run.err());
+        assertEquals(1, errors.size(), run.err());
         assertTrue(errors.get(0).contains("row 3: label 'borderline' is a class the ensemble never saw (classes: benign, "
                 + "malignant)"), errors.get(0));
         assertEquals(before, Files.readString(folder.resolve("manifest.json"))
