@@ -67,7 +67,8 @@ public record EnsembleConfig(
     public record DataSection(String trainImages, String trainLabels, String testImages, String testLabels,
                               int classes, int limit, int testLimit, double validationFraction, long splitSeed,
                               String oodImages, String normalisation, SourceSpec train, SourceSpec test,
-                              SourceSpec ood, List<Integer> resize, String split) implements Serializable {
+                              SourceSpec ood, List<Integer> resize, String split, Streaming streaming)
+            implements Serializable {
         public static final String NORM_STANDARDISE = "standardise";
         public static final String SPLIT_AUTO = "auto";
         public static final String SPLIT_PERMUTATION = "permutation";
@@ -78,6 +79,14 @@ public record EnsembleConfig(
             return SPLIT_HASH.equals(split) || (SPLIT_AUTO.equals(split) && table);
         }
         public static final String NORM_UNIT_RANGE = "unit-range";
+
+        /**
+         * How a training table reaches the member tasks: below {@code broadcastMaxMb} (decoded) the
+         * driver reads it and broadcasts it; above, every task streams its row groups through a
+         * shuffle buffer of {@code shuffleBuffer} rows, decoded row groups cached on the executor's
+         * local disk when {@code localCache}.
+         */
+        public record Streaming(double broadcastMaxMb, int shuffleBuffer, boolean localCache) implements Serializable {}
 
         /** Whether {@code data.<set>} names a Spark SQL (or idx / digits-csv) source instead of the file keys. */
         public boolean usesSources() {
@@ -290,7 +299,9 @@ public record EnsembleConfig(
                 r.oneOf("data.normalisation", Set.of(DataSection.NORM_STANDARDISE, DataSection.NORM_UNIT_RANGE)),
                 source(r, c, "train"), source(r, c, "test"), source(r, c, "ood"),
                 resize(r), r.oneOf("data.split", Set.of(DataSection.SPLIT_AUTO, DataSection.SPLIT_PERMUTATION,
-                        DataSection.SPLIT_HASH)));
+                        DataSection.SPLIT_HASH)),
+                new DataSection.Streaming(r.doubleIn("data.broadcast-max-mb", 0.0, true, 1e9, true),
+                        r.intAtLeast("data.shuffle-buffer", 1), r.bool("data.local-cache")));
         if (data.train().configured() != data.test().configured()) {
             String missing = data.train().configured() ? "data.test" : "data.train";
             r.fail(missing + ".format", "\"\"", "a source as well: data.train and data.test are both source blocks "

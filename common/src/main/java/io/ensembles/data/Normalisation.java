@@ -44,51 +44,109 @@ public record Normalisation(double scale, double[] mean, double[] std) implement
 
     /** Mean 0 and standard deviation 1 per channel (images) or feature (vectors) over {@code d}. */
     public static Normalisation standardise(ExampleSet d) {
-        int groups = d.shape().channels();
-        int per = d.shape().groupSize();
-        double scale = d.isBytes() ? BYTE_SCALE : 1.0;
-        double[] sum = new double[groups];
-        double[] sumSq = new double[groups];
-        for (int i = 0; i < d.size(); i++) {
-            for (int p = 0; p < d.features(); p++) {
-                double v = d.value(i, p) * scale;
-                sum[p / per] += v;
-                sumSq[p / per] += v * v;
-            }
-        }
-        double n = (double) d.size() * per;
-        double[] mean = new double[groups];
-        double[] std = new double[groups];
-        for (int g = 0; g < groups; g++) {
-            mean[g] = sum[g] / n;
-            double sd = Math.sqrt(Math.max(sumSq[g] / n - mean[g] * mean[g], 0));
-            std[g] = sd > 1e-8 ? sd : 1.0; // a constant channel or feature is only centred
-        }
-        return new Normalisation(scale, mean, std);
+        return Sums.of(d).standardise();
     }
 
     /** Images: pixels scaled to [0, 1] (PyTorch's ToTensor). Features: min-max scaled to [0, 1] over {@code d}. */
     public static Normalisation unitRange(ExampleSet d) {
-        int groups = d.shape().channels();
-        if (d.isBytes()) {
-            double[] ones = new double[groups];
-            Arrays.fill(ones, 1.0);
-            return new Normalisation(BYTE_SCALE, new double[groups], ones);
+        return Sums.of(d).unitRange();
+    }
+
+    /**
+     * What a normalisation is fitted from, per group: the count, the sum and sum of squares of the
+     * scaled values, the minimum and maximum of the raw ones. Sums of parts merge, so a table's
+     * partitions can be summed where they are and only these few numbers travel.
+     */
+    public static final class Sums implements Serializable {
+        private final int per;
+        private final boolean bytes;
+        private final double[] sum;
+        private final double[] sumSq;
+        private final double[] min;
+        private final double[] max;
+        private long examples;
+
+        public Sums(InputShape shape, boolean bytes) {
+            int groups = shape.channels();
+            this.per = shape.groupSize();
+            this.bytes = bytes;
+            this.sum = new double[groups];
+            this.sumSq = new double[groups];
+            this.min = new double[groups];
+            this.max = new double[groups];
+            Arrays.fill(min, Double.POSITIVE_INFINITY);
+            Arrays.fill(max, Double.NEGATIVE_INFINITY);
         }
-        int per = d.shape().groupSize();
-        double[] min = new double[groups];
-        double[] max = new double[groups];
-        Arrays.fill(min, Double.POSITIVE_INFINITY);
-        Arrays.fill(max, Double.NEGATIVE_INFINITY);
-        for (int i = 0; i < d.size(); i++) {
-            for (int p = 0; p < d.features(); p++) {
-                min[p / per] = Math.min(min[p / per], d.value(i, p));
-                max[p / per] = Math.max(max[p / per], d.value(i, p));
+
+        static Sums of(ExampleSet d) {
+            Sums s = new Sums(d.shape(), d.isBytes());
+            for (int i = 0; i < d.size(); i++) {
+                for (int p = 0; p < d.features(); p++) s.add(p / s.per, d.value(i, p));
             }
+            s.examples = d.size();
+            return s;
         }
-        double[] range = new double[groups];
-        for (int g = 0; g < groups; g++) range[g] = max[g] - min[g] > 1e-12 ? max[g] - min[g] : 1.0;
-        return new Normalisation(1.0, min, range);
+
+        /** Adds one example: image bytes (unsigned) or raw floats. */
+        public void add(byte[] values, float[] floats) {
+            if (values != null) {
+                for (int p = 0; p < values.length; p++) add(p / per, values[p] & 0xFF);
+            } else {
+                for (int p = 0; p < floats.length; p++) add(p / per, floats[p]);
+            }
+            examples++;
+        }
+
+        private void add(int g, float raw) {
+            double v = raw * (bytes ? BYTE_SCALE : 1.0);
+            sum[g] += v;
+            sumSq[g] += v * v;
+            min[g] = Math.min(min[g], raw);
+            max[g] = Math.max(max[g], raw);
+        }
+
+        /** These sums and {@code o}'s, added into this. */
+        public Sums merge(Sums o) {
+            for (int g = 0; g < sum.length; g++) {
+                sum[g] += o.sum[g];
+                sumSq[g] += o.sumSq[g];
+                min[g] = Math.min(min[g], o.min[g]);
+                max[g] = Math.max(max[g], o.max[g]);
+            }
+            examples += o.examples;
+            return this;
+        }
+
+        public long examples() {
+            return examples;
+        }
+
+        /** Mean 0 and standard deviation 1 per group. */
+        public Normalisation standardise() {
+            int groups = sum.length;
+            double n = (double) examples * per;
+            double[] mean = new double[groups];
+            double[] std = new double[groups];
+            for (int g = 0; g < groups; g++) {
+                mean[g] = sum[g] / n;
+                double sd = Math.sqrt(Math.max(sumSq[g] / n - mean[g] * mean[g], 0));
+                std[g] = sd > 1e-8 ? sd : 1.0; // a constant channel or feature is only centred
+            }
+            return new Normalisation(bytes ? BYTE_SCALE : 1.0, mean, std);
+        }
+
+        /** Images scaled to [0, 1]; features min-max scaled to [0, 1]. */
+        public Normalisation unitRange() {
+            int groups = sum.length;
+            if (bytes) {
+                double[] ones = new double[groups];
+                Arrays.fill(ones, 1.0);
+                return new Normalisation(BYTE_SCALE, new double[groups], ones);
+            }
+            double[] range = new double[groups];
+            for (int g = 0; g < groups; g++) range[g] = max[g] - min[g] > 1e-12 ? max[g] - min[g] : 1.0;
+            return new Normalisation(1.0, min.clone(), range);
+        }
     }
 
     /** Channels or features this normalisation has one mean for. */

@@ -66,12 +66,44 @@ public record TrainingData(ExampleSet train, ExampleSet validation, Normalisatio
 
     /** Row {@code i}'s content (label and values) hashed under {@code seed}, as a number in [0, 1). */
     static double rowHash(ExampleSet d, int i, long seed) {
-        long h = mix(seed ^ 0x632BE59BD9B4E019L ^ d.label(i));
+        long h = hashStart(seed, d.label(i));
         for (int p = 0; p < d.features(); p++) {
-            long v = d.isBytes() ? d.pixel(i, p) : Float.floatToIntBits(d.value(i, p));
-            h = mix(h ^ (v + 0x9E3779B97F4A7C15L * (p + 1)));
+            h = hashStep(h, p, d.isBytes() ? d.pixel(i, p) : Float.floatToIntBits(d.value(i, p)));
         }
-        return (h >>> 11) * 0x1.0p-53;
+        return unitOf(h);
+    }
+
+    /**
+     * The hash of one example's content (class index and values: image bytes, or floats) under
+     * {@code seed}: the number {@link #hashSplit} splits by, for a row that is not in an ExampleSet
+     * (a streamed table's). {@link #unitOf} of it is the row's place in [0, 1).
+     */
+    public static long contentHash(long seed, int label, byte[] bytes, float[] floats) {
+        long h = hashStart(seed, label);
+        if (bytes != null) {
+            for (int p = 0; p < bytes.length; p++) h = hashStep(h, p, bytes[p] & 0xFF);
+        } else {
+            for (int p = 0; p < floats.length; p++) h = hashStep(h, p, Float.floatToIntBits(floats[p]));
+        }
+        return h;
+    }
+
+    /** A 64-bit hash as a number in [0, 1). */
+    public static double unitOf(long hash) {
+        return (hash >>> 11) * 0x1.0p-53;
+    }
+
+    private static long hashStart(long seed, int label) {
+        return mix(seed ^ 0x632BE59BD9B4E019L ^ label);
+    }
+
+    private static long hashStep(long h, int p, long v) {
+        return mix(h ^ (v + 0x9E3779B97F4A7C15L * (p + 1)));
+    }
+
+    /** A 64-bit key (a row id's bytes, say) hashed under {@code seed}. */
+    public static long keyHash(long seed, long key) {
+        return mix(mix(seed ^ 0x2545F4914F6CDD1DL) ^ key);
     }
 
     /** SplitMix64's finaliser. */

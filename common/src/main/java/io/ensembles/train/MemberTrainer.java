@@ -2,8 +2,8 @@ package io.ensembles.train;
 
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.config.EnsembleConfig.TrainingSection;
-import io.ensembles.data.Batches;
 import io.ensembles.data.ExampleSet;
+import io.ensembles.data.InputShape;
 import io.ensembles.data.TrainingData;
 import io.ensembles.ensemble.Predictor;
 import io.ensembles.metrics.ClassificationMetrics;
@@ -47,7 +47,14 @@ public final class MemberTrainer {
      */
     public static ComputationGraph initialNetwork(EnsembleConfig config, MemberSpec member, ExampleSet train,
                                                  Dl4jSchedule schedule, WarmStart warmStart) throws IOException {
-        ComputationGraph net = newNetwork(config, member, train, schedule);
+        return initialNetwork(config, member, train.shape(), train.classes(), schedule, warmStart);
+    }
+
+    /** As above, for examples of {@code shape} in {@code classes} classes. */
+    public static ComputationGraph initialNetwork(EnsembleConfig config, MemberSpec member, InputShape shape,
+                                                 int classes, Dl4jSchedule schedule, WarmStart warmStart)
+            throws IOException {
+        ComputationGraph net = newNetwork(config, member, shape, classes, schedule);
         ComputationGraph from = warmStart == null ? null : warmStart.source(member);
         if (from == null) {
             if (warmStart != null) {
@@ -89,8 +96,13 @@ public final class MemberTrainer {
 
     /** The method's plan for a training set of this size (iterations per epoch follow from it). */
     public TrainingPlan planFor(ExampleSet train) {
+        return planFor(train.size());
+    }
+
+    /** The method's plan for an epoch of {@code examples} examples. */
+    public TrainingPlan planFor(long examples) {
         int b = config.training().batchSize();
-        return TrainingPlan.of(config, (train.size() + b - 1) / b);
+        return TrainingPlan.of(config, Math.toIntExact((examples + b - 1) / b));
     }
 
     public ComputationGraph newNetwork(MemberSpec member, ExampleSet train) {
@@ -100,9 +112,15 @@ public final class MemberTrainer {
     /** A freshly initialised network of this member, its updater driven by {@code schedule}. */
     public static ComputationGraph newNetwork(EnsembleConfig config, MemberSpec member, ExampleSet train,
                                               Dl4jSchedule schedule) {
+        return newNetwork(config, member, train.shape(), train.classes(), schedule);
+    }
+
+    /** As above, for examples of {@code shape} in {@code classes} classes. */
+    public static ComputationGraph newNetwork(EnsembleConfig config, MemberSpec member, InputShape shape, int classes,
+                                              Dl4jSchedule schedule) {
         TrainingSection t = config.training();
-        return ModelFactory.build(member.architecture(), config.model(), member.packing(), train.shape(),
-                train.classes(), member.seed(), optimizer(t, schedule));
+        return ModelFactory.build(member.architecture(), config.model(), member.packing(), shape, classes,
+                member.seed(), optimizer(t, schedule));
     }
 
     /** The optimiser settings of {@code training.*}, driven by {@code schedule}. */
@@ -122,10 +140,20 @@ public final class MemberTrainer {
      */
     public MemberOutcome train(MemberSpec member, TrainingData data, Checkpoint.Store store, TrainingListener listener,
                                SnapshotSink sink) throws IOException {
+        return train(member, new InMemorySource(config, data), store, listener, sink);
+    }
+
+    public MemberOutcome train(MemberSpec member, TrainingSource data, Checkpoint.Store store,
+                               TrainingListener listener) throws IOException {
+        return train(member, data, store, listener, SnapshotSink.NONE);
+    }
+
+    /** As above, on any {@link TrainingSource}: examples in memory, or a table streamed as the epochs go. */
+    public MemberOutcome train(MemberSpec member, TrainingSource data, Checkpoint.Store store,
+                               TrainingListener listener, SnapshotSink sink) throws IOException {
         TrainingSection t = config.training();
-        ExampleSet train = trainingSetOf(config, member, data);
-        TrainingPlan plan = planFor(train);
-        CollapseGuard guard = collapseGuard(config, data);
+        TrainingPlan plan = planFor(data.epochExamples(member));
+        CollapseGuard guard = data.collapseGuard(config.training().collapseMargin());
         Checkpoint resumed = store.load();
         ComputationGraph net;
         List<EpochMetrics> history = new ArrayList<>();
@@ -138,7 +166,7 @@ public final class MemberTrainer {
             priorSeconds = resumed.trainingSeconds();
             LOG.info("member {}: resuming from the checkpoint of epoch {}", member.id(), startEpoch);
         } else {
-            net = initialNetwork(config, member, train, plan.schedule(), warmStart);
+            net = initialNetwork(config, member, data.shape(), data.classes(), plan.schedule(), warmStart);
         }
         Dl4jSchedule schedule = plan.schedule();
         long attemptStart = System.nanoTime();
@@ -147,50 +175,49 @@ public final class MemberTrainer {
             long epochStart = System.nanoTime();
             // The data order of an epoch depends only on (member seed, epoch): a resumed member sees
             // exactly the batches it would have seen without the interruption.
-            int[] order = TrainingData.permutation(train.size(), new Random(member.seed() * 31 + epoch));
             double lossSum = 0;
             double penaltySum = 0;
             double penalty = Double.NaN;
             int batches = 0;
-            for (int from = 0; from < train.size() && net.getIterationCount() < plan.iterations();
-                 from += t.batchSize()) {
-                int to = Math.min(train.size(), from + t.batchSize());
-                long iteration = net.getIterationCount();
-                // DL4J's score is the data loss plus the weight-decay term of the weights before the
-                // update; both are reported, apart. The term moves slowly and costs a pass over the
-                // weights (2% of an MLP's update), so it is measured at every logged iteration only.
-                if (Double.isNaN(penalty) || iteration % t.logEveryIterations() == 0) {
-                    penalty = t.weightDecay() > 0 ? net.calcRegularizationScore(true) : 0;
-                }
-                fit(net, Batches.batch(train, order, from, to, data.normalisation()));
-                // a packed network's score is the sum of its M heads' losses: report the mean head's
-                double loss = (net.score() - penalty) / net.getNumOutputArrays();
-                if (!Double.isFinite(loss) || loss > t.divergenceLoss()) {
-                    String reason = String.format("training diverged: loss %s at epoch %d, iteration %d "
-                                    + "(limit training.divergence-loss = %s; learning rate %.4g may be too high)",
-                            loss, epoch + 1, iteration, t.divergenceLoss(), schedule.valueAt((int) iteration, epoch));
-                    LOG.warn("member {}: {}", member.id(), reason);
-                    store.clear();
-                    return new MemberOutcome(member, false, reason, null, history, epoch - startEpoch, startEpoch,
-                            priorSeconds + seconds(attemptStart));
-                }
-                lossSum += loss;
-                penaltySum += penalty;
-                batches++;
-                if (iteration % t.logEveryIterations() == 0) {
-                    listener.onIteration(member, epoch + 1, iteration, loss, penalty,
-                            schedule.valueAt((int) iteration, epoch));
-                }
-                TrainingPlan.Capture capture = plan.captureAfter(net.getIterationCount());
-                if (capture != null) {
-                    double[] v = validate(net, data);
-                    double rate = plan.rateOfUpdate(net.getIterationCount());
-                    LOG.info("member {}: capture {} (cycle {}) after update {} at rate {}", member.id(),
-                            capture.index() + 1, capture.cycle(), capture.iteration(), String.format("%.3g", rate));
-                    String collapsed = guard.verdict(v[0]);
-                    if (collapsed != null) LOG.warn("member {}: capture {} {}", member.id(), capture.index() + 1, collapsed);
-                    sink.capture(member, new SnapshotSink.Taken(capture, rate, plan.epochsAt(net.getIterationCount()),
-                            v[0], v[1], List.copyOf(history), priorSeconds + seconds(attemptStart), collapsed), net);
+            try (TrainingSource.Epoch epochBatches = data.epoch(member, epoch, t.batchSize())) {
+                while (epochBatches.hasNext() && net.getIterationCount() < plan.iterations()) {
+                    long iteration = net.getIterationCount();
+                    // DL4J's score is the data loss plus the weight-decay term of the weights before the
+                    // update; both are reported, apart. The term moves slowly and costs a pass over the
+                    // weights (2% of an MLP's update), so it is measured at every logged iteration only.
+                    if (Double.isNaN(penalty) || iteration % t.logEveryIterations() == 0) {
+                        penalty = t.weightDecay() > 0 ? net.calcRegularizationScore(true) : 0;
+                    }
+                    fit(net, epochBatches.next());
+                    // a packed network's score is the sum of its M heads' losses: report the mean head's
+                    double loss = (net.score() - penalty) / net.getNumOutputArrays();
+                    if (!Double.isFinite(loss) || loss > t.divergenceLoss()) {
+                        String reason = String.format("training diverged: loss %s at epoch %d, iteration %d "
+                                        + "(limit training.divergence-loss = %s; learning rate %.4g may be too high)",
+                                loss, epoch + 1, iteration, t.divergenceLoss(), schedule.valueAt((int) iteration, epoch));
+                        LOG.warn("member {}: {}", member.id(), reason);
+                        store.clear();
+                        return new MemberOutcome(member, false, reason, null, history, epoch - startEpoch, startEpoch,
+                                priorSeconds + seconds(attemptStart));
+                    }
+                    lossSum += loss;
+                    penaltySum += penalty;
+                    batches++;
+                    if (iteration % t.logEveryIterations() == 0) {
+                        listener.onIteration(member, epoch + 1, iteration, loss, penalty,
+                                schedule.valueAt((int) iteration, epoch));
+                    }
+                    TrainingPlan.Capture capture = plan.captureAfter(net.getIterationCount());
+                    if (capture != null) {
+                        double[] v = validate(net, data);
+                        double rate = plan.rateOfUpdate(net.getIterationCount());
+                        LOG.info("member {}: capture {} (cycle {}) after update {} at rate {}", member.id(),
+                                capture.index() + 1, capture.cycle(), capture.iteration(), String.format("%.3g", rate));
+                        String collapsed = guard.verdict(v[0]);
+                        if (collapsed != null) LOG.warn("member {}: capture {} {}", member.id(), capture.index() + 1, collapsed);
+                        sink.capture(member, new SnapshotSink.Taken(capture, rate, plan.epochsAt(net.getIterationCount()),
+                                v[0], v[1], List.copyOf(history), priorSeconds + seconds(attemptStart), collapsed), net);
+                    }
                 }
             }
             net.incrementEpochCount();
@@ -235,8 +262,8 @@ public final class MemberTrainer {
         return new MultiDataSet(new INDArray[] {batch.getFeatures()}, labels);
     }
 
-    private double[] validate(ComputationGraph net, TrainingData data) {
-        return validate(net, data, config.evaluation().batchSize());
+    private double[] validate(ComputationGraph net, TrainingSource data) {
+        return data.validate(net, config.evaluation().batchSize());
     }
 
     /** Validation accuracy and NLL (of the mean of the heads, for a packed network), NaN without a validation split. */

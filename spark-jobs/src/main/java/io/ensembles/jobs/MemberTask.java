@@ -10,7 +10,10 @@ import io.ensembles.train.EpochMetrics;
 import io.ensembles.train.MemberOutcome;
 import io.ensembles.train.MemberSpec;
 import io.ensembles.train.MemberTrainer;
+import io.ensembles.train.InMemorySource;
 import io.ensembles.train.NativeRuntime;
+import io.ensembles.train.TrainingSource;
+import io.ensembles.sources.StreamedSource;
 import java.io.IOException;
 import java.util.Map;
 import org.apache.spark.TaskContext;
@@ -30,12 +33,16 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
     private final EnsembleConfig config;
     private final String root;
     private final Broadcast<TrainingData> data;
+    private final io.ensembles.sources.StreamedTable stream;
     private final Map<String, String> hadoop;
     private final int threads;
     private final io.ensembles.train.WarmStart warmStart;
 
-    MemberTask(EnsembleConfig config, String root, Broadcast<TrainingData> data, Map<String, String> hadoop, int threads,
+    /** {@code data} broadcast, or else {@code stream} to be read by the task itself. */
+    MemberTask(EnsembleConfig config, String root, Broadcast<TrainingData> data,
+               io.ensembles.sources.StreamedTable stream, Map<String, String> hadoop, int threads,
                io.ensembles.train.WarmStart warmStart) {
+        this.stream = stream;
         this.warmStart = warmStart;
         this.config = config;
         this.root = root;
@@ -58,14 +65,17 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
         LOG.info("{} starts on {} with {} thread(s)", spec.describe(), SparkSupport.executorDescription(), threads);
         MemberTrainer trainer = new MemberTrainer(config, warmStart);
         MemberOutcome o;
+        TrainingSource source = stream != null ? new StreamedSource(stream) : new InMemorySource(config, data.value());
         try {
-            o = trainer.train(spec, data.value(), store, new TaskProgress(config, layout, attempt));
+            o = trainer.train(spec, source, store, new TaskProgress(config, layout, attempt));
         } catch (MemberStore.AlreadyStoredException superseded) {
             // a speculative copy or an earlier attempt finished first: its copy is the member
             LOG.info("{}; this attempt stops", superseded.getMessage());
             MemberRecord winner = store.finishedRecord();
             if (winner == null) throw superseded;
             return winner;
+        } finally {
+            if (source instanceof StreamedSource s) s.close();
         }
         MemberRecord record = record(config, spec, o, attempt, SparkSupport.executorDescription(),
                 device.description());

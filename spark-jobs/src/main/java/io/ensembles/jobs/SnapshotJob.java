@@ -120,7 +120,7 @@ public final class SnapshotJob {
         }
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, config.ensemble().name(), method,
                 Instant.now().toString(), BuildInfo.codeVersion(), input,
-                TrainJob.dataInfo(config, input, data, testExamples), runInfo, records, configJson, null);
+                TrainJob.dataInfo(config, new Inputs.Training(data, input, testExamples)), runInfo, records, configJson, null);
         manifest.write(layout);
         long ok = records.stream().filter(MemberRecord::completed).count();
         LOG.info("wrote {} ({} snapshots stored, {} missing) in {} s", layout.manifest(), ok, records.size() - ok,

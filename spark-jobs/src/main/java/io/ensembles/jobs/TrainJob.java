@@ -51,9 +51,56 @@ public final class TrainJob {
         long start = System.nanoTime();
         ExecutorMemoryPeaks.resetDriverPeak();
         Fs.configure(spark.sparkContext().hadoopConfiguration());
-        checkOutputFolder(new EnsembleLayout(Fs.qualify(out)), Json.MAPPER.readTree(config.rendered()));
-        Inputs.Training read = Inputs.forTraining(spark, config);
-        return train(spark, config, out, warmStart, read.data(), read.input(), read.testExamples(), start);
+        EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
+        checkOutputFolder(layout, Json.MAPPER.readTree(config.rendered()));
+        if (config.training().dataParallel()) {
+            // parameter averaging deals out shards of one set in memory: it takes the broadcast path
+            Inputs.Training read = Inputs.forTraining(spark, config);
+            return train(spark, config, out, warmStart, read, start);
+        }
+        String runId = java.util.UUID.randomUUID().toString();
+        String staging = stagingFolder(layout, runId);
+        Inputs.Training read = null;
+        try {
+            read = Inputs.forMembers(spark, config, baggingSeeds(config), SparkSupport.hadoopSettings(spark), staging,
+                    runId);
+            return train(spark, config, out, warmStart, read, start);
+        } finally {
+            if (Fs.exists(staging)) Fs.delete(staging, true);
+            if (read != null && read.stream() != null) removeLocalCopies(spark, read.stream());
+        }
+    }
+
+    /** Where a table that cannot be streamed as it is gets its Parquet copy: beside the output folder, hidden. */
+    static String stagingFolder(EnsembleLayout layout, String runId) {
+        org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(layout.root());
+        return new org.apache.hadoop.fs.Path(root.getParent(), "." + root.getName() + ".staging-" + runId).toString();
+    }
+
+    /** The seeds of the members that bag (their bootstrap sizes are counted in the pass over a streamed table). */
+    static long[] baggingSeeds(EnsembleConfig config) {
+        return specs(config).stream().filter(MemberSpec::bagging).mapToLong(MemberSpec::seed).toArray();
+    }
+
+    /**
+     * Removes the streamed table's local files (cache, validation copies) from the executors: a task
+     * per slot, twice over, and the driver's own. Best effort: Spark removes what is left with the
+     * application's scratch folders.
+     */
+    static void removeLocalCopies(SparkSession spark, io.ensembles.sources.StreamedTable stream) {
+        String runId = stream.runId();
+        try {
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            int n = Math.max(2, jsc.defaultParallelism() * 2);
+            jsc.setJobDescription("Remove the local copies of " + stream.source());
+            jsc.parallelize(java.util.stream.IntStream.range(0, n).boxed().toList(), n)
+                    .foreach(i -> io.ensembles.sources.StreamedTable.removeLocal(runId));
+            io.ensembles.sources.StreamedTable.removeLocal(runId);
+        } catch (Exception e) {
+            LOG.warn("could not remove every local copy of {}: {}", stream.source(), e.getMessage());
+        } finally {
+            spark.sparkContext().setJobDescription(null);
+        }
     }
 
     /**
@@ -63,6 +110,14 @@ public final class TrainJob {
     public static Manifest train(SparkSession spark, EnsembleConfig config, String out,
                                  io.ensembles.train.WarmStart warmStart, TrainingData data, Manifest.Input input,
                                  int testExamples, long start) throws IOException {
+        return train(spark, config, out, warmStart, new Inputs.Training(data, input, testExamples), start);
+    }
+
+    /** Trains on {@code read}: a set in memory, broadcast to the tasks, or a table they stream. */
+    static Manifest train(SparkSession spark, EnsembleConfig config, String out, io.ensembles.train.WarmStart warmStart,
+                          Inputs.Training read, long start) throws IOException {
+        TrainingData data = read.data();
+        Manifest.Input input = read.input();
         Fs.configure(spark.sparkContext().hadoopConfiguration());
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
         JsonNode configJson = Json.MAPPER.readTree(config.rendered());
@@ -95,15 +150,16 @@ public final class TrainJob {
                             warmStart));
                 }
             } else {
-                Broadcast<TrainingData> bData = jsc.broadcast(data);
-                MemberTask task = new MemberTask(config, layout.root(), bData, SparkSupport.hadoopSettings(spark),
-                        threads, warmStart);
-                LOG.info("training {}, one task each, {} thread(s) per task, into {}", what, threads, layout.root());
+                Broadcast<TrainingData> bData = data != null ? jsc.broadcast(data) : null;
+                MemberTask task = new MemberTask(config, layout.root(), bData, read.stream(),
+                        SparkSupport.hadoopSettings(spark), threads, warmStart);
+                LOG.info("training {}, one task each, {} thread(s) per task, on {} data, into {}", what, threads,
+                        read.stream() != null ? "streamed" : "broadcast", layout.root());
                 try (ProgressMonitor ignored = new ProgressMonitor(layout, specs.stream().map(MemberSpec::id).toList(),
                         2000)) {
                     trained.addAll(jsc.parallelize(specs, tasks).map(task).collect());
                 } finally {
-                    bData.destroy();
+                    if (bData != null) bData.destroy();
                 }
             }
             for (MemberRecord r : trained) {
@@ -117,7 +173,7 @@ public final class TrainJob {
         }
         records.sort(Comparator.comparingInt(MemberRecord::index));
 
-        Map<String, Object> dataInfo = dataInfo(config, input, data, testExamples);
+        Map<String, Object> dataInfo = dataInfo(config, read);
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("master", spark.sparkContext().master());
         run.put("applicationId", spark.sparkContext().applicationId());
@@ -166,15 +222,21 @@ public final class TrainJob {
         return specs;
     }
 
-    static Map<String, Object> dataInfo(EnsembleConfig config, Manifest.Input input, TrainingData data,
-                                        int testExamples) {
+    static Map<String, Object> dataInfo(EnsembleConfig config, Inputs.Training read) {
         Map<String, Object> dataInfo = new LinkedHashMap<>();
-        dataInfo.put("trainImages", input.path());
-        dataInfo.put("trainExamples", data.train().size());
-        dataInfo.put("validationExamples", data.validation().size());
+        dataInfo.put("trainImages", read.input().path());
+        dataInfo.put("trainExamples", read.trainExamples());
+        dataInfo.put("validationExamples", read.validationExamples());
         dataInfo.put("testImages", config.data().test().configured() ? config.data().test().path()
                 : config.data().testImages());
-        dataInfo.put("testExamples", testExamples);
+        dataInfo.put("testExamples", read.testExamples());
+        dataInfo.put("path", read.stream() != null ? "streamed" : "broadcast");
+        if (read.stream() != null) {
+            var d = config.data().streaming();
+            dataInfo.put("units", read.stream().units().size());
+            dataInfo.put("shuffleBuffer", d.shuffleBuffer());
+            dataInfo.put("localCache", d.localCache());
+        }
         return dataInfo;
     }
 

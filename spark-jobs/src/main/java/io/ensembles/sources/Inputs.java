@@ -25,8 +25,36 @@ public final class Inputs {
 
     private Inputs() {}
 
-    /** What a training job reads before it starts: the split training set, its manifest input, the test set's size. */
-    public record Training(TrainingData data, Manifest.Input input, int testExamples) {}
+    /**
+     * What a training job reads before it starts: the split training set in memory ({@code data}),
+     * or the table left to be streamed ({@code stream}); its manifest input; the test set's size.
+     */
+    public record Training(TrainingData data, StreamedTable stream, Manifest.Input input, int testExamples) {
+        public Training(TrainingData data, Manifest.Input input, int testExamples) {
+            this(data, null, input, testExamples);
+        }
+
+        public long trainExamples() {
+            return stream != null ? stream.trainRows() : data.train().size();
+        }
+
+        public long validationExamples() {
+            return stream != null ? stream.validationRows() : data.validation().size();
+        }
+    }
+
+    /**
+     * As {@link #forTraining}, for the member tasks of a deep ensemble: a training table too large
+     * to broadcast is left where it is, to be streamed ({@link StreamPlanner}).
+     */
+    public static Training forMembers(SparkSession spark, EnsembleConfig config, long[] baggingSeeds,
+                                      Map<String, String> hadoop, String staging, String runId) {
+        StreamedTable stream = StreamPlanner.plan(spark, config, baggingSeeds, hadoop, staging, runId);
+        if (stream == null) return forTraining(spark, config);
+        Manifest.Input input = describe(config, config.data().train(), stream.shape(), stream.classNames(),
+                stream.normalisation());
+        return new Training(null, stream, input, testSize(spark, config, input));
+    }
 
     /**
      * The training set and its description, and the test set read and checked too: a bad test set
@@ -104,6 +132,12 @@ public final class Inputs {
 
     /** As above, for a training set read from {@code s} (a source block, or a DataFrame's columns). */
     public static Manifest.Input describe(EnsembleConfig config, SourceSpec s, TrainingData data) {
+        return describe(config, s, data.train().shape(), data.train().classNames(), data.normalisation());
+    }
+
+    /** As above, for a training set of {@code shape} in these classes, normalised so. */
+    static Manifest.Input describe(EnsembleConfig config, SourceSpec s, InputShape shape, List<String> classNames,
+                                   io.ensembles.data.Normalisation normalisation) {
         DataSection d = config.data();
         Map<String, Object> columns = new LinkedHashMap<>();
         String format;
@@ -122,7 +156,6 @@ public final class Inputs {
             format = SourceSpec.IDX;
             path = d.trainImages();
         }
-        return new Manifest.Input(format, path, columns, data.train().shape(), data.train().classNames(),
-                data.normalisation());
+        return new Manifest.Input(format, path, columns, shape, classNames, normalisation);
     }
 }

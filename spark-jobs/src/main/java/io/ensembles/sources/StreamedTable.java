@@ -1,0 +1,372 @@
+package io.ensembles.sources;
+
+import io.ensembles.data.DataFormatException;
+import io.ensembles.data.ExampleSet;
+import io.ensembles.data.InputShape;
+import io.ensembles.data.Normalisation;
+import io.ensembles.data.TrainingData;
+import io.ensembles.store.Fs;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A training table left where it is, for member tasks to stream: its Parquet row groups (the
+ * units a task visits), the decoder of its columns, and what the driver learnt from the executors'
+ * passes over it without holding it: classes, shape, normalisation, how many rows fall on each
+ * side of the validation split. Serializable: it travels with the task, the data does not.
+ *
+ * <p>A row is on the validation side when the hash of its content under {@code data.split-seed}
+ * is below {@code data.validation-fraction}: the same rule as {@link TrainingData#hashSplit}, so
+ * a table gives the same split streamed or broadcast, and whatever its partitioning.
+ */
+public final class StreamedTable implements Serializable {
+    /** Rows {@code 0 .. rows} of row group {@code rowGroup} of a Parquet file. */
+    public record Unit(String file, int rowGroup, long rows) implements Serializable {
+        String describe() {
+            return file + " (row group " + rowGroup + ")";
+        }
+    }
+
+    /** One decoded row: its class, its hash (the split and the bootstrap key on it) and its values. */
+    public record Decoded(int label, long key, byte[] bytes, float[] floats) {
+        boolean validation(double fraction) {
+            return TrainingData.unitOf(key) < fraction;
+        }
+    }
+
+    /** What the executors' pass found, summed over the table (or one unit). */
+    public record Stats(Normalisation.Sums sums, long train, long validation, long[] validationLabels,
+                        long[] baggedRows) implements Serializable {
+        Stats merge(Stats o) {
+            long[] labels = validationLabels.clone();
+            for (int k = 0; k < labels.length; k++) labels[k] += o.validationLabels[k];
+            long[] bagged = baggedRows.clone();
+            for (int m = 0; m < bagged.length; m++) bagged[m] += o.baggedRows[m];
+            return new Stats(sums.merge(o.sums), train + o.train, validation + o.validation, labels, bagged);
+        }
+    }
+
+    final String source;
+    final List<Unit> units;
+    final StructType columns;
+    final RowDecoder decoder;
+    final List<String> classNames;
+    final InputShape shape;
+    final boolean bytes;
+    final double validationFraction;
+    final long splitSeed;
+    final long[] baggingSeeds;
+    final Map<String, String> hadoop;
+    final String runId;
+    final int shuffleBuffer;
+    final boolean localCache;
+    final int shuffleLabelsMember;
+    Stats stats;
+    Normalisation normalisation;
+
+    StreamedTable(String source, List<Unit> units, StructType columns, RowDecoder decoder, List<String> classNames,
+                  InputShape shape, boolean bytes, double validationFraction, long splitSeed, long[] baggingSeeds,
+                  Map<String, String> hadoop, String runId, int shuffleBuffer, boolean localCache,
+                  int shuffleLabelsMember) {
+        this.source = source;
+        this.units = List.copyOf(units);
+        this.columns = columns;
+        this.decoder = decoder;
+        this.classNames = List.copyOf(classNames);
+        this.shape = shape;
+        this.bytes = bytes;
+        this.validationFraction = validationFraction;
+        this.splitSeed = splitSeed;
+        this.baggingSeeds = baggingSeeds.clone();
+        this.hadoop = Map.copyOf(hadoop);
+        this.runId = runId;
+        this.shuffleBuffer = shuffleBuffer;
+        this.localCache = localCache;
+        this.shuffleLabelsMember = shuffleLabelsMember;
+    }
+
+    public String source() { return source; }
+    public List<Unit> units() { return units; }
+    public InputShape shape() { return shape; }
+    public List<String> classNames() { return classNames; }
+    public Normalisation normalisation() { return normalisation; }
+    public long trainRows() { return stats.train(); }
+    public long validationRows() { return stats.validation(); }
+    public long rows() { return stats.train() + stats.validation(); }
+    public boolean localCache() { return localCache; }
+    public String runId() { return runId; }
+
+    /** Training rows of a member that bags with {@code seed}: the sum of its Poisson weights. */
+    long baggedRows(long seed) {
+        for (int m = 0; m < baggingSeeds.length; m++) {
+            if (baggingSeeds[m] == seed) return stats.baggedRows()[m];
+        }
+        throw new IllegalArgumentException("no bootstrap size was counted for a member of seed " + seed);
+    }
+
+    /** The seed a member's Poisson(1) bootstrap weights are drawn from (as for a set in memory). */
+    static long bootstrapSeed(long memberSeed) {
+        return memberSeed ^ 0x5DEECE66DL;
+    }
+
+    /** The pass of one unit: every row decoded and checked, the training side summed. Run by the executors. */
+    Stats statsOf(Unit u, int unitIndex) throws IOException {
+        Normalisation.Sums sums = new Normalisation.Sums(shape, bytes);
+        long train = 0;
+        long val = 0;
+        long[] labels = new long[classNames.size()];
+        long[] bagged = new long[baggingSeeds.length];
+        try (Rows rows = rows(u, unitIndex)) {
+            while (rows.hasNext()) {
+                Decoded d = rows.next();
+                if (d.validation(validationFraction)) {
+                    val++;
+                    labels[d.label()]++;
+                    continue;
+                }
+                train++;
+                sums.add(d.bytes(), d.floats());
+                for (int m = 0; m < bagged.length; m++) {
+                    bagged[m] += TrainingData.poissonWeight(bootstrapSeed(baggingSeeds[m]), d.key());
+                }
+            }
+        }
+        return new Stats(sums, train, val, labels, bagged);
+    }
+
+    /**
+     * The rows of unit {@code unitIndex}, decoded: from the executor's local cache when it holds
+     * them, else from the table (and into the cache, when {@code data.local-cache} is on).
+     */
+    Rows rows(Unit u, int unitIndex) throws IOException {
+        if (localCache) {
+            Path cached = cacheDir().resolve("unit-" + unitIndex + ".bin");
+            if (Files.exists(cached)) return readSpill(cached);
+            return new CachingRows(decodedRows(u), cached, this);
+        }
+        return decodedRows(u);
+    }
+
+    /** The unit's rows read from the table itself, checked and decoded as they come. */
+    Rows decodedRows(Unit u) throws IOException {
+        Fs.configure(hadoop);
+        ParquetRows parquet = new ParquetRows(u.file(), u.rowGroup(), u.rows(), columns, Fs.conf());
+        Map<String, Integer> index = new HashMap<>();
+        for (int k = 0; k < classNames.size(); k++) index.put(classNames.get(k), k);
+        return new Rows() {
+            long row;
+
+            @Override
+            public boolean hasNext() {
+                return parquet.hasNext();
+            }
+
+            @Override
+            public Decoded next() {
+                RowDecoder.Example e = decoder.decode(parquet.next());
+                String at = "row " + row + " of " + u.describe() + (e.where() != null ? " (" + e.where() + ")" : "")
+                        + ": ";
+                row++;
+                if (e.error() != null) throw new DataFormatException(source, at + e.error());
+                InputShape s = decoder.images() ? InputShape.image(e.channels(), e.height(), e.width())
+                        : InputShape.vector(e.channels());
+                if (!s.equals(shape)) {
+                    throw new DataFormatException(source, at + "column '" + decoder.inputColumn() + "' has " + s
+                            + " where the table's first row has " + shape
+                            + (decoder.images() ? "; set data.image.resize = [H, W] to read images of mixed sizes" : ""));
+                }
+                Integer k = e.label() instanceof String name ? index.get(name) : index.get(String.valueOf(e.label()));
+                if (k == null && e.label() instanceof Long n && n >= 0 && n < classNames.size()) k = n.intValue();
+                if (k == null) {
+                    throw new DataFormatException(source, at + "label '" + e.label() + "' is not a class (classes: "
+                            + classNames.size() + ")");
+                }
+                return new Decoded(k, TrainingData.contentHash(splitSeed, k, e.bytes(), e.floats()), e.bytes(),
+                        e.floats());
+            }
+
+            @Override
+            public void close() {
+                parquet.close();
+            }
+        };
+    }
+
+    /** This job's folder on the executor's local disk (Spark's own scratch space: removed with the application). */
+    Path cacheDir() throws IOException {
+        Path root = org.apache.spark.SparkEnv.get() != null
+                ? Path.of(org.apache.spark.SparkFiles.getRootDirectory())
+                : Path.of(System.getProperty("java.io.tmpdir"));
+        return Files.createDirectories(root.resolve("ensembles-stream-" + runId));
+    }
+
+    /** Removes this job's local folder on this executor (the end of the job). */
+    public static void removeLocal(String runId) throws IOException {
+        Path root = org.apache.spark.SparkEnv.get() != null
+                ? Path.of(org.apache.spark.SparkFiles.getRootDirectory())
+                : Path.of(System.getProperty("java.io.tmpdir"));
+        Path dir = root.resolve("ensembles-stream-" + runId);
+        if (!Files.exists(dir)) return;
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    /** A set of up to {@code rows.size()} decoded rows as examples (for prediction). */
+    ExampleSet examples(List<Decoded> rows) {
+        int f = shape.size();
+        int[] labels = new int[rows.size()];
+        for (int i = 0; i < labels.length; i++) labels[i] = rows.get(i).label();
+        if (bytes) {
+            byte[] v = new byte[rows.size() * f];
+            for (int i = 0; i < labels.length; i++) System.arraycopy(rows.get(i).bytes(), 0, v, i * f, f);
+            return ExampleSet.ofBytes(shape, v, labels, classNames, source);
+        }
+        float[] v = new float[rows.size() * f];
+        for (int i = 0; i < labels.length; i++) System.arraycopy(rows.get(i).floats(), 0, v, i * f, f);
+        return ExampleSet.ofFloats(shape, v, labels, classNames, source);
+    }
+
+    /** Decoded rows one after the other; closing releases the file behind them. */
+    interface Rows extends Iterator<Decoded>, AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Local scratch files are plain local files (like Spark's own shuffle files), not a Hadoop filesystem's. */
+    static DataOutputStream spillWriter(Path file) throws IOException {
+        return new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
+    }
+
+    void writeRow(DataOutputStream out, Decoded d) throws IOException {
+        out.writeInt(d.label());
+        out.writeLong(d.key());
+        if (bytes) {
+            out.write(d.bytes());
+        } else {
+            for (float v : d.floats()) out.writeFloat(v);
+        }
+    }
+
+    /** The rows of a spill file written by {@link #writeRow}, ending with label -1. */
+    Rows readSpill(Path file) throws IOException {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
+        int f = shape.size();
+        return new Rows() {
+            Decoded next = read();
+
+            private Decoded read() {
+                try {
+                    int label = in.readInt();
+                    if (label < 0) return null;
+                    long key = in.readLong();
+                    if (bytes) {
+                        byte[] b = new byte[f];
+                        in.readFully(b);
+                        return new Decoded(label, key, b, null);
+                    }
+                    float[] v = new float[f];
+                    for (int p = 0; p < f; p++) v[p] = in.readFloat();
+                    return new Decoded(label, key, null, v);
+                } catch (EOFException e) {
+                    throw new UncheckedIOException("spill file " + file + " ends early", e);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public Decoded next() {
+                if (next == null) throw new NoSuchElementException();
+                Decoded d = next;
+                next = read();
+                return d;
+            }
+
+            @Override
+            public void close() {
+                try {
+                    in.close();
+                } catch (IOException ignored) {
+                    // read only
+                }
+            }
+        };
+    }
+
+    /**
+     * Rows from the table, copied into a cache file as they pass: the file appears under its name
+     * only once the unit has been read to its end, so a reader never sees half a unit, and two
+     * tasks filling the same unit at once each write their own copy.
+     */
+    private static final class CachingRows implements Rows {
+        private final Rows from;
+        private final Path target;
+        private final Path tmp;
+        private final DataOutputStream out;
+        private final StreamedTable table;
+
+        CachingRows(Rows from, Path target, StreamedTable table) throws IOException {
+            this.from = from;
+            this.target = target;
+            this.table = table;
+            this.tmp = target.resolveSibling(target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
+            this.out = spillWriter(tmp);
+        }
+
+        @Override
+        public boolean hasNext() {
+            return from.hasNext();
+        }
+
+        @Override
+        public Decoded next() {
+            Decoded d = from.next();
+            try {
+                table.writeRow(out, d);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return d;
+        }
+
+        @Override
+        public void close() {
+            boolean complete = !from.hasNext();
+            from.close();
+            try {
+                if (complete) out.writeInt(-1);
+                out.close();
+                if (complete) Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort: the folder goes with the job
+                }
+            }
+        }
+    }
+}

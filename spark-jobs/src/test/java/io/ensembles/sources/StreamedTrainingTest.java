@@ -1,0 +1,162 @@
+package io.ensembles.sources;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.jobs.ConvertJob;
+import io.ensembles.jobs.TestSpark;
+import io.ensembles.jobs.TrainJob;
+import io.ensembles.store.EnsembleLayout;
+import io.ensembles.store.Fs;
+import io.ensembles.store.Manifest;
+import io.ensembles.store.MemberRecord;
+import io.ensembles.store.ModelIO;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A training table streamed by the member tasks (data.broadcast-max-mb = 0) against the same
+ * table broadcast: the same split and normalisation, members of the same quality; the split does
+ * not depend on how the table is cut into files; a killed member resumes to the very weights of
+ * an undisturbed one; the local cache changes nothing but speed and is gone after the job.
+ */
+class StreamedTrainingTest {
+    static final String FM = "file:///usr/share/datasets/fashion-mnist/";
+
+    @TempDir
+    static Path dir;
+    static String oneFile;
+    static String sixFiles;
+    static String testTable;
+
+    @BeforeAll
+    static void tables() throws Exception {
+        assertTrue(new File("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz").isFile(), "run submit/setup");
+        SparkSession spark = TestSpark.get();
+        String converted = dir.resolve("converted").toUri().toString();
+        testTable = dir.resolve("test").toUri().toString();
+        ConvertJob.run(spark, "idx", FM + "train-images-idx3-ubyte.gz", FM + "train-labels-idx1-ubyte.gz", 3000,
+                converted);
+        ConvertJob.run(spark, "idx", FM + "t10k-images-idx3-ubyte.gz", FM + "t10k-labels-idx1-ubyte.gz", 300, testTable);
+        oneFile = dir.resolve("one").toUri().toString();
+        sixFiles = dir.resolve("six").toUri().toString();
+        // small row groups: a few dozen units to visit in a seeded order
+        spark.read().parquet(converted).coalesce(1).write().option("parquet.block.size", 64 * 1024).parquet(oneFile);
+        spark.read().parquet(converted).repartition(6).write().option("parquet.block.size", 64 * 1024)
+                .parquet(sixFiles);
+    }
+
+    static EnsembleConfig config(String table, String extra) {
+        return EnsembleConfig.from(ConfigFactory.parseString("""
+                ensemble { name = "streamed", members = 2, seed = 7 }
+                data.train { format = parquet, path = "%s", image-column = image }
+                data.test { format = parquet, path = "%s", image-column = image }
+                data { validation-fraction = 0.2, shuffle-buffer = 500 }
+                model { architectures = [mlp], mlp.hidden = [64] }
+                training { epochs = 2, batch-size = 64 }
+                %s
+                """.formatted(table, testTable, extra)), Map.of());
+    }
+
+    @Test
+    void streamedAndBroadcastGiveTheSameSplitAndMembersOfTheSameQuality() throws Exception {
+        Manifest broadcast = TrainJob.run(TestSpark.get(), config(oneFile, ""), dir.resolve("b").toUri().toString());
+        Manifest streamed = TrainJob.run(TestSpark.get(), config(oneFile, "data.broadcast-max-mb = 0"),
+                dir.resolve("s").toUri().toString());
+        assertEquals("broadcast", broadcast.data().get("path"));
+        assertEquals("streamed", streamed.data().get("path"));
+        assertTrue(((Number) streamed.data().get("units")).intValue() > 5, "units: " + streamed.data().get("units"));
+        // the same rows on each side of the split, and the same statistics of the training side
+        assertEquals(broadcast.data().get("trainExamples"), streamed.data().get("trainExamples"));
+        assertEquals(broadcast.data().get("validationExamples"), streamed.data().get("validationExamples"));
+        assertEquals(broadcast.input().shape(), streamed.input().shape());
+        assertEquals(broadcast.input().classNames(), streamed.input().classNames());
+        assertArrayEquals(broadcast.input().normalisation().mean(), streamed.input().normalisation().mean(), 1e-9);
+        assertArrayEquals(broadcast.input().normalisation().std(), streamed.input().normalisation().std(), 1e-9);
+        double b = meanValidationNll(broadcast);
+        double s = meanValidationNll(streamed);
+        // other batches (a shuffle buffer, not a permutation): the same quality within seed noise
+        assertTrue(Math.abs(b - s) < 0.08, "validation NLL broadcast " + b + " vs streamed " + s);
+        assertTrue(s < 0.9, "streamed members learnt: validation NLL " + s);
+        assertTrue(streamed.run().containsKey("driverPeakHeapMiB"));
+    }
+
+    @Test
+    void theSplitAndStatisticsDoNotDependOnHowTheTableIsCut() throws Exception {
+        SparkSession spark = TestSpark.get();
+        StreamedTable one = StreamPlanner.plan(spark, config(oneFile, "data.broadcast-max-mb = 0"), new long[] {5},
+                Map.of(), dir.resolve("st1").toUri().toString(), "t1");
+        StreamedTable six = StreamPlanner.plan(spark, config(sixFiles, "data.broadcast-max-mb = 0"), new long[] {5},
+                Map.of(), dir.resolve("st6").toUri().toString(), "t6");
+        assertEquals(3000, one.rows());
+        assertEquals(one.trainRows(), six.trainRows());
+        assertEquals(one.validationRows(), six.validationRows());
+        assertArrayEquals(one.stats.validationLabels(), six.stats.validationLabels());
+        assertArrayEquals(one.normalisation().mean(), six.normalisation().mean(), 1e-12);
+        assertArrayEquals(one.normalisation().std(), six.normalisation().std(), 1e-12);
+        assertTrue(six.units().size() >= 6, "six files: " + six.units().size() + " units");
+        assertEquals(one.baggedRows(5), six.baggedRows(5));
+        // the streaming bootstrap: Poisson(1) weights of mean 1 (n +- 3 sqrt(n))
+        double n = one.trainRows();
+        assertTrue(Math.abs(one.baggedRows(5) - n) < 3 * Math.sqrt(n), one.baggedRows(5) + " bagged of " + n);
+        // about the configured share held out
+        assertEquals(0.2, one.validationRows() / 3000.0, 0.03);
+    }
+
+    @Test
+    void aKilledStreamedMemberResumesToTheWeightsOfAnUndisturbedOne() throws Exception {
+        String undisturbed = dir.resolve("u").toUri().toString();
+        String killed = dir.resolve("k").toUri().toString();
+        Manifest u = TrainJob.run(TestSpark.get(), config(sixFiles, "data.broadcast-max-mb = 0, training.epochs = 3"),
+                undisturbed);
+        Manifest k = TrainJob.run(TestSpark.get(), config(sixFiles, """
+                data.broadcast-max-mb = 0, training.epochs = 3
+                debug { fail-member = 1, fail-after-epoch = 1 }
+                """), killed);
+        MemberRecord retried = k.members().get(1);
+        assertEquals(2, retried.attempts());
+        assertEquals(1, retried.resumedFromEpoch());
+        assertEquals(params(undisturbed, u.members().get(1)), params(killed, retried));
+        assertEquals(params(undisturbed, u.members().get(0)), params(killed, k.members().get(0)));
+    }
+
+    @Test
+    void theLocalCacheChangesNothingButSpeedAndIsRemovedAfterTheJob() throws Exception {
+        String plain = dir.resolve("p").toUri().toString();
+        String cached = dir.resolve("c").toUri().toString();
+        Manifest p = TrainJob.run(TestSpark.get(), config(oneFile, "data.broadcast-max-mb = 0, ensemble.bagging = true"),
+                plain);
+        Manifest c = TrainJob.run(TestSpark.get(), config(oneFile, """
+                data { broadcast-max-mb = 0, local-cache = true }
+                ensemble.bagging = true
+                """), cached);
+        assertEquals(Boolean.TRUE, c.data().get("localCache"));
+        for (int i = 0; i < 2; i++) assertEquals(params(plain, p.members().get(i)), params(cached, c.members().get(i)));
+        Path scratch = Path.of(org.apache.spark.SparkFiles.getRootDirectory());
+        try (var left = Files.list(scratch)) {
+            assertFalse(left.anyMatch(f -> f.getFileName().toString().startsWith("ensembles-stream-")),
+                    "local copies left in " + scratch);
+        }
+    }
+
+    static org.nd4j.linalg.api.ndarray.INDArray params(String out, MemberRecord r) throws Exception {
+        EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
+        ComputationGraph net = ModelIO.fromBytes(Fs.readAll(layout.resolve(r.path())), false);
+        return net.params();
+    }
+
+    static double meanValidationNll(Manifest m) {
+        return m.members().stream().mapToDouble(MemberRecord::validationNll).average().orElseThrow();
+    }
+}
