@@ -102,20 +102,29 @@ public final class TemperatureScaling {
     /** Fits T on all rows (the same search, on one fold that fits and scores every row). */
     public static double fit(float[] probs, int[] labels, int classes) {
         ClassificationMetrics.check(probs, labels, classes);
-        double[] logs = logs(probs);
         double best = 0;
         for (int round = 0; round < ROUNDS; round++) {
             double[] c = candidates(round, best);
-            double[] sums = new double[c.length];
-            for (int i = 0; i < labels.length; i++) {
-                for (int j = 0; j < c.length; j++) sums[j] += nll(logs, i * classes, classes, labels[i], Math.exp(c[j]));
-            }
-            best = c[argmin(sums)];
+            best = c[argmin(nllSums(probs, labels, classes, c))];
         }
         return Math.exp(best);
     }
 
-    private static int argmin(double[] v) {
+    /**
+     * The summed NLL of {@code probs} at every log-T candidate of {@code logT}: one round of {@link #fit}
+     * over some of the rows. Sums of parts add up, so a cluster fits T with one pass per round.
+     */
+    public static double[] nllSums(float[] probs, int[] labels, int classes, double[] logT) {
+        double[] logs = logs(probs);
+        double[] sums = new double[logT.length];
+        for (int i = 0; i < labels.length; i++) {
+            for (int j = 0; j < logT.length; j++) sums[j] += nll(logs, i * classes, classes, labels[i], Math.exp(logT[j]));
+        }
+        return sums;
+    }
+
+    /** The index of the smallest value (the first of equals). */
+    public static int argmin(double[] v) {
         int b = 0;
         for (int j = 1; j < v.length; j++) if (v[j] < v[b]) b = j;
         return b;

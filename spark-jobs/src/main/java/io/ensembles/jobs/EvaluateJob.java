@@ -320,24 +320,10 @@ public final class EvaluateJob {
                     + "temperature (retrain to get them)", layout.root(), manifest.formatVersion());
             return;
         }
-        List<Block> blocks = new ArrayList<>(test.map(b -> new Block(b.set(), b.first(), b.labels(),
-                new float[][] {io.ensembles.metrics.ClassificationMetrics.average(java.util.Arrays.asList(b.probs()))},
-                null, null)).collect());
-        blocks.sort(java.util.Comparator.comparingLong(Block::first));
-        int n = blocks.stream().mapToInt(b -> b.labels().length).sum();
-        float[] mean = new float[n * classes];
-        int[] labels = new int[n];
-        int at = 0;
-        for (Block b : blocks) {
-            System.arraycopy(b.probs()[0], 0, mean, at * classes, b.labels().length * classes);
-            System.arraycopy(b.labels(), 0, labels, at, b.labels().length);
-            at += b.labels().length;
-        }
-        double[] entropy = io.ensembles.metrics.OodDetection.entropy(mean, classes);
-        double[] sorted = entropy.clone();
-        java.util.Arrays.sort(sorted);
-        double threshold = sorted[Math.min(n - 1, Math.max(0, (int) Math.ceil(tpr * n) - 1))];
-        double t = TemperatureScaling.fit(mean, labels, classes);
+        // executor-side passes: the test rows are never gathered here
+        long n = test.map(b -> (long) b.labels().length).fold(0L, Long::sum);
+        double threshold = ScoringFit.entropyAt(test, classes, Math.min(n - 1, Math.max(0, (long) Math.ceil(tpr * n) - 1)));
+        double t = ScoringFit.temperature(test, classes);
         Manifest.Scoring scoring = new Manifest.Scoring(t, "entropy", threshold, tpr, source, slots,
                 java.time.Instant.now().toString());
         Manifest.read(layout).withScoring(scoring).write(layout);
