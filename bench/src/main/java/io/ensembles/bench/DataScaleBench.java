@@ -1,0 +1,183 @@
+package io.ensembles.bench;
+
+import com.typesafe.config.ConfigFactory;
+import io.ensembles.config.EnsembleConfig;
+import io.ensembles.jobs.ConvertJob;
+import io.ensembles.jobs.EvaluateJob;
+import io.ensembles.jobs.TrainJob;
+import io.ensembles.store.Fs;
+import io.ensembles.store.Manifest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Data larger than the driver (issue 19). Fashion-MNIST as a PNG Parquet table (written by
+ * {@code convert}), its file copied {@code --copies} times: 2 members train 1 epoch on it, streamed,
+ * in a JVM whose heap is the driver's ({@code -Xmx1g} from {@code submit/bench-data}; in local mode
+ * the executor is the same JVM). Then: images/s of the streamed path against the broadcast path on
+ * the one-copy table (small enough for both), in the same run; and the evaluation's time on the
+ * test table copied 1, 4 and 16 times.
+ */
+@Command(name = "data-scale-bench", mixinStandardHelpOptions = true,
+        description = "Streamed training on a table larger than the driver's heap, and its cost against the broadcast path.")
+public final class DataScaleBench implements Runnable {
+    @Option(names = "--copies", description = "copies of the 60,000 training images in the large table (default ${DEFAULT-VALUE})")
+    int copies = 20;
+    @Option(names = "--arch", description = "architecture of the members (default ${DEFAULT-VALUE})")
+    String arch = "mlp";
+    @Option(names = "--repeats", description = "timed runs of each path on the small table (default ${DEFAULT-VALUE})")
+    int repeats = 2;
+    @Option(names = "--eval-copies", split = ",", description = "copies of the test set to evaluate (default ${DEFAULT-VALUE})")
+    List<Integer> evalCopies = List.of(1, 4, 16);
+    @Option(names = "--master", description = "Spark master (default ${DEFAULT-VALUE})")
+    String master = "local[2]";
+    @Option(names = "--work", description = "folder for the tables and ensembles (default: a temporary folder, removed)")
+    Path work;
+
+    static final String FM = "file:///usr/share/datasets/fashion-mnist/";
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new DataScaleBench()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        try {
+            measure();
+        } catch (Exception e) {
+            throw new RuntimeException(e);
+        }
+    }
+
+    private void measure() throws Exception {
+        SparkSession spark = SparkSession.builder().master(master).appName("data-scale-bench")
+                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.ui.enabled", "false").config("spark.task.cpus", "1").getOrCreate();
+        boolean temporary = work == null;
+        Path dir = temporary ? Files.createTempDirectory("data-scale-bench") : Files.createDirectories(work);
+        try {
+            String one = dir.resolve("train-1x").toUri().toString();
+            String test = dir.resolve("test-1x").toUri().toString();
+            if (!Fs.exists(one)) {
+                ConvertJob.run(spark, "idx", FM + "train-images-idx3-ubyte.gz", FM + "train-labels-idx1-ubyte.gz", 0, one);
+            }
+            if (!Fs.exists(test)) {
+                ConvertJob.run(spark, "idx", FM + "t10k-images-idx3-ubyte.gz", FM + "t10k-labels-idx1-ubyte.gz", 0, test);
+            }
+            String large = copies(one, dir.resolve("train-" + copies + "x").toUri().toString(), copies);
+            long heap = Runtime.getRuntime().maxMemory() >> 20;
+            System.out.printf(Locale.ROOT, "JVM heap (driver and, in local mode, executor): %d MiB; %s; 2 %s members x 1 "
+                    + "epoch%n%n", heap, master, arch);
+
+            // the small table, both ways, alternating (warm-up first: native libraries, JIT, ImageIO)
+            train(spark, one, test, "", dir.resolve("warm-up"));
+            List<Double> broadcast = new ArrayList<>();
+            List<Double> streamed = new ArrayList<>();
+            long rows1 = 0;
+            for (int r = 0; r < repeats; r++) {
+                Manifest b = train(spark, one, test, "", dir.resolve("b" + r));
+                Manifest s = train(spark, one, test, "data.broadcast-max-mb = 0", dir.resolve("s" + r));
+                if (!"broadcast".equals(b.data().get("path")) || !"streamed".equals(s.data().get("path"))) {
+                    throw new IllegalStateException("paths: " + b.data().get("path") + ", " + s.data().get("path"));
+                }
+                rows1 = ((Number) s.data().get("trainExamples")).longValue();
+                broadcast.add(2.0 * rows1 / seconds(b));
+                streamed.add(2.0 * rows1 / seconds(s));
+            }
+            double mb = median(broadcast);
+            double ms = median(streamed);
+            System.out.println("| path, 60,000-image table (train job, 2 members x 1 epoch) | images/s (median, range) | ratio |");
+            System.out.println("|---|---|---|");
+            System.out.printf(Locale.ROOT, "| broadcast | %.0f (%.0f-%.0f) | 1.00 |%n", mb, min(broadcast), max(broadcast));
+            System.out.printf(Locale.ROOT, "| streamed | %.0f (%.0f-%.0f) | %.2f |%n%n", ms, min(streamed), max(streamed),
+                    ms / mb);
+
+            // the large table, streamed (the default for its size), with the peaks
+            long rss0 = ResidentMemory.resetPeak();
+            String big = dir.resolve("large-ensemble").toUri().toString();
+            Manifest m = train(spark, large, test, "", dir.resolve("large-ensemble"));
+            long rssPeak = ResidentMemory.peak();
+            long rows = ((Number) m.data().get("trainExamples")).longValue()
+                    + ((Number) m.data().get("validationExamples")).longValue();
+            double decodedMiB = rows * 784.0 / (1 << 20);
+            System.out.printf(Locale.ROOT, "| large table | %d rows, %.0f MiB decoded (%.1fx the heap), %s path, %s units |%n",
+                    rows, decodedMiB, decodedMiB / heap, m.data().get("path"), m.data().get("units"));
+            System.out.println("|---|---|");
+            System.out.printf(Locale.ROOT, "| train job | %.0f s, %.0f images/s |%n", seconds(m),
+                    2.0 * ((Number) m.data().get("trainExamples")).longValue() / seconds(m));
+            System.out.printf(Locale.ROOT, "| driver peak heap | %s MiB (of %d) |%n", m.run().get("driverPeakHeapMiB"), heap);
+            System.out.printf(Locale.ROOT, "| process peak RSS | %d MiB (%d MiB before the job) |%n", rssPeak >> 20, rss0 >> 20);
+            System.out.printf(Locale.ROOT, "| executor peaks (Spark's metrics) | %s |%n%n", m.run().get("executorPeakMemoryMiB"));
+
+            // evaluation on 1x, 4x, 16x the test set, streamed from the executors
+            System.out.println("| test table | rows | evaluate s | s per 10,000 rows | driver peak heap MiB |");
+            System.out.println("|---|---|---|---|---|");
+            for (int c : evalCopies) {
+                String t = copies(test, dir.resolve("test-" + c + "x").toUri().toString(), c);
+                long t0 = System.nanoTime();
+                var report = EvaluateJob.run(spark, big, new EvaluateJob.Options(0, 0, null, false, false,
+                        Map.of("data.test.path", t), dir.resolve("eval-" + c + "x").toUri().toString()));
+                double s = (System.nanoTime() - t0) / 1e9;
+                var metrics = io.ensembles.store.Json.MAPPER.readTree(
+                        Fs.readString(dir.resolve("eval-" + c + "x").resolve("metrics.json").toUri().toString()));
+                long n = 10_000L * c;
+                System.out.printf(Locale.ROOT, "| %dx | %d | %.1f | %.2f | %s |%n", c, n, s, s / n * 10_000,
+                        metrics.path("driverPeakHeapMiB").asText());
+                if (report == null) throw new IllegalStateException("no report");
+            }
+        } finally {
+            spark.stop();
+            if (temporary) Fs.delete(dir.toUri().toString(), true);
+        }
+    }
+
+    /** A table of {@code n} copies of {@code from}'s Parquet files (copied once, kept when {@code --work} is given). */
+    private static String copies(String from, String to, int n) throws Exception {
+        if (n == 1) return from;
+        if (Fs.exists(to)) return to;
+        Fs.mkdirs(to + ".tmp");
+        List<String> parts = Fs.list(from).stream().filter(p -> p.endsWith(".parquet")).toList();
+        for (int c = 0; c < n; c++) {
+            for (String p : parts) {
+                String name = p.substring(p.lastIndexOf('/') + 1);
+                java.nio.file.Files.copy(Path.of(java.net.URI.create(Fs.qualify(p))),
+                        Path.of(java.net.URI.create(Fs.qualify(to + ".tmp/copy" + String.format("%03d", c) + "-" + name))));
+            }
+        }
+        Fs.renameFolder(to + ".tmp", to);
+        return to;
+    }
+
+    private Manifest train(SparkSession spark, String table, String test, String extra, Path out) throws Exception {
+        EnsembleConfig c = EnsembleConfig.from(ConfigFactory.parseString("""
+                ensemble { name = "scale", members = 2, seed = 3 }
+                data.train { format = parquet, path = "%s", image-column = image }
+                data.test { format = parquet, path = "%s", image-column = image }
+                model.architectures = [%s]
+                training { epochs = 1, batch-size = 128 }
+                %s
+                """.formatted(table, test, arch, extra)), Map.of());
+        return TrainJob.run(spark, c, out.toUri().toString());
+    }
+
+    private static double seconds(Manifest m) {
+        return ((Number) m.run().get("wallSeconds")).doubleValue();
+    }
+
+    private static double median(List<Double> v) {
+        List<Double> s = v.stream().sorted().toList();
+        return s.size() % 2 == 1 ? s.get(s.size() / 2) : (s.get(s.size() / 2 - 1) + s.get(s.size() / 2)) / 2;
+    }
+
+    private static double min(List<Double> v) { return v.stream().mapToDouble(Double::doubleValue).min().orElse(0); }
+
+    private static double max(List<Double> v) { return v.stream().mapToDouble(Double::doubleValue).max().orElse(0); }
+}
