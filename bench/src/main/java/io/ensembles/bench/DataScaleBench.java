@@ -33,6 +33,9 @@ public final class DataScaleBench implements Runnable {
     int copies = 20;
     @Option(names = "--arch", description = "architecture of the members (default ${DEFAULT-VALUE})")
     String arch = "mlp";
+    @Option(names = "--ratio-archs", split = ",", description = "architectures of the streamed-against-broadcast runs "
+            + "(default ${DEFAULT-VALUE})")
+    List<String> ratioArchs = List.of("mlp", "cnn");
     @Option(names = "--repeats", description = "timed runs of each path on the small table (default ${DEFAULT-VALUE})")
     int repeats = 2;
     @Option(names = "--eval-copies", split = ",", description = "copies of the test set to evaluate (default ${DEFAULT-VALUE})")
@@ -77,33 +80,39 @@ public final class DataScaleBench implements Runnable {
             System.out.printf(Locale.ROOT, "JVM heap (driver and, in local mode, executor): %d MiB; %s; 2 %s members x 1 "
                     + "epoch%n%n", heap, master, arch);
 
-            // the small table, both ways, alternating (warm-up first: native libraries, JIT, ImageIO)
-            train(spark, one, test, "", dir.resolve("warm-up"));
-            List<Double> broadcast = new ArrayList<>();
-            List<Double> streamed = new ArrayList<>();
-            long rows1 = 0;
-            for (int r = 0; r < repeats; r++) {
-                Manifest b = train(spark, one, test, "", dir.resolve("b" + r));
-                Manifest s = train(spark, one, test, "data.broadcast-max-mb = 0", dir.resolve("s" + r));
-                if (!"broadcast".equals(b.data().get("path")) || !"streamed".equals(s.data().get("path"))) {
-                    throw new IllegalStateException("paths: " + b.data().get("path") + ", " + s.data().get("path"));
+            // the small table, every way, alternating (warm-up first: native libraries, JIT, ImageIO)
+            System.out.println("| arch | path, 60,000-image table (train job, 2 members x 1 epoch) | images/s (median, range) "
+                    + "| ratio to broadcast |");
+            System.out.println("|---|---|---|---|");
+            for (String a : ratioArchs) {
+                train(spark, one, test, a, "", dir.resolve("warm-up"));
+                String[] paths = {"broadcast", "streamed", "streamed, local cache"};
+                String[] settings = {"", "data.broadcast-max-mb = 0", "data { broadcast-max-mb = 0, local-cache = true }"};
+                List<List<Double>> rates = new ArrayList<>();
+                for (int p = 0; p < paths.length; p++) rates.add(new ArrayList<>());
+                for (int r = 0; r < repeats; r++) {
+                    for (int p = 0; p < paths.length; p++) {
+                        Manifest m = train(spark, one, test, a, settings[p], dir.resolve("small-" + p));
+                        String expected = p == 0 ? "broadcast" : "streamed";
+                        if (!expected.equals(m.data().get("path"))) {
+                            throw new IllegalStateException(paths[p] + " took the " + m.data().get("path") + " path");
+                        }
+                        rates.get(p).add(2.0 * ((Number) m.data().get("trainExamples")).longValue() / seconds(m));
+                    }
                 }
-                rows1 = ((Number) s.data().get("trainExamples")).longValue();
-                broadcast.add(2.0 * rows1 / seconds(b));
-                streamed.add(2.0 * rows1 / seconds(s));
+                double base = median(rates.get(0));
+                for (int p = 0; p < paths.length; p++) {
+                    List<Double> v = rates.get(p);
+                    System.out.printf(Locale.ROOT, "| %s | %s | %.0f (%.0f-%.0f) | %.2f |%n", a, paths[p], median(v), min(v),
+                            max(v), median(v) / base);
+                }
             }
-            double mb = median(broadcast);
-            double ms = median(streamed);
-            System.out.println("| path, 60,000-image table (train job, 2 members x 1 epoch) | images/s (median, range) | ratio |");
-            System.out.println("|---|---|---|");
-            System.out.printf(Locale.ROOT, "| broadcast | %.0f (%.0f-%.0f) | 1.00 |%n", mb, min(broadcast), max(broadcast));
-            System.out.printf(Locale.ROOT, "| streamed | %.0f (%.0f-%.0f) | %.2f |%n%n", ms, min(streamed), max(streamed),
-                    ms / mb);
+            System.out.println();
 
             // the large table, streamed (the default for its size), with the peaks
             long rss0 = ResidentMemory.resetPeak();
             String big = dir.resolve("large-ensemble").toUri().toString();
-            Manifest m = train(spark, large, test, "", dir.resolve("large-ensemble"));
+            Manifest m = train(spark, large, test, arch, "", dir.resolve("large-ensemble"));
             long rssPeak = ResidentMemory.peak();
             long rows = ((Number) m.data().get("trainExamples")).longValue()
                     + ((Number) m.data().get("validationExamples")).longValue();
@@ -122,6 +131,7 @@ public final class DataScaleBench implements Runnable {
             System.out.println("|---|---|---|---|---|");
             for (int c : evalCopies) {
                 String t = copies(test, dir.resolve("test-" + c + "x").toUri().toString(), c);
+                Fs.delete(dir.resolve("eval-" + c + "x").toUri().toString(), true);
                 long t0 = System.nanoTime();
                 var report = EvaluateJob.run(spark, big, new EvaluateJob.Options(0, 0, null, false, false,
                         Map.of("data.test.path", t), dir.resolve("eval-" + c + "x").toUri().toString()));
@@ -156,7 +166,8 @@ public final class DataScaleBench implements Runnable {
         return to;
     }
 
-    private Manifest train(SparkSession spark, String table, String test, String extra, Path out) throws Exception {
+    private Manifest train(SparkSession spark, String table, String test, String arch, String extra, Path out)
+            throws Exception {
         EnsembleConfig c = EnsembleConfig.from(ConfigFactory.parseString("""
                 ensemble { name = "scale", members = 2, seed = 3 }
                 data.train { format = parquet, path = "%s", image-column = image }
@@ -165,6 +176,7 @@ public final class DataScaleBench implements Runnable {
                 training { epochs = 1, batch-size = 128 }
                 %s
                 """.formatted(table, test, arch, extra)), Map.of());
+        Fs.delete(out.toUri().toString(), true); // a kept --work folder: train afresh
         return TrainJob.run(spark, c, out.toUri().toString());
     }
 

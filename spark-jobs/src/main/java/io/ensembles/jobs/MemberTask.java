@@ -74,8 +74,6 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
             MemberRecord winner = store.finishedRecord();
             if (winner == null) throw superseded;
             return winner;
-        } finally {
-            if (source instanceof StreamedSource s) s.close();
         }
         MemberRecord record = record(config, spec, o, attempt, SparkSupport.executorDescription(),
                 device.description());

@@ -73,12 +73,13 @@ public final class StreamPlanner {
                 + "(shuffle buffer {} rows, local cache {})", s.describe(), rows, shape, String.format("%.1f", mb), max,
                 d.streaming().shuffleBuffer(), d.streaming().localCache() ? "on" : "off");
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        List<String> files = files(spark, s, table, selected, staging, hadoop);
+        List<String> files = files(spark, s, table, selected, staging + "/table", hadoop);
         List<StreamedTable.Unit> units = units(jsc, files, hadoop, d.limit());
         List<String> classes = classes(selected, decoder, s);
         StreamedTable t = new StreamedTable(s.describe(), units, selected.schema(), decoder, classes, shape,
                 decoder.images(), d.validationFraction(), d.splitSeed(), baggingSeeds, hadoop, runId,
-                d.streaming().shuffleBuffer(), d.streaming().localCache(), config.debug().shuffleLabelsMember());
+                d.streaming().shuffleBuffer(), d.streaming().localCache(), config.debug().shuffleLabelsMember(),
+                staging + "/validation");
         measure(jsc, t);
         t.normalisation = DataSection.NORM_UNIT_RANGE.equals(d.normalisation()) ? t.stats.sums().unitRange()
                 : t.stats.sums().standardise();

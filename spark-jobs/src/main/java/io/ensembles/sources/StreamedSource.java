@@ -11,11 +11,8 @@ import io.ensembles.metrics.ClassificationMetrics;
 import io.ensembles.train.CollapseGuard;
 import io.ensembles.train.MemberSpec;
 import io.ensembles.train.TrainingSource;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -31,15 +28,14 @@ import org.slf4j.LoggerFactory;
  * side, repeats a bagging member's rows by their Poisson(1) weights, and mixes them through a
  * shuffle buffer of {@code data.shuffle-buffer} rows seeded the same way: the batches depend on
  * the seed and the epoch only, not on the executor, the partitioning or an earlier failure.
- * Memory: the buffer, one row group's pages and one batch. The validation rows are written to a
- * local file on the first validation, which later ones read.
+ * Memory: the buffer, one row group's pages and one batch. The validation rows come decoded from
+ * the files the executors' pass over the table wrote.
  */
-public final class StreamedSource implements TrainingSource, AutoCloseable {
+public final class StreamedSource implements TrainingSource {
     private static final Logger LOG = LoggerFactory.getLogger(StreamedSource.class);
     private static final int VALIDATION_CHUNK = 2048;
 
     private final StreamedTable table;
-    private Path validationSpill;
 
     public StreamedSource(StreamedTable table) {
         this.table = table;
@@ -188,7 +184,7 @@ public final class StreamedSource implements TrainingSource, AutoCloseable {
     @Override
     public double[] validate(ComputationGraph net, int batchSize) {
         if (table.validationRows() == 0) return new double[] {Double.NaN, Double.NaN};
-        try (StreamedTable.Rows rows = validationRows()) {
+        try (StreamedTable.Rows rows = table.validationSide()) {
             int c = table.classNames().size();
             double correct = 0;
             double nllSum = 0;
@@ -212,45 +208,11 @@ public final class StreamedSource implements TrainingSource, AutoCloseable {
         }
     }
 
-    /** The validation rows: from this task's spill file, written by one pass over the table the first time. */
-    private StreamedTable.Rows validationRows() throws IOException {
-        if (validationSpill == null) {
-            Path spill = table.cacheDir().resolve("validation-" + java.util.UUID.randomUUID() + ".bin");
-            long t0 = System.nanoTime();
-            try (DataOutputStream out = StreamedTable.spillWriter(spill)) {
-                for (int u = 0; u < table.units().size(); u++) {
-                    try (StreamedTable.Rows rows = table.rows(table.units().get(u), u)) {
-                        while (rows.hasNext()) {
-                            StreamedTable.Decoded d = rows.next();
-                            if (d.validation(table.validationFraction)) table.writeRow(out, d);
-                        }
-                    }
-                }
-                out.writeInt(-1);
-            }
-            validationSpill = spill;
-            LOG.info("{}: {} validation rows gathered to local disk in {} s", table.source(), table.validationRows(),
-                    String.format("%.1f", (System.nanoTime() - t0) / 1e9));
-        }
-        return table.readSpill(validationSpill);
-    }
-
     @Override
     public CollapseGuard collapseGuard(double margin) {
         if (margin <= 0 || table.validationRows() == 0) return CollapseGuard.OFF;
         long max = 0;
         for (long n : table.stats.validationLabels()) max = Math.max(max, n);
         return new CollapseGuard(max / (double) table.validationRows(), margin);
-    }
-
-    @Override
-    public void close() {
-        if (validationSpill == null) return;
-        try {
-            Files.deleteIfExists(validationSpill);
-        } catch (IOException e) {
-            LOG.warn("could not remove {}: {}", validationSpill, e.getMessage());
-        }
-        validationSpill = null;
     }
 }

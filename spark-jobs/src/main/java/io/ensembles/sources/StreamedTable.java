@@ -76,13 +76,15 @@ public final class StreamedTable implements Serializable {
     final int shuffleBuffer;
     final boolean localCache;
     final int shuffleLabelsMember;
+    final String validationDir;
     Stats stats;
     Normalisation normalisation;
 
     StreamedTable(String source, List<Unit> units, StructType columns, RowDecoder decoder, List<String> classNames,
                   InputShape shape, boolean bytes, double validationFraction, long splitSeed, long[] baggingSeeds,
                   Map<String, String> hadoop, String runId, int shuffleBuffer, boolean localCache,
-                  int shuffleLabelsMember) {
+                  int shuffleLabelsMember, String validationDir) {
+        this.validationDir = validationDir;
         this.source = source;
         this.units = List.copyOf(units);
         this.columns = columns;
@@ -124,30 +126,81 @@ public final class StreamedTable implements Serializable {
         return memberSeed ^ 0x5DEECE66DL;
     }
 
-    /** The pass of one unit: every row decoded and checked, the training side summed. Run by the executors. */
+    /**
+     * The pass of one unit, run by the executors: every row decoded and checked, the training side
+     * summed, the validation side written decoded to {@link #validationFile} (so the members never
+     * decode the whole table to find it).
+     */
     Stats statsOf(Unit u, int unitIndex) throws IOException {
         Normalisation.Sums sums = new Normalisation.Sums(shape, bytes);
-        long train = 0;
-        long val = 0;
+        long[] counts = new long[2]; // train, validation
         long[] labels = new long[classNames.size()];
         long[] bagged = new long[baggingSeeds.length];
-        try (Rows rows = rows(u, unitIndex)) {
-            while (rows.hasNext()) {
-                Decoded d = rows.next();
-                if (d.validation(validationFraction)) {
-                    val++;
-                    labels[d.label()]++;
-                    continue;
-                }
-                train++;
-                sums.add(d.bytes(), d.floats());
-                for (int m = 0; m < bagged.length; m++) {
-                    bagged[m] += TrainingData.poissonWeight(bootstrapSeed(baggingSeeds[m]), d.key());
+        Fs.configure(hadoop);
+        Fs.writeAtomically(validationFile(unitIndex), true, o -> {
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(o, 1 << 16));
+            try (Rows rows = rows(u, unitIndex)) {
+                while (rows.hasNext()) {
+                    Decoded d = rows.next();
+                    if (d.validation(validationFraction)) {
+                        counts[1]++;
+                        labels[d.label()]++;
+                        writeRow(out, d);
+                        continue;
+                    }
+                    counts[0]++;
+                    sums.add(d.bytes(), d.floats());
+                    for (int m = 0; m < bagged.length; m++) {
+                        bagged[m] += TrainingData.poissonWeight(bootstrapSeed(baggingSeeds[m]), d.key());
+                    }
                 }
             }
-        }
-        return new Stats(sums, train, val, labels, bagged);
+            out.writeInt(-1);
+            out.flush();
+        });
+        return new Stats(sums, counts[0], counts[1], labels, bagged);
     }
+
+    /** Where unit {@code unitIndex}'s validation rows are kept, decoded, for the job (on the cluster's filesystem). */
+    String validationFile(int unitIndex) {
+        return validationDir + "/unit-" + unitIndex + ".bin";
+    }
+
+    /** Every validation row, unit after unit, read from the files the pass wrote. */
+    Rows validationSide() throws IOException {
+        Fs.configure(hadoop);
+        return new Rows() {
+            int unit = -1;
+            Rows current;
+
+            @Override
+            public boolean hasNext() {
+                try {
+                    while (current == null || !current.hasNext()) {
+                        if (current != null) current.close();
+                        current = null;
+                        if (++unit == units.size()) return false;
+                        current = readRows(Fs.open(validationFile(unit)), validationFile(unit));
+                    }
+                    return true;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public Decoded next() {
+                if (!hasNext()) throw new NoSuchElementException();
+                return current.next();
+            }
+
+            @Override
+            public void close() {
+                if (current != null) current.close();
+            }
+        };
+    }
+
 
     /**
      * The rows of unit {@code unitIndex}, decoded: from the executor's local cache when it holds
@@ -156,7 +209,7 @@ public final class StreamedTable implements Serializable {
     Rows rows(Unit u, int unitIndex) throws IOException {
         if (localCache) {
             Path cached = cacheDir().resolve("unit-" + unitIndex + ".bin");
-            if (Files.exists(cached)) return readSpill(cached);
+            if (Files.exists(cached)) return readRows(Files.newInputStream(cached), cached.toString());
             return new CachingRows(decodedRows(u), cached, this);
         }
         return decodedRows(u);
@@ -179,25 +232,29 @@ public final class StreamedTable implements Serializable {
             @Override
             public Decoded next() {
                 RowDecoder.Example e = decoder.decode(parquet.next());
-                String at = "row " + row + " of " + u.describe() + (e.where() != null ? " (" + e.where() + ")" : "")
-                        + ": ";
                 row++;
-                if (e.error() != null) throw new DataFormatException(source, at + e.error());
+                if (e.error() != null) throw new DataFormatException(source, at(e) + e.error());
                 InputShape s = decoder.images() ? InputShape.image(e.channels(), e.height(), e.width())
                         : InputShape.vector(e.channels());
                 if (!s.equals(shape)) {
-                    throw new DataFormatException(source, at + "column '" + decoder.inputColumn() + "' has " + s
+                    throw new DataFormatException(source, at(e) + "column '" + decoder.inputColumn() + "' has " + s
                             + " where the table's first row has " + shape
                             + (decoder.images() ? "; set data.image.resize = [H, W] to read images of mixed sizes" : ""));
                 }
                 Integer k = e.label() instanceof String name ? index.get(name) : index.get(String.valueOf(e.label()));
                 if (k == null && e.label() instanceof Long n && n >= 0 && n < classNames.size()) k = n.intValue();
                 if (k == null) {
-                    throw new DataFormatException(source, at + "label '" + e.label() + "' is not a class (classes: "
+                    throw new DataFormatException(source, at(e) + "label '" + e.label() + "' is not a class (classes: "
                             + classNames.size() + ")");
                 }
                 return new Decoded(k, TrainingData.contentHash(splitSeed, k, e.bytes(), e.floats()), e.bytes(),
                         e.floats());
+            }
+
+            /** "row 12 of file (row group 3) (its path): ", for the message of a bad row. */
+            private String at(RowDecoder.Example e) {
+                return "row " + (row - 1) + " of " + u.describe() + (e.where() != null ? " (" + e.where() + ")" : "")
+                        + ": ";
             }
 
             @Override
@@ -263,9 +320,9 @@ public final class StreamedTable implements Serializable {
         }
     }
 
-    /** The rows of a spill file written by {@link #writeRow}, ending with label -1. */
-    Rows readSpill(Path file) throws IOException {
-        DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
+    /** The rows of a file written by {@link #writeRow}, ending with label -1. */
+    Rows readRows(java.io.InputStream raw, String file) {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16));
         int f = shape.size();
         return new Rows() {
             Decoded next = read();
@@ -284,7 +341,7 @@ public final class StreamedTable implements Serializable {
                     for (int p = 0; p < f; p++) v[p] = in.readFloat();
                     return new Decoded(label, key, null, v);
                 } catch (EOFException e) {
-                    throw new UncheckedIOException("spill file " + file + " ends early", e);
+                        throw new UncheckedIOException("decoded rows file " + file + " ends early", e);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
