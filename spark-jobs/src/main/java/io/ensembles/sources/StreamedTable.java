@@ -179,7 +179,8 @@ public final class StreamedTable implements Serializable {
                     while (current == null || !current.hasNext()) {
                         if (current != null) current.close();
                         current = null;
-                        if (++unit == units.size()) return false;
+                        if (unit + 1 >= units.size()) return false; // asked again after the end: still the end
+                        unit++;
                         current = readRows(Fs.open(validationFile(unit)), validationFile(unit));
                     }
                     return true;
