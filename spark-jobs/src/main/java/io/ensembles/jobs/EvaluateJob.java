@@ -284,6 +284,7 @@ public final class EvaluateJob {
             extra.put("cost", cost);
             timings.put("totalSeconds", (System.nanoTime() - started) / 1e9);
             extra.put("driverPeakHeapMiB", ExecutorMemoryPeaks.driverPeakHeapMiB());
+            extra.put("driverPeakLiveHeapMiB", ExecutorMemoryPeaks.driverPeakLiveHeapMiB());
             extra.put("timings", timings);
             if (members.stream().anyMatch(r -> "mc-dropout".equals(r.method()))) extra.put("mcPasses", passes);
             report.withCost(cost);

@@ -53,10 +53,47 @@ final class ExecutorMemoryPeaks extends SparkListener {
         return out;
     }
 
-    /** Starts the driver's heap peak afresh (the JVM keeps one per memory pool). */
+    /** Starts the driver's heap peaks afresh (the JVM keeps one per memory pool; the live peak is ours). */
     static void resetDriverPeak() {
         for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
             if (pool.getType() == java.lang.management.MemoryType.HEAP) pool.resetPeakUsage();
+        }
+        LiveHeap.PEAK.set(0);
+        LiveHeap.listen();
+    }
+
+    /**
+     * The driver's peak live heap since {@link #resetDriverPeak}, in MiB: the largest heap in use
+     * right after a garbage collection, which is what the driver holds, garbage aside. (The sum of
+     * the pools' peaks counts garbage and can exceed -Xmx.) 0 when no collection ran.
+     */
+    static double driverPeakLiveHeapMiB() {
+        return Math.round(LiveHeap.PEAK.get() / 1048576.0 * 10) / 10.0;
+    }
+
+    /** Listens to the JVM's collections, once per JVM, for the heap left after each. */
+    private static final class LiveHeap {
+        static final java.util.concurrent.atomic.AtomicLong PEAK = new java.util.concurrent.atomic.AtomicLong();
+        private static boolean listening;
+
+        static synchronized void listen() {
+            if (listening) return;
+            listening = true;
+            for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+                if (!(gc instanceof javax.management.NotificationEmitter emitter)) continue;
+                emitter.addNotificationListener((n, handback) -> {
+                    if (!com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION
+                            .equals(n.getType())) return;
+                    var info = com.sun.management.GarbageCollectionNotificationInfo.from(
+                            (javax.management.openmbean.CompositeData) n.getUserData());
+                    long used = 0;
+                    for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+                        var after = info.getGcInfo().getMemoryUsageAfterGc().get(pool.getName());
+                        if (pool.getType() == java.lang.management.MemoryType.HEAP && after != null) used += after.getUsed();
+                    }
+                    PEAK.accumulateAndGet(used, Math::max);
+                }, null, null);
+            }
         }
     }
 

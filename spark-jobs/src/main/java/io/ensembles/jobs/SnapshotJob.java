@@ -111,6 +111,7 @@ public final class SnapshotJob {
         runInfo.put("wallSeconds", (System.nanoTime() - start) / 1e9);
         runInfo.put("executorPeakMemoryMiB", memory.peaksMiB());
         runInfo.put("driverPeakHeapMiB", ExecutorMemoryPeaks.driverPeakHeapMiB());
+        runInfo.put("driverPeakLiveHeapMiB", ExecutorMemoryPeaks.driverPeakLiveHeapMiB());
         runInfo.put("budget", TrainJob.budget(config, records));
         if (mode.equals("data-parallel")) {
             runInfo.put("workers", workers);

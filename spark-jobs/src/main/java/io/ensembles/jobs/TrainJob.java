@@ -181,6 +181,7 @@ public final class TrainJob {
         run.put("wallSeconds", (System.nanoTime() - start) / 1e9);
         run.put("executorPeakMemoryMiB", memory.peaksMiB());
         run.put("driverPeakHeapMiB", ExecutorMemoryPeaks.driverPeakHeapMiB());
+        run.put("driverPeakLiveHeapMiB", ExecutorMemoryPeaks.driverPeakLiveHeapMiB());
         run.put("budget", budget(config, records));
         run.put("mode", dataParallel ? "data-parallel" : "member-parallel");
         if (warmStart != null) run.put("warmStartFrom", warmStart.describe());

@@ -273,8 +273,11 @@ public final class StreamedTable implements Serializable {
         return Files.createDirectories(root.resolve("ensembles-stream-" + runId));
     }
 
-    /** Removes this job's local folder on this executor (the end of the job). */
-    public static void removeLocal(String runId) throws IOException {
+    /**
+     * Removes this job's local folder on this executor (the end of the job). Several cleaning tasks
+     * may land on one executor at once: one JVM cleans at a time, and a file already gone is fine.
+     */
+    public static synchronized void removeLocal(String runId) throws IOException {
         Path root = org.apache.spark.SparkEnv.get() != null
                 ? Path.of(org.apache.spark.SparkFiles.getRootDirectory())
                 : Path.of(System.getProperty("java.io.tmpdir"));
@@ -282,6 +285,8 @@ public final class StreamedTable implements Serializable {
         if (!Files.exists(dir)) return;
         try (var files = Files.walk(dir)) {
             for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (java.nio.file.NoSuchFileException | UncheckedIOException gone) {
+            // removed meanwhile (a writer's temporary file renamed or deleted): nothing left to do
         }
     }
 

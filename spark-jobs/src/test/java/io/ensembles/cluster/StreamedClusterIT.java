@@ -1,0 +1,120 @@
+package io.ensembles.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ensembles.store.EnsembleLayout;
+import io.ensembles.store.Fs;
+import io.ensembles.store.Manifest;
+import io.ensembles.store.MemberRecord;
+import io.ensembles.store.ModelIO;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A streamed training table on the loopback standalone cluster (two executors in JVMs of their
+ * own): the members equal, weight for weight, the members trained in local mode (one executor),
+ * and an executor killed mid-epoch costs nothing but time: the retried member resumes from its
+ * checkpoint and ends with the very weights of the undisturbed run.
+ */
+@Tag("cluster")
+class StreamedClusterIT {
+    static final String FM = "/usr/share/datasets/fashion-mnist/";
+
+    @TempDir
+    static Path dir;
+    static LocalCluster cluster;
+    static Path config;
+
+    @BeforeAll
+    static void startClusterAndWriteTheTables() throws Exception {
+        cluster = LocalCluster.start(dir.resolve("cluster"), 2);
+        Path train = dir.resolve("train");
+        Path test = dir.resolve("test");
+        for (String[] t : List.of(new String[] {"train", "6000", train.toString()},
+                new String[] {"t10k", "1000", test.toString()})) {
+            LocalCluster.Cmd c = cluster.ensemble(dir.resolve("convert-" + t[0] + ".log"), 300, "convert", "--format",
+                    "idx", "--images", "file://" + FM + t[0] + "-images-idx3-ubyte.gz", "--labels",
+                    "file://" + FM + t[0] + "-labels-idx1-ubyte.gz", "--limit", t[1], "--output", t[2]);
+            assertEquals(0, c.exitCode(), c.output());
+        }
+        config = dir.resolve("streamed.conf");
+        Files.writeString(config, """
+                ensemble { name = "streamed", members = 2, seed = 42 }
+                data.train { format = parquet, path = "file://%s", image-column = image }
+                data.test { format = parquet, path = "file://%s", image-column = image }
+                # stream whatever the size, mixing through a buffer of a third of the table
+                data { broadcast-max-mb = 0, shuffle-buffer = 2000 }
+                model.architectures = [cnn]
+                training { epochs = 3, batch-size = 64, learning-rate = 0.05, schedule = cosine }
+                """.formatted(train, test));
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (cluster != null) cluster.close();
+    }
+
+    private static String[] train(Path out, String master) {
+        return new String[] {"train", "--config", config.toString(), "--master", master, "--out", out.toString()};
+    }
+
+    @Test
+    void streamedMembersAreTheSameOnOneExecutorOrTwoAndAfterAnExecutorIsKilled() throws Exception {
+        Path local = dir.resolve("local");
+        LocalCluster.Cmd l = cluster.ensemble(dir.resolve("local.log"), 600, train(local, "local[2]"));
+        assertEquals(0, l.exitCode(), l.output());
+        assertTrue(l.output().contains("streamed by the member tasks"), "the log says which path");
+
+        Path clean = dir.resolve("clean");
+        LocalCluster.Cmd c = cluster.ensemble(dir.resolve("clean.log"), 600, train(clean, cluster.master()));
+        assertEquals(0, c.exitCode(), c.output());
+
+        Path killed = dir.resolve("killed");
+        Path log = dir.resolve("killed.log");
+        Process run = LocalCluster.launch(log, train(killed, cluster.master()));
+        assertTrue(LocalCluster.await(killed.resolve("members/m000/checkpoint.json"), 300), "no checkpoint appeared");
+        assertTrue(LocalCluster.await(killed.resolve("members/m001/checkpoint.json"), 300), "no checkpoint appeared");
+        Thread.sleep(2000); // into the next epoch: the half-read stream is lost with the executor
+        List<ProcessHandle> executors = cluster.executors();
+        assertEquals(2, executors.size(), "one executor per worker");
+        executors.get(0).destroyForcibly();
+        executors.get(0).onExit().get(30, TimeUnit.SECONDS);
+        assertTrue(run.waitFor(600, TimeUnit.SECONDS), "the job did not finish");
+        assertEquals(0, run.exitValue(), Files.readString(log));
+
+        Manifest ml = manifest(local);
+        Manifest mc = manifest(clean);
+        Manifest mk = manifest(killed);
+        assertEquals("streamed", mc.data().get("path"));
+        MemberRecord resumed = null;
+        for (int i = 0; i < 2; i++) {
+            assertTrue(mc.members().get(i).executor().startsWith("executor "), mc.members().get(i).executor());
+            INDArray w = params(local, ml.members().get(i));
+            assertEquals(w, params(clean, mc.members().get(i)), "member " + i + ": two executors against one");
+            assertEquals(w, params(killed, mk.members().get(i)), "member " + i + ": after the kill");
+            if (mk.members().get(i).attempts() > 1) resumed = mk.members().get(i);
+        }
+        assertTrue(resumed != null && resumed.resumedFromEpoch() >= 1, "a member resumed from its checkpoint: "
+                + mk.members());
+        System.out.printf("[cluster] streamed: member %s resumed from epoch %d after its executor was killed; its "
+                + "weights equal the undisturbed run's, and local mode's%n", resumed.id(), resumed.resumedFromEpoch());
+    }
+
+    static Manifest manifest(Path out) throws Exception {
+        return Manifest.read(new EnsembleLayout(Fs.qualify(out.toString())));
+    }
+
+    static INDArray params(Path out, MemberRecord r) throws Exception {
+        EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out.toString()));
+        return ModelIO.fromBytes(Fs.readAll(layout.resolve(r.path())), false).params();
+    }
+}
