@@ -401,7 +401,8 @@ public record EnsembleConfig(
         }
         SourceSpec spec = new SourceSpec(set, format, r.string(k + "path").trim(), options,
                 r.string(k + "label-column").trim(), r.string(k + "image-column").trim(),
-                r.string(k + "features-column").trim(), List.copyOf(r.stringList(k + "feature-columns")));
+                r.string(k + "features-column").trim(), List.copyOf(r.stringList(k + "feature-columns")),
+                r.string(k + "id-column").trim());
         if (!spec.configured()) return spec;
         if (spec.path().isEmpty()) r.fail(k + "path", "\"\"", "the URI of the " + set + " table (any Hadoop URI, globs allowed)");
         int inputs = (spec.imageColumn().isEmpty() ? 0 : 1) + (spec.featuresColumn().isEmpty() ? 0 : 1)

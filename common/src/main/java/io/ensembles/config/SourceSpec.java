@@ -11,10 +11,11 @@ import java.util.Set;
  * the project's own readers ({@value #IDX}, {@value #DIGITS_CSV}), at a Hadoop URI, with the reader's
  * options, the label column, and where the input is: an image column (encoded PNG/JPEG bytes, a
  * Hugging Face {bytes, path} struct or Spark's image-source struct), one features column (array or
- * ML Vector) or a list of numeric columns. {@code format = ""} means not configured.
+ * ML Vector) or a list of numeric columns; optionally an id column, whose values the validation
+ * split hashes instead of the rows' content. {@code format = ""} means not configured.
  */
 public record SourceSpec(String set, String format, String path, Map<String, String> options, String labelColumn,
-                         String imageColumn, String featuresColumn, List<String> featureColumns)
+                         String imageColumn, String featuresColumn, List<String> featureColumns, String idColumn)
         implements Serializable {
     public static final String IDX = "idx";
     public static final String DIGITS_CSV = "digits-csv";
@@ -24,6 +25,13 @@ public record SourceSpec(String set, String format, String path, Map<String, Str
     public SourceSpec {
         options = Map.copyOf(options);
         featureColumns = List.copyOf(featureColumns);
+        idColumn = idColumn == null ? "" : idColumn;
+    }
+
+    /** A source without an id column (its rows are split by the hash of their content). */
+    public SourceSpec(String set, String format, String path, Map<String, String> options, String labelColumn,
+                      String imageColumn, String featuresColumn, List<String> featureColumns) {
+        this(set, format, path, options, labelColumn, imageColumn, featuresColumn, featureColumns, "");
     }
 
     /** Reader options ({@code data.train.options.header}) are free-form: any key the format takes. */

@@ -17,9 +17,19 @@ public final class ExampleSet implements java.io.Serializable {
     private final int[] labels;
     private final List<String> classNames;
     private final String source;
+    private final long[] rowKeys; // the rows' ids, hashed (a table's id column), or null
 
     private ExampleSet(InputShape shape, byte[] bytes, float[] floats, int[] labels, List<String> classNames,
                        String source) {
+        this(shape, bytes, floats, labels, classNames, source, null);
+    }
+
+    private ExampleSet(InputShape shape, byte[] bytes, float[] floats, int[] labels, List<String> classNames,
+                       String source, long[] rowKeys) {
+        if (rowKeys != null && rowKeys.length != labels.length) {
+            throw new IllegalArgumentException(rowKeys.length + " row keys for " + labels.length + " examples");
+        }
+        this.rowKeys = rowKeys;
         this.shape = Objects.requireNonNull(shape);
         this.bytes = bytes;
         this.floats = floats;
@@ -85,22 +95,33 @@ public final class ExampleSet implements java.io.Serializable {
 
     public int[] labels() { return labels.clone(); }
 
+    /** Whether the rows carry keys (their ids, hashed): the validation split hashes those instead of the content. */
+    public boolean hasRowKeys() { return rowKeys != null; }
+
+    /** Row {@code i}'s key; {@link #hasRowKeys} only. */
+    public long rowKey(int i) { return rowKeys[i]; }
+
+    /** The same examples, row {@code i} keyed by {@code keys[i]}. */
+    public ExampleSet withRowKeys(long[] keys) {
+        return new ExampleSet(shape, bytes, floats, labels, classNames, source, keys.clone());
+    }
+
     /** The same examples with other labels, one per example. */
     public ExampleSet withLabels(int[] newLabels) {
         if (newLabels.length != labels.length) {
             throw new IllegalArgumentException(newLabels.length + " labels for " + labels.length + " examples");
         }
-        return new ExampleSet(shape, bytes, floats, newLabels.clone(), classNames, source);
+        return new ExampleSet(shape, bytes, floats, newLabels.clone(), classNames, source, rowKeys);
     }
 
     /** The same examples with labels of no meaning (all class 0) and the given classes: an OOD set scored by a model of those classes. */
     public ExampleSet unlabelled(List<String> names) {
-        return new ExampleSet(shape, bytes, floats, new int[labels.length], names, source);
+        return new ExampleSet(shape, bytes, floats, new int[labels.length], names, source, rowKeys);
     }
 
     /** The same examples as images of another value array (a corruption), labels unchanged. */
     public ExampleSet withBytes(byte[] values, String newSource) {
-        return new ExampleSet(shape, values, null, labels.clone(), classNames, newSource);
+        return new ExampleSet(shape, values, null, labels.clone(), classNames, newSource, rowKeys);
     }
 
     /** The examples at the given indices, in that order (a copy). */
@@ -108,14 +129,19 @@ public final class ExampleSet implements java.io.Serializable {
         int f = features();
         int[] lb = new int[indices.length];
         for (int j = 0; j < indices.length; j++) lb[j] = labels[indices[j]];
+        long[] keys = null;
+        if (rowKeys != null) {
+            keys = new long[indices.length];
+            for (int j = 0; j < indices.length; j++) keys[j] = rowKeys[indices[j]];
+        }
         if (bytes != null) {
             byte[] v = new byte[indices.length * f];
             for (int j = 0; j < indices.length; j++) System.arraycopy(bytes, indices[j] * f, v, j * f, f);
-            return new ExampleSet(shape, v, null, lb, classNames, source);
+            return new ExampleSet(shape, v, null, lb, classNames, source, keys);
         }
         float[] v = new float[indices.length * f];
         for (int j = 0; j < indices.length; j++) System.arraycopy(floats, indices[j] * f, v, j * f, f);
-        return new ExampleSet(shape, null, v, lb, classNames, source);
+        return new ExampleSet(shape, null, v, lb, classNames, source, keys);
     }
 
     /** The examples {@code from} (inclusive) to {@code to} (exclusive), a copy. */
@@ -127,7 +153,8 @@ public final class ExampleSet implements java.io.Serializable {
         return new ExampleSet(shape,
                 bytes == null ? null : Arrays.copyOfRange(bytes, from * f, to * f),
                 floats == null ? null : Arrays.copyOfRange(floats, from * f, to * f),
-                Arrays.copyOfRange(labels, from, to), classNames, source);
+                Arrays.copyOfRange(labels, from, to), classNames, source,
+                rowKeys == null ? null : Arrays.copyOfRange(rowKeys, from, to));
     }
 
     /** The first {@code n} examples (all of them when {@code n} is at least the size). */

@@ -34,7 +34,8 @@ public record TrainingData(ExampleSet train, ExampleSet validation, Normalisatio
     }
 
     /**
-     * Splits {@code full} by a stable hash of each row's content under {@code splitSeed}: a row is
+     * Splits {@code full} by a stable hash of each row's content (or of its key, its id, when the
+     * set has {@link ExampleSet#hasRowKeys}) under {@code splitSeed}: a row is
      * held out when its hash, as a number in [0, 1), is below {@code validationFraction}. The split
      * depends on the rows alone, not on their order or how a table is partitioned, and duplicate
      * rows fall on the same side. The share held out is {@code validationFraction} up to sampling
@@ -49,7 +50,7 @@ public record TrainingData(ExampleSet train, ExampleSet validation, Normalisatio
         double[] u = new double[n];
         int nVal = 0;
         for (int i = 0; i < n; i++) {
-            u[i] = rowHash(full, i, splitSeed);
+            u[i] = full.hasRowKeys() ? unitOf(keyHash(splitSeed, full.rowKey(i))) : rowHash(full, i, splitSeed);
             if (u[i] < validationFraction) nVal++;
         }
         // tiny sets: the extreme rows by hash, so the split stays a function of the rows
@@ -104,6 +105,17 @@ public record TrainingData(ExampleSet train, ExampleSet validation, Normalisatio
     /** A 64-bit key (a row id's bytes, say) hashed under {@code seed}. */
     public static long keyHash(long seed, long key) {
         return mix(mix(seed ^ 0x2545F4914F6CDD1DL) ^ key);
+    }
+
+    /** A row id as a 64-bit key: an integer as itself, anything else by the hash of its bytes (a string's UTF-8). */
+    public static long idKey(Object id) {
+        if (id instanceof Long || id instanceof Integer || id instanceof Short || id instanceof Byte) {
+            return ((Number) id).longValue();
+        }
+        byte[] b = id instanceof byte[] raw ? raw : String.valueOf(id).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long h = mix(0x9E3779B97F4A7C15L ^ b.length);
+        for (byte x : b) h = mix(h ^ (x & 0xFF));
+        return h;
     }
 
     /** SplitMix64's finaliser. */

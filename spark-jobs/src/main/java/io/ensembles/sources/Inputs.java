@@ -150,6 +150,7 @@ public final class Inputs {
                 if (!s.imageColumnOrDefault().isEmpty()) columns.put("image", s.imageColumnOrDefault());
                 if (!s.featuresColumn().isEmpty()) columns.put("features", s.featuresColumn());
                 if (!s.featureColumns().isEmpty()) columns.put("featureColumns", s.featureColumns());
+                if (!s.idColumn().isEmpty()) columns.put("id", s.idColumn());
             }
             if (!d.resize().isEmpty()) columns.put("resize", d.resize());
         } else {

@@ -33,9 +33,19 @@ public final class RowDecoder implements Serializable {
 
     /** One decoded row: the label ({@code String}, {@code Long} or null) and bytes (images) or floats (features). */
     public record Example(Object label, byte[] bytes, float[] floats, int channels, int height, int width,
-                          boolean alphaDropped, String where, String error) implements Serializable {
+                          boolean alphaDropped, String where, String error, Long id) implements Serializable {
+        Example(Object label, byte[] bytes, float[] floats, int channels, int height, int width, boolean alphaDropped,
+                String where, String error) {
+            this(label, bytes, floats, channels, height, width, alphaDropped, where, error, null);
+        }
+
         static Example failed(String where, String error) {
             return new Example(null, null, null, 0, 0, 0, false, where, error);
+        }
+
+        /** This example with its row's id ({@link io.ensembles.data.TrainingData#idKey} of the id column's value). */
+        Example withId(long key) {
+            return new Example(label, bytes, floats, channels, height, width, alphaDropped, where, error, key);
         }
     }
 
@@ -46,11 +56,13 @@ public final class RowDecoder implements Serializable {
     private final int labelIndex;          // -1: no label column
     private final boolean stringLabel;
     private final int pathIndex;           // -1: no path to name a row by
+    private final int idIndex;             // -1: no id column
     private final int resizeH;
     private final int resizeW;
 
     private RowDecoder(String source, Input input, String inputColumn, List<String> columns, int labelIndex,
-                       boolean stringLabel, int pathIndex, List<Integer> resize) {
+                       boolean stringLabel, int pathIndex, int idIndex, List<Integer> resize) {
+        this.idIndex = idIndex;
         this.source = source;
         this.input = input;
         this.inputColumn = inputColumn;
@@ -121,7 +133,13 @@ public final class RowDecoder implements Serializable {
             pathIndex = cols.size();
             cols.add("path");
         }
-        return new RowDecoder(src, input, ic, cols, labelIndex, stringLabel, pathIndex, resize);
+        int idIndex = -1;
+        if (!spec.idColumn().isEmpty()) {
+            column(schema, src, spec.idColumn());
+            idIndex = cols.size();
+            cols.add(spec.idColumn());
+        }
+        return new RowDecoder(src, input, ic, cols, labelIndex, stringLabel, pathIndex, idIndex, resize);
     }
 
     /** Whether a label column is read. */
@@ -169,7 +187,8 @@ public final class RowDecoder implements Serializable {
 
     /** The columns that hold the input (the image, or the features): what scoring leaves out of its output by default. */
     public List<String> inputColumns() {
-        return columns.subList(labelIndex >= 0 ? 1 : 0, pathIndex >= 0 ? pathIndex : columns.size());
+        int end = pathIndex >= 0 ? pathIndex : idIndex >= 0 ? idIndex : columns.size();
+        return columns.subList(labelIndex >= 0 ? 1 : 0, end);
     }
 
     /** The input column(s) as messages name them. */
@@ -177,8 +196,18 @@ public final class RowDecoder implements Serializable {
 
     public String source() { return source; }
 
+    /** Whether rows carry an id (data.<set>.id-column), which the validation split hashes. */
+    public boolean keyed() { return idIndex >= 0; }
+
     /** Decodes one selected row (its columns in the order of {@link #columns}). */
     public Example decode(Row r) {
+        Example e = decodeInput(r);
+        if (idIndex < 0 || e.error() != null) return e;
+        if (r.isNullAt(idIndex)) return Example.failed(e.where(), "column '" + columns.get(idIndex) + "': the id is null");
+        return e.withId(io.ensembles.data.TrainingData.idKey(r.get(idIndex)));
+    }
+
+    private Example decodeInput(Row r) {
         String where = pathIndex >= 0 && !r.isNullAt(pathIndex) ? r.getString(pathIndex) : null;
         Object label = null;
         if (labelIndex >= 0) {
@@ -247,7 +276,7 @@ public final class RowDecoder implements Serializable {
                 }
             }
             default -> {
-                v = new float[columns.size() - at - (pathIndex >= 0 ? 1 : 0)];
+                v = new float[columns.size() - at - (pathIndex >= 0 ? 1 : 0) - (idIndex >= 0 ? 1 : 0)];
                 for (int i = 0; i < v.length; i++) {
                     if (r.isNullAt(at + i)) {
                         return Example.failed(where, "column '" + columns.get(at + i) + "': the value is null");

@@ -30,7 +30,8 @@ import org.apache.spark.sql.types.StructType;
  * passes over it without holding it: classes, shape, normalisation, how many rows fall on each
  * side of the validation split. Serializable: it travels with the task, the data does not.
  *
- * <p>A row is on the validation side when the hash of its content under {@code data.split-seed}
+ * <p>A row is on the validation side when the hash of its id (data.train.id-column), or else of
+ * its content, under {@code data.split-seed}
  * is below {@code data.validation-fraction}: the same rule as {@link TrainingData#hashSplit}, so
  * a table gives the same split streamed or broadcast, and whatever its partitioning.
  */
@@ -248,8 +249,9 @@ public final class StreamedTable implements Serializable {
                     throw new DataFormatException(source, at(e) + "label '" + e.label() + "' is not a class (classes: "
                             + classNames.size() + ")");
                 }
-                return new Decoded(k, TrainingData.contentHash(splitSeed, k, e.bytes(), e.floats()), e.bytes(),
-                        e.floats());
+                long key = e.id() != null ? TrainingData.keyHash(splitSeed, e.id())
+                        : TrainingData.contentHash(splitSeed, k, e.bytes(), e.floats());
+                return new Decoded(k, key, e.bytes(), e.floats());
             }
 
             /** "row 12 of file (row group 3) (its path): ", for the message of a bad row. */

@@ -234,14 +234,20 @@ public final class TableReader {
         int[] labels = labels(rows, decoder, classes, t.classNames() != null, firstRow);
         int f = shape.size();
         String source = src;
+        ExampleSet set;
         if (decoder.images()) {
             byte[] values = new byte[rows.size() * f];
             for (int i = 0; i < rows.size(); i++) System.arraycopy(rows.get(i).bytes(), 0, values, i * f, f);
-            return ExampleSet.ofBytes(shape, values, labels, classes, source);
+            set = ExampleSet.ofBytes(shape, values, labels, classes, source);
+        } else {
+            float[] values = new float[rows.size() * f];
+            for (int i = 0; i < rows.size(); i++) System.arraycopy(rows.get(i).floats(), 0, values, i * f, f);
+            set = ExampleSet.ofFloats(shape, values, labels, classes, source);
         }
-        float[] values = new float[rows.size() * f];
-        for (int i = 0; i < rows.size(); i++) System.arraycopy(rows.get(i).floats(), 0, values, i * f, f);
-        return ExampleSet.ofFloats(shape, values, labels, classes, source);
+        if (!decoder.keyed()) return set;
+        long[] keys = new long[rows.size()];
+        for (int i = 0; i < keys.length; i++) keys[i] = rows.get(i).id();
+        return set.withRowKeys(keys);
     }
 
     /** Strings: their sorted distinct values. Integers: 0 .. the largest label (at least 2 classes). */

@@ -39,6 +39,7 @@ class StreamedTrainingTest {
     static String oneFile;
     static String sixFiles;
     static String testTable;
+    static String withIds;
 
     @BeforeAll
     static void tables() throws Exception {
@@ -55,6 +56,10 @@ class StreamedTrainingTest {
         spark.read().parquet(converted).coalesce(1).write().option("parquet.block.size", 64 * 1024).parquet(oneFile);
         spark.read().parquet(converted).repartition(6).write().option("parquet.block.size", 64 * 1024)
                 .parquet(sixFiles);
+        withIds = dir.resolve("ids").toUri().toString();
+        spark.read().parquet(converted).coalesce(1).withColumn("id", org.apache.spark.sql.functions.concat(
+                org.apache.spark.sql.functions.lit("row-"), org.apache.spark.sql.functions.monotonically_increasing_id()))
+                .write().option("parquet.block.size", 64 * 1024).parquet(withIds);
     }
 
     static EnsembleConfig config(String table, String extra) {
@@ -112,6 +117,58 @@ class StreamedTrainingTest {
         assertTrue(Math.abs(one.baggedRows(5) - n) < 3 * Math.sqrt(n), one.baggedRows(5) + " bagged of " + n);
         // about the configured share held out
         assertEquals(0.2, one.validationRows() / 3000.0, 0.03);
+    }
+
+    @Test
+    void aBadRowOfAStreamedTableStopsTheJobInOneLineAndWritesNothing() throws Exception {
+        SparkSession spark = TestSpark.get();
+        var good = spark.read().parquet(oneFile);
+        org.apache.spark.sql.Row image = good.first().getStruct(good.schema().fieldIndex("image"));
+        Object[] cells = new Object[good.schema().size()];
+        for (int i = 0; i < cells.length; i++) {
+            String name = good.schema().fieldNames()[i];
+            cells[i] = name.equals("image") ? org.apache.spark.sql.RowFactory.create(new byte[] {1, 2, 3}, "broken.png")
+                    : name.equals("label") ? 3L : null;
+        }
+        if (image == null) throw new IllegalStateException("no image struct");
+        String bad = dir.resolve("bad").toUri().toString();
+        good.union(spark.createDataFrame(java.util.List.of(org.apache.spark.sql.RowFactory.create(cells)), good.schema()))
+                .coalesce(1).write().parquet(bad);
+        String out = dir.resolve("bad-ensemble").toUri().toString();
+        io.ensembles.data.DataFormatException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.ensembles.data.DataFormatException.class,
+                () -> TrainJob.run(spark, config(bad, "data.broadcast-max-mb = 0"), out));
+        assertTrue(e.getMessage().contains("row 3000 of ") && e.getMessage().contains("(broken.png)")
+                && e.getMessage().contains("does not decode"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count());
+        assertFalse(Fs.exists(out), "nothing written");
+        try (var left = Files.list(dir)) {
+            assertFalse(left.anyMatch(f -> f.getFileName().toString().startsWith(".bad-ensemble.staging")),
+                    "the staging folder is removed");
+        }
+    }
+
+    @Test
+    void anIdColumnSplitsByTheIdsOnBothPaths() throws Exception {
+        SparkSession spark = TestSpark.get();
+        String ids = "data.train.id-column = id";
+        StreamedTable streamed = StreamPlanner.plan(spark, config(withIds, ids + ", data.broadcast-max-mb = 0"),
+                new long[0], Map.of(), dir.resolve("sti").toUri().toString(), "ti");
+        var broadcast = Inputs.training(spark, config(withIds, ids));
+        // the split is the ids' own: as many rows held out as ids hash below the fraction
+        long seed = config(withIds, ids).data().splitSeed();
+        long expected = spark.read().parquet(withIds).select("id").collectAsList().stream()
+                .filter(r -> io.ensembles.data.TrainingData.unitOf(io.ensembles.data.TrainingData.keyHash(seed,
+                        io.ensembles.data.TrainingData.idKey(r.getString(0)))) < 0.2).count();
+        assertEquals(expected, streamed.validationRows());
+        assertEquals(expected, broadcast.validation().size());
+        assertEquals(3000 - expected, broadcast.train().size());
+        assertArrayEquals(broadcast.normalisation().mean(), streamed.normalisation().mean(), 1e-9);
+        // and not the content's split
+        StreamedTable byContent = StreamPlanner.plan(spark, config(withIds, "data.broadcast-max-mb = 0"), new long[0],
+                Map.of(), dir.resolve("stc").toUri().toString(), "tc");
+        assertTrue(byContent.validationRows() != expected || !java.util.Arrays.equals(
+                byContent.stats.validationLabels(), streamed.stats.validationLabels()), "the id changed the split");
     }
 
     @Test
