@@ -60,8 +60,8 @@ final class DataParallelRun {
     /** A snapshot run: every capture of its plan stored as a member; returns their records. */
     static List<MemberRecord> train(JavaSparkContext jsc, EnsembleConfig config, EnsembleLayout layout,
                                     TrainingData data, MemberSpec run, int workers, Trace trace) throws IOException {
-        ExampleSet train = MemberTrainer.trainingSetOf(config, run, data);
-        TrainingPlan plan = plan(config, train, workers);
+        RoundData rounds = new BroadcastRounds(jsc, config, data, run);
+        TrainingPlan plan = plan(config, rounds.examples(), workers);
         List<MemberRecord> done = SnapshotStore.allStored(layout, plan);
         if (done != null) {
             LOG.info("all {} snapshots of this run are stored and verified, not training again", done.size());
@@ -70,7 +70,7 @@ final class DataParallelRun {
         MemberStore checkpoints = new MemberStore(layout, SnapshotTask.RUN_ID);
         SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method(), plan, 0, executor(workers),
                 DATA_PARALLEL_DEVICE);
-        fit(jsc, config, data, train, run, workers, trace, plan, checkpoints, sink, null);
+        fit(jsc, config, rounds, run, workers, trace, plan, checkpoints, sink, null);
         List<MemberRecord> records = SnapshotStore.allStored(layout, plan);
         if (records == null) throw new IllegalStateException("the run ended without storing all its snapshots");
         checkpoints.clear();
@@ -82,7 +82,7 @@ final class DataParallelRun {
      * task would store it; one already stored complete and verified is returned as it is.
      */
     static MemberRecord trainMember(JavaSparkContext jsc, EnsembleConfig config, EnsembleLayout layout,
-                                    TrainingData data, MemberSpec spec, int workers, Trace trace,
+                                    io.ensembles.sources.Inputs.Training data, MemberSpec spec, int workers, Trace trace,
                                     io.ensembles.train.WarmStart warmStart) throws IOException {
         MemberStore store = new MemberStore(layout, spec.id(), config.training().keepCheckpoints());
         MemberRecord done = store.finishedRecord();
@@ -90,11 +90,12 @@ final class DataParallelRun {
             LOG.info("{}: already complete and verified, not training again", spec.id());
             return done;
         }
-        ExampleSet train = MemberTrainer.trainingSetOf(config, spec, data);
-        TrainingPlan plan = plan(config, train, workers);
-        LOG.info("{} starts data-parallel over {} workers", spec.describe(), workers);
-        MemberOutcome o = fit(jsc, config, data, train, spec, workers, trace, plan, store, SnapshotSink.NONE,
-                warmStart);
+        RoundData rounds = data.stream() != null ? new StreamedRounds(jsc, data.stream(), spec, config)
+                : new BroadcastRounds(jsc, config, data.data(), spec);
+        TrainingPlan plan = plan(config, rounds.examples(), workers);
+        LOG.info("{} starts data-parallel over {} workers, on {} data", spec.describe(), workers,
+                data.stream() != null ? "streamed" : "broadcast");
+        MemberOutcome o = fit(jsc, config, rounds, spec, workers, trace, plan, store, SnapshotSink.NONE, warmStart);
         MemberRecord record = MemberTask.record(config, spec, o, 0, executor(workers), DATA_PARALLEL_DEVICE);
         MemberRecord stored = store.storeFinal(o.net(), record);
         TaskProgress.write(layout, spec.id(), Map.of("state", "completed", "epoch", config.training().epochs()));
@@ -109,20 +110,116 @@ final class DataParallelRun {
     }
 
     /** The method's plan when one global iteration is one minibatch on each of {@code workers}. */
-    private static TrainingPlan plan(EnsembleConfig config, ExampleSet train, int workers) {
+    private static TrainingPlan plan(EnsembleConfig config, long examples, int workers) {
         int b = config.training().batchSize();
-        int batchesPerEpoch = (train.size() + b - 1) / b;
+        int batchesPerEpoch = Math.toIntExact((examples + b - 1) / b);
         return TrainingPlan.of(config, (batchesPerEpoch + workers - 1) / workers);
     }
 
-    /** The training loop; {@code train} is the run's own training set (a bootstrap resample when bagging). */
-    private static MemberOutcome fit(JavaSparkContext jsc, EnsembleConfig config, TrainingData data,
-                                     ExampleSet train, MemberSpec run,
+    /**
+     * Where the minibatches of a round come from, and the run's validation: a set in memory,
+     * broadcast, whose rows the workers index; or a streamed table, whose row groups the workers read.
+     */
+    interface RoundData {
+        io.ensembles.train.TrainingSource source();
+
+        /** Examples per epoch (the bootstrap's size when the run bags). */
+        long examples();
+
+        /** Minibatches {@code first .. first + count} of epoch {@code epoch}, dealt to {@code workers} partitions. */
+        JavaRDD<org.nd4j.linalg.dataset.DataSet> round(int epoch, int first, int count, int workers, int batchSize);
+
+        void close();
+    }
+
+    /** A run's own training set in memory (its bootstrap when bagging), broadcast; each epoch a seeded permutation. */
+    private static final class BroadcastRounds implements RoundData {
+        private final JavaSparkContext jsc;
+        private final io.ensembles.train.InMemorySource source;
+        private final ExampleSet train;
+        private final Broadcast<ExampleSet> bTrain;
+        private final long seed;
+        private int epoch = -1;
+        private int[] order;
+
+        BroadcastRounds(JavaSparkContext jsc, EnsembleConfig config, TrainingData data, MemberSpec run) {
+            this.jsc = jsc;
+            this.source = new io.ensembles.train.InMemorySource(config, data);
+            this.train = source.trainingSet(run);
+            this.bTrain = jsc.broadcast(train);
+            this.seed = run.seed();
+        }
+
+        @Override public io.ensembles.train.TrainingSource source() { return source; }
+        @Override public long examples() { return train.size(); }
+
+        @Override
+        public JavaRDD<org.nd4j.linalg.dataset.DataSet> round(int e, int first, int count, int workers, int b) {
+            if (e != epoch) {
+                order = TrainingData.permutation(train.size(), new Random(seed * 31 + e));
+                epoch = e;
+            }
+            List<int[]> batches = new ArrayList<>(count);
+            for (int k = first; k < first + count; k++) {
+                int from = k * b;
+                batches.add(java.util.Arrays.copyOfRange(order, from, Math.min(train.size(), from + b)));
+            }
+            Broadcast<ExampleSet> t = bTrain;
+            Normalisation norm = source.normalisation();
+            return jsc.parallelize(batches, workers).map(idx -> Batches.batch(t.value(), idx, 0, idx.length, norm));
+        }
+
+        @Override public void close() { bTrain.destroy(); }
+    }
+
+    /**
+     * A streamed table: each worker of a round reads the rows of its minibatches from the row groups
+     * they lie in ({@link io.ensembles.sources.StreamedTable#rangeBatches}); nothing is broadcast.
+     */
+    private static final class StreamedRounds implements RoundData {
+        private final JavaSparkContext jsc;
+        private final io.ensembles.sources.StreamedTable table;
+        private final io.ensembles.sources.StreamedSource source;
+        private final MemberSpec run;
+        private final long examples;
+
+        StreamedRounds(JavaSparkContext jsc, io.ensembles.sources.StreamedTable table, MemberSpec run,
+                       EnsembleConfig config) {
+            this.jsc = jsc;
+            this.table = table;
+            this.source = new io.ensembles.sources.StreamedSource(table);
+            this.run = run;
+            this.examples = source.epochExamples(run);
+        }
+
+        @Override public io.ensembles.train.TrainingSource source() { return source; }
+        @Override public long examples() { return examples; }
+
+        @Override
+        public JavaRDD<org.nd4j.linalg.dataset.DataSet> round(int e, int first, int count, int workers, int b) {
+            // the minibatches dealt as parallelize deals a list: worker w gets a contiguous slice
+            List<long[]> ranges = new ArrayList<>(workers);
+            for (int w = 0; w < workers; w++) {
+                long from = (long) first + (long) w * count / workers;
+                long to = (long) first + (long) (w + 1) * count / workers;
+                ranges.add(new long[] {from * b, Math.min(examples, to * b)});
+            }
+            io.ensembles.sources.StreamedTable t = table;
+            MemberSpec m = run;
+            return jsc.parallelize(ranges, workers).flatMap(r -> t.rangeBatches(m, e, r[0], r[1], b).iterator());
+        }
+
+        @Override public void close() { }
+    }
+
+    /** The training loop over {@code rounds}' minibatches. */
+    private static MemberOutcome fit(JavaSparkContext jsc, EnsembleConfig config, RoundData source, MemberSpec run,
                                      int workers, Trace trace, TrainingPlan plan, MemberStore checkpoints,
                                      SnapshotSink sink, io.ensembles.train.WarmStart warmStart) throws IOException {
+        io.ensembles.train.TrainingSource data = source.source();
         int b = config.training().batchSize();
         int f = config.snapshot().averagingFrequency();
-        int batchesPerEpoch = (train.size() + b - 1) / b;
+        int batchesPerEpoch = Math.toIntExact((source.examples() + b - 1) / b);
         Checkpoint resumed = checkpoints.load();
         ComputationGraph net;
         List<EpochMetrics> history = new ArrayList<>();
@@ -136,11 +233,11 @@ final class DataParallelRun {
             LOG.info("{}: resuming from the checkpoint of epoch {} (iteration {})", run.id(), startEpoch,
                     net.getIterationCount());
         } else {
-            net = MemberTrainer.initialNetwork(config, run, train, plan.schedule(), warmStart);
+            net = MemberTrainer.initialNetwork(config, run, data.shape(), data.classes(), plan.schedule(), warmStart);
         }
         // a packed network's heads all learn from the same labels; its score is their sum
         int heads = net.getNumOutputArrays();
-        io.ensembles.train.CollapseGuard guard = MemberTrainer.collapseGuard(config, data);
+        io.ensembles.train.CollapseGuard guard = data.collapseGuard(config.training().collapseMargin());
 
         CollectionAccumulator<double[]> rates = jsc.sc().collectionAccumulator("worker learning rates");
         ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, b)
@@ -149,10 +246,6 @@ final class DataParallelRun {
                 .storageLevel(null).saveUpdater(true).collectTrainingStats(false)
                 .trainingHooks(new RateProbe(rates)).build();
         SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, tm);
-        // the run's own training set (a bootstrap resample when bagging) is what the workers index into
-        Broadcast<ExampleSet> bTrain = jsc.broadcast(train);
-        Normalisation norm = data.normalisation();
-        long seed = run.seed();
         LOG.info("data-parallel {}: {} workers, {} minibatches of {} per epoch, {} global iterations per epoch, "
                 + "averaging every {} minibatches, {} updates, {} captures", run.id(), workers, batchesPerEpoch, b,
                 plan.iterationsPerEpoch(), f, plan.iterations(), plan.captures().size());
@@ -162,7 +255,6 @@ final class DataParallelRun {
             long iter = net.getIterationCount();
             for (int epoch = startEpoch; epoch < config.training().epochs() && iter < plan.iterations(); epoch++) {
                 long epochStart = System.nanoTime();
-                int[] order = TrainingData.permutation(train.size(), new Random(seed * 31 + epoch));
                 double lossSum = 0;
                 double penaltySum = 0;
                 int rounds = 0;
@@ -176,13 +268,7 @@ final class DataParallelRun {
                         }
                     }
                     int nb = (int) Math.min(steps * workers, batchesPerEpoch - pos);
-                    List<int[]> batches = new ArrayList<>(nb);
-                    for (int k = pos; k < pos + nb; k++) {
-                        int from = k * b;
-                        int to = Math.min(train.size(), from + b);
-                        batches.add(java.util.Arrays.copyOfRange(order, from, to));
-                    }
-                    JavaRDD<int[]> indices = jsc.parallelize(batches, workers);
+                    JavaRDD<org.nd4j.linalg.dataset.DataSet> batches = source.round(epoch, pos, nb, workers, b);
                     net.getConfiguration().setIterationCount((int) iter);
                     Map<String, Object> round = new LinkedHashMap<>();
                     round.put("member", run.id());
@@ -192,10 +278,9 @@ final class DataParallelRun {
                     round.put("rate", plan.schedule().rate(iter));
                     trace.rounds().add(round);
                     if (heads == 1) {
-                        sparkNet.fit(indices.map(idx -> Batches.batch(bTrain.value(), idx, 0, idx.length, norm)));
+                        sparkNet.fit(batches);
                     } else {
-                        sparkNet.fitMultiDataSet(indices.map(idx -> MemberTrainer.withLabelsRepeated(
-                                Batches.batch(bTrain.value(), idx, 0, idx.length, norm), heads)));
+                        sparkNet.fitMultiDataSet(batches.map(d -> MemberTrainer.withLabelsRepeated(d, heads)));
                     }
                     iter += steps;
                     // the master adds its averaging frequency; the round may have been shorter
@@ -207,7 +292,7 @@ final class DataParallelRun {
                     pos += nb;
                     TrainingPlan.Capture capture = plan.captureAfter(iter);
                     if (capture != null) {
-                        double[] v = MemberTrainer.validate(net, data, config.evaluation().batchSize());
+                        double[] v = data.validate(net, config.evaluation().batchSize());
                         double rate = plan.rateOfUpdate(iter);
                         LOG.info("capture {} (cycle {}) after update {} at rate {}", capture.index() + 1,
                                 capture.cycle(), iter, String.format("%.3g", rate));
@@ -219,7 +304,7 @@ final class DataParallelRun {
                 }
                 net.getConfiguration().setEpochCount(epoch + 1);
                 epochsDone = epoch + 1;
-                double[] v = MemberTrainer.validate(net, data, config.evaluation().batchSize());
+                double[] v = data.validate(net, config.evaluation().batchSize());
                 EpochMetrics m = new EpochMetrics(epoch + 1, lossSum / Math.max(1, rounds), v[0], v[1],
                         plan.schedule().rate(iter), (System.nanoTime() - epochStart) / 1e9,
                         penaltySum / Math.max(1, rounds));
@@ -238,7 +323,7 @@ final class DataParallelRun {
                 }
             }
         } finally {
-            bTrain.destroy();
+            source.close();
             trace.workerRates().addAll(rates.value());
         }
         MemberOutcome done = new MemberOutcome(run, true, null, net, List.copyOf(history), epochsDone - startEpoch,
@@ -251,8 +336,8 @@ final class DataParallelRun {
      * Compares the rate of every worker update with the schedule at its iteration: proof that the
      * workers followed the driver's schedule. Keeps the largest deviation and the first updates.
      */
-    static Map<String, Object> rateCheck(Trace trace, EnsembleConfig config, TrainingData data, int workers) {
-        var schedule = plan(config, data.train(), workers).schedule();
+    static Map<String, Object> rateCheck(Trace trace, EnsembleConfig config, long trainExamples, int workers) {
+        var schedule = plan(config, trainExamples, workers).schedule();
         double maxDev = 0;
         List<double[]> sorted = new ArrayList<>(trace.workerRates());
         sorted.sort(Comparator.comparingDouble(r -> r[0]));

@@ -117,7 +117,7 @@ public final class SnapshotJob {
             runInfo.put("workers", workers);
             runInfo.put("averagingFrequency", config.snapshot().averagingFrequency());
             runInfo.put("rounds", trace.rounds());
-            runInfo.put("workerRates", DataParallelRun.rateCheck(trace, config, data, workers));
+            runInfo.put("workerRates", DataParallelRun.rateCheck(trace, config, data.train().size(), workers));
         }
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, config.ensemble().name(), method,
                 Instant.now().toString(), BuildInfo.codeVersion(), input,

@@ -53,11 +53,6 @@ public final class TrainJob {
         Fs.configure(spark.sparkContext().hadoopConfiguration());
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
         checkOutputFolder(layout, Json.MAPPER.readTree(config.rendered()));
-        if (config.training().dataParallel()) {
-            // parameter averaging deals out shards of one set in memory: it takes the broadcast path
-            Inputs.Training read = Inputs.forTraining(spark, config);
-            return train(spark, config, out, warmStart, read, start);
-        }
         String runId = java.util.UUID.randomUUID().toString();
         String staging = stagingFolder(layout, runId);
         Inputs.Training read = null;
@@ -146,7 +141,7 @@ public final class TrainJob {
                 LOG.info("training {} one after the other, each data-parallel over {} workers (averaging every {} "
                         + "minibatches), into {}", what, workers, config.snapshot().averagingFrequency(), layout.root());
                 for (MemberSpec spec : specs) {
-                    trained.add(DataParallelRun.trainMember(jsc, config, layout, data, spec, workers, trace,
+                    trained.add(DataParallelRun.trainMember(jsc, config, layout, read, spec, workers, trace,
                             warmStart));
                 }
             } else {
@@ -189,7 +184,7 @@ public final class TrainJob {
             run.put("workers", workers);
             run.put("averagingFrequency", config.snapshot().averagingFrequency());
             run.put("rounds", trace.rounds());
-            run.put("workerRates", DataParallelRun.rateCheck(trace, config, data, workers));
+            run.put("workerRates", DataParallelRun.rateCheck(trace, config, read.trainExamples(), workers));
         }
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, config.ensemble().name(), config.ensemble().method(),
                 Instant.now().toString(), BuildInfo.codeVersion(), input, dataInfo, run, records, configJson, null);

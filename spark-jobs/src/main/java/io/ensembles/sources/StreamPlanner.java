@@ -190,9 +190,7 @@ public final class StreamPlanner {
         } finally {
             jsc.setJobDescription(null);
         }
-        StreamedTable.Stats total = parts.get(0);
-        for (int i = 1; i < parts.size(); i++) total = total.merge(parts.get(i));
-        t.stats = total;
+        t.measured(parts);
         LOG.info("{}: {} rows decoded and checked on the executors in {} s", t.source(), t.rows(),
                 String.format("%.1f", (System.nanoTime() - t0) / 1e9));
     }

@@ -145,10 +145,7 @@ public final class StreamedSource implements TrainingSource {
                 StreamedTable.Decoded d = nextRow();
                 if (d == null) return null;
                 if (d.validation(table.validationFraction)) continue;
-                if (labelSeed != 0) {
-                    int random = (int) Math.floorMod(TrainingData.keyHash(labelSeed, d.key()), (long) table.classNames().size());
-                    d = new StreamedTable.Decoded(random, d.key(), d.bytes(), d.floats());
-                }
+                if (labelSeed != 0) d = table.withRandomLabel(d, labelSeed);
                 int w = bagging ? TrainingData.poissonWeight(bootstrapSeed, d.key()) : 1;
                 if (w == 0) continue;
                 repeating = d;

@@ -79,6 +79,8 @@ public final class StreamedTable implements Serializable {
     final int shuffleLabelsMember;
     final String validationDir;
     Stats stats;
+    long[] unitTrainRows;    // per unit: its training rows
+    long[][] unitBaggedRows; // per unit, per bagging seed: its rows' bootstrap weights summed
     Normalisation normalisation;
 
     StreamedTable(String source, List<Unit> units, StructType columns, RowDecoder decoder, List<String> classNames,
@@ -114,12 +116,23 @@ public final class StreamedTable implements Serializable {
     public boolean localCache() { return localCache; }
     public String runId() { return runId; }
 
+    /** The per-unit figures of the pass, unit by unit, and their sums. */
+    void measured(List<Stats> perUnit) {
+        unitTrainRows = new long[perUnit.size()];
+        unitBaggedRows = new long[perUnit.size()][];
+        Stats total = null;
+        for (int u = 0; u < perUnit.size(); u++) {
+            Stats st = perUnit.get(u);
+            unitTrainRows[u] = st.train();
+            unitBaggedRows[u] = st.baggedRows().clone();
+            total = total == null ? st : total.merge(st);
+        }
+        stats = total;
+    }
+
     /** Training rows of a member that bags with {@code seed}: the sum of its Poisson weights. */
     long baggedRows(long seed) {
-        for (int m = 0; m < baggingSeeds.length; m++) {
-            if (baggingSeeds[m] == seed) return stats.baggedRows()[m];
-        }
-        throw new IllegalArgumentException("no bootstrap size was counted for a member of seed " + seed);
+        return stats.baggedRows()[seedIndex(seed)];
     }
 
     /** The seed a member's Poisson(1) bootstrap weights are drawn from (as for a set in memory). */
@@ -290,6 +303,66 @@ public final class StreamedTable implements Serializable {
         } catch (java.nio.file.NoSuchFileException | UncheckedIOException gone) {
             // removed meanwhile (a writer's temporary file renamed or deleted): nothing left to do
         }
+    }
+
+    /**
+     * Rows {@code [from, to)} of {@code member}'s training stream in epoch {@code epoch}, as
+     * minibatches of {@code batchSize}: what one data-parallel worker fits in one averaging round.
+     * The stream is the units in the epoch's seeded order, each unit's training rows (a bagging
+     * member's repeated by their weights) in a seeded permutation of their own; a task finds its
+     * rows from the per-unit counts and decodes only the units they lie in, whatever it read before.
+     */
+    public List<org.nd4j.linalg.dataset.DataSet> rangeBatches(io.ensembles.train.MemberSpec member, int epoch, long from,
+                                                              long to, int batchSize) throws IOException {
+        int[] order = io.ensembles.sources.StreamedSource.unitOrder(units.size(), member.seed(), epoch);
+        List<Decoded> rows = new java.util.ArrayList<>((int) (to - from));
+        long start = 0; // the stream's row where the current unit begins
+        for (int j = 0; j < order.length && start < to; j++) {
+            int u = order[j];
+            long n = member.bagging() ? unitBaggedRows[u][seedIndex(member.seed())] : unitTrainRows[u];
+            if (start + n > from) {
+                List<Decoded> unit = trainingRowsOf(member, u);
+                int[] perm = TrainingData.permutation(unit.size(), new java.util.Random(
+                        TrainingData.keyHash(member.seed() * 31 + epoch, u)));
+                for (int i = (int) Math.max(0, from - start); i < unit.size() && start + i < to; i++) {
+                    rows.add(unit.get(perm[i]));
+                }
+            }
+            start += n;
+        }
+        List<org.nd4j.linalg.dataset.DataSet> batches = new java.util.ArrayList<>();
+        for (int i = 0; i < rows.size(); i += batchSize) {
+            ExampleSet set = examples(rows.subList(i, Math.min(rows.size(), i + batchSize)));
+            batches.add(io.ensembles.data.Batches.batch(set, null, 0, set.size(), normalisation));
+        }
+        return batches;
+    }
+
+    private int seedIndex(long seed) {
+        for (int m = 0; m < baggingSeeds.length; m++) if (baggingSeeds[m] == seed) return m;
+        throw new IllegalArgumentException("no bootstrap size was counted for a member of seed " + seed);
+    }
+
+    /** Unit {@code u}'s training rows as {@code member} sees them: bootstrap copies, debug labels. */
+    List<Decoded> trainingRowsOf(io.ensembles.train.MemberSpec member, int u) throws IOException {
+        List<Decoded> out = new java.util.ArrayList<>();
+        long labelSeed = member.index() == shuffleLabelsMember ? member.seed() ^ 0x51AB1E5L : 0;
+        try (Rows rows = rows(units.get(u), u)) {
+            while (rows.hasNext()) {
+                Decoded d = rows.next();
+                if (d.validation(validationFraction)) continue;
+                if (labelSeed != 0) d = withRandomLabel(d, labelSeed);
+                int w = member.bagging() ? TrainingData.poissonWeight(bootstrapSeed(member.seed()), d.key()) : 1;
+                for (int c = 0; c < w; c++) out.add(d);
+            }
+        }
+        return out;
+    }
+
+    /** {@code d} with a label drawn from its key (debug.shuffle-labels-member: a member that must learn nothing). */
+    Decoded withRandomLabel(Decoded d, long labelSeed) {
+        int random = (int) Math.floorMod(TrainingData.keyHash(labelSeed, d.key()), (long) classNames.size());
+        return new Decoded(random, d.key(), d.bytes(), d.floats());
     }
 
     /** A set of up to {@code rows.size()} decoded rows as examples (for prediction). */

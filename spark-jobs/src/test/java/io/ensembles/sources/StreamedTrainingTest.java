@@ -189,6 +189,31 @@ class StreamedTrainingTest {
     }
 
     @Test
+    void dataParallelTrainingReadsTheRowGroupsOnTheWorkers() throws Exception {
+        String dp = """
+                ensemble.members = 1
+                training { data-parallel = true }
+                snapshot { averaging-frequency = 4, workers = 2 }
+                """;
+        Manifest b = TrainJob.run(TestSpark.get(), config(sixFiles, dp), dir.resolve("dpb").toUri().toString());
+        Manifest s = TrainJob.run(TestSpark.get(), config(sixFiles, dp + "data.broadcast-max-mb = 0"),
+                dir.resolve("dps").toUri().toString());
+        assertEquals("data-parallel", s.run().get("mode"));
+        assertEquals("streamed", s.data().get("path"));
+        assertEquals("broadcast", b.data().get("path"));
+        MemberRecord streamed = s.members().get(0);
+        assertTrue(streamed.completed());
+        // the workers followed the schedule, and the member learnt as the broadcast run's did
+        @SuppressWarnings("unchecked")
+        Map<String, Object> rates = (Map<String, Object>) s.run().get("workerRates");
+        assertTrue(((Number) rates.get("maxDeviationFromSchedule")).doubleValue() < 1e-6, rates.toString());
+        assertEquals(((java.util.List<?>) b.run().get("rounds")).size(), ((java.util.List<?>) s.run().get("rounds")).size());
+        double nb = b.members().get(0).validationNll();
+        double ns = streamed.validationNll();
+        assertTrue(Math.abs(nb - ns) < 0.1 && ns < 0.9, "validation NLL broadcast " + nb + " vs streamed " + ns);
+    }
+
+    @Test
     void theLocalCacheChangesNothingButSpeedAndIsRemovedAfterTheJob() throws Exception {
         String plain = dir.resolve("p").toUri().toString();
         String cached = dir.resolve("c").toUri().toString();
