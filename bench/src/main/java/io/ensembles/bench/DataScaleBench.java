@@ -61,9 +61,7 @@ public final class DataScaleBench implements Runnable {
     }
 
     private void measure() throws Exception {
-        SparkSession spark = SparkSession.builder().master(master).appName("data-scale-bench")
-                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.ui.enabled", "false").config("spark.task.cpus", "1").getOrCreate();
+        SparkSession spark = Samples.spark(master, "data-scale-bench");
         boolean temporary = work == null;
         Path dir = temporary ? Files.createTempDirectory("data-scale-bench") : Files.createDirectories(work);
         try {
@@ -80,36 +78,7 @@ public final class DataScaleBench implements Runnable {
             System.out.printf(Locale.ROOT, "JVM heap (driver and, in local mode, executor): %d MiB; %s; 2 %s members x 1 "
                     + "epoch%n%n", heap, master, arch);
 
-            // the small table, every way, alternating (warm-up first: native libraries, JIT, ImageIO)
-            System.out.println("| arch | path, 60,000-image table (train job, 2 members x 1 epoch) | images/s (median, range) "
-                    + "| ratio to broadcast |");
-            System.out.println("|---|---|---|---|");
-            for (String a : ratioArchs) {
-                train(spark, one, test, a, "", dir.resolve("warm-up"));
-                String[] paths = {"broadcast", "streamed", "streamed, local cache"};
-                String[] settings = {"", "data.broadcast-max-mb = 0", "data { broadcast-max-mb = 0, local-cache = true }"};
-                List<List<Double>> rates = new ArrayList<>();
-                for (int p = 0; p < paths.length; p++) rates.add(new ArrayList<>());
-                for (int r = 0; r < repeats; r++) {
-                    for (int p = 0; p < paths.length; p++) {
-                        Manifest m = train(spark, one, test, a, settings[p], dir.resolve("small-" + p));
-                        String expected = p == 0 ? "broadcast" : "streamed";
-                        if (!expected.equals(m.data().get("path"))) {
-                            throw new IllegalStateException(paths[p] + " took the " + m.data().get("path") + " path");
-                        }
-                        rates.get(p).add(2.0 * ((Number) m.data().get("trainExamples")).longValue() / seconds(m));
-                    }
-                }
-                double base = median(rates.get(0));
-                for (int p = 0; p < paths.length; p++) {
-                    List<Double> v = rates.get(p);
-                    System.out.printf(Locale.ROOT, "| %s | %s | %.0f (%.0f-%.0f) | %.2f |%n", a, paths[p], median(v), min(v),
-                            max(v), median(v) / base);
-                }
-            }
-            System.out.println();
-
-            // the large table, streamed (the default for its size), with the peaks
+            // the large table first, streamed (the default for its size), with the peaks of a fresh JVM
             long rss0 = ResidentMemory.resetPeak();
             String big = dir.resolve("large-ensemble").toUri().toString();
             Manifest m = train(spark, large, test, arch, "", dir.resolve("large-ensemble"));
@@ -126,6 +95,35 @@ public final class DataScaleBench implements Runnable {
                     + "garbage included: %s MiB) |%n", m.run().get("driverPeakLiveHeapMiB"), heap, m.run().get("driverPeakHeapMiB"));
             System.out.printf(Locale.ROOT, "| process peak RSS | %d MiB (%d MiB before the job) |%n", rssPeak >> 20, rss0 >> 20);
             System.out.printf(Locale.ROOT, "| executor peaks (Spark's metrics) | %s |%n%n", m.run().get("executorPeakMemoryMiB"));
+
+            // the small table, every way, alternating (warm-up first: native libraries, JIT, ImageIO)
+            System.out.println("| arch | path, 60,000-image table (train job, 2 members x 1 epoch) | images/s (median, range) "
+                    + "| ratio to broadcast |");
+            System.out.println("|---|---|---|---|");
+            for (String a : ratioArchs) {
+                train(spark, one, test, a, "", dir.resolve("warm-up"));
+                String[] paths = {"broadcast", "streamed", "streamed, local cache"};
+                String[] settings = {"", "data.broadcast-max-mb = 0", "data { broadcast-max-mb = 0, local-cache = true }"};
+                List<List<Double>> rates = new ArrayList<>();
+                for (int p = 0; p < paths.length; p++) rates.add(new ArrayList<>());
+                for (int r = 0; r < repeats; r++) {
+                    for (int p = 0; p < paths.length; p++) {
+                        Manifest run = train(spark, one, test, a, settings[p], dir.resolve("small-" + p));
+                        String expected = p == 0 ? "broadcast" : "streamed";
+                        if (!expected.equals(run.data().get("path"))) {
+                            throw new IllegalStateException(paths[p] + " took the " + run.data().get("path") + " path");
+                        }
+                        rates.get(p).add(2.0 * ((Number) run.data().get("trainExamples")).longValue() / seconds(run));
+                    }
+                }
+                double base = Samples.median(rates.get(0));
+                for (int p = 0; p < paths.length; p++) {
+                    List<Double> v = rates.get(p);
+                    System.out.printf(Locale.ROOT, "| %s | %s | %.0f (%.0f-%.0f) | %.2f |%n", a, paths[p], Samples.median(v), Samples.min(v),
+                            Samples.max(v), Samples.median(v) / base);
+                }
+            }
+            System.out.println();
 
             // evaluation on 1x, 4x, 16x the test set, streamed from the executors
             System.out.println("| test table | rows | evaluate s | s per 10,000 rows | driver peak live heap MiB |");
@@ -184,13 +182,4 @@ public final class DataScaleBench implements Runnable {
     private static double seconds(Manifest m) {
         return ((Number) m.run().get("wallSeconds")).doubleValue();
     }
-
-    private static double median(List<Double> v) {
-        List<Double> s = v.stream().sorted().toList();
-        return s.size() % 2 == 1 ? s.get(s.size() / 2) : (s.get(s.size() / 2 - 1) + s.get(s.size() / 2)) / 2;
-    }
-
-    private static double min(List<Double> v) { return v.stream().mapToDouble(Double::doubleValue).min().orElse(0); }
-
-    private static double max(List<Double> v) { return v.stream().mapToDouble(Double::doubleValue).max().orElse(0); }
 }

@@ -53,9 +53,7 @@ public final class DataSourceBench implements Runnable {
     }
 
     private void measure() throws Exception {
-        SparkSession spark = SparkSession.builder().master(master).appName("data-source-bench")
-                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.ui.enabled", "false").config("spark.task.cpus", "1").getOrCreate();
+        SparkSession spark = Samples.spark(master, "data-source-bench");
         Path dir = Files.createTempDirectory("data-source-bench");
         try {
             String train = dir.resolve("train").toUri().toString();
@@ -81,15 +79,15 @@ public final class DataSourceBench implements Runnable {
                 png.add(time(spark, parquet, dir.resolve("png" + r)));
             }
             double decodeRate = decodeRate(spark, train);
-            double mi = median(idx);
-            double mp = median(png);
+            double mi = Samples.median(idx);
+            double mp = Samples.median(png);
             System.out.printf(Locale.ROOT, "2 members x %d epoch(s), %s%n%n", epochs, master);
             System.out.printf(Locale.ROOT, "| source | train job s (median, range of %d) | ratio to IDX |%n", repeats);
             System.out.println("|---|---|---|");
             System.out.printf(Locale.ROOT, "| IDX files (%d images) | %.1f (%.1f-%.1f) | 1.00 |%n", limit, mi,
-                    min(idx), max(idx));
+                    Samples.min(idx), Samples.max(idx));
             System.out.printf(Locale.ROOT, "| PNG Parquet, Hugging Face layout | %.1f (%.1f-%.1f) | %.2f |%n", mp,
-                    min(png), max(png), mp / mi);
+                    Samples.min(png), Samples.max(png), mp / mi);
             System.out.printf(Locale.ROOT, "%nPNG decode (ImageIO, 28x28 grey): %.0f images/s on one core%n", decodeRate);
         } finally {
             spark.stop();
@@ -113,13 +111,4 @@ public final class DataSourceBench implements Runnable {
         for (byte[] b : pngs) ImageDecoder.decode(b, 0, 0);
         return pngs.size() / ((System.nanoTime() - t0) / 1e9);
     }
-
-    private static double median(List<Double> v) {
-        List<Double> s = v.stream().sorted().toList();
-        return s.size() % 2 == 1 ? s.get(s.size() / 2) : (s.get(s.size() / 2 - 1) + s.get(s.size() / 2)) / 2;
-    }
-
-    private static double min(List<Double> v) { return v.stream().mapToDouble(Double::doubleValue).min().orElse(0); }
-
-    private static double max(List<Double> v) { return v.stream().mapToDouble(Double::doubleValue).max().orElse(0); }
 }

@@ -94,9 +94,7 @@ public final class EvaluationBench implements Callable<Integer> {
         Map<Integer, String[]> files = new LinkedHashMap<>();
         for (int r : replicas) files.put(r, replicate(test, r, dir));
 
-        SparkSession spark = SparkSession.builder().master(master).appName("evaluation-bench")
-                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.ui.enabled", "false").config("spark.task.cpus", "1").getOrCreate();
+        SparkSession spark = Samples.spark(master, "evaluation-bench");
         List<Map<String, Object>> runs = new ArrayList<>();
         try {
             // one untimed run first: native libraries, JIT and the member cache warm up as on a busy cluster
