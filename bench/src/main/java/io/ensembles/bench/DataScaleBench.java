@@ -40,6 +40,9 @@ public final class DataScaleBench implements Runnable {
     int repeats = 2;
     @Option(names = "--eval-copies", split = ",", description = "copies of the test set to evaluate (default ${DEFAULT-VALUE})")
     List<Integer> evalCopies = List.of(1, 4, 16);
+    @Option(names = "--eval-large", negatable = true, description = "also evaluate on the large table itself, a test "
+            + "set larger than the driver's heap (default ${DEFAULT-VALUE})")
+    boolean evalLarge = true;
     @Option(names = "--master", description = "Spark master (default ${DEFAULT-VALUE})")
     String master = "local[2]";
     @Option(names = "--work", description = "folder for the tables and ensembles (default: a temporary folder, removed)")
@@ -97,15 +100,19 @@ public final class DataScaleBench implements Runnable {
             System.out.printf(Locale.ROOT, "| executor peaks (Spark's metrics) | %s |%n%n", m.run().get("executorPeakMemoryMiB"));
 
             // the small table, every way, alternating (warm-up first: native libraries, JIT, ImageIO)
-            System.out.println("| arch | path, 60,000-image table (train job, 2 members x 1 epoch) | images/s (median, range) "
-                    + "| ratio to broadcast |");
-            System.out.println("|---|---|---|---|");
+            System.out.println("| arch | path, 60,000-image table (45 MiB decoded; train job, 2 members x 1 epoch) | "
+                    + "images/s (median, range) | ratio to broadcast | driver peak live heap MiB |");
+            System.out.println("|---|---|---|---|---|");
             for (String a : ratioArchs) {
                 train(spark, one, test, a, "", dir.resolve("warm-up"));
                 String[] paths = {"broadcast", "streamed", "streamed, local cache"};
                 String[] settings = {"", "data.broadcast-max-mb = 0", "data { broadcast-max-mb = 0, local-cache = true }"};
                 List<List<Double>> rates = new ArrayList<>();
-                for (int p = 0; p < paths.length; p++) rates.add(new ArrayList<>());
+                List<List<Double>> liveHeap = new ArrayList<>();
+                for (int p = 0; p < paths.length; p++) {
+                    rates.add(new ArrayList<>());
+                    liveHeap.add(new ArrayList<>());
+                }
                 for (int r = 0; r < repeats; r++) {
                     for (int p = 0; p < paths.length; p++) {
                         Manifest run = train(spark, one, test, a, settings[p], dir.resolve("small-" + p));
@@ -114,38 +121,45 @@ public final class DataScaleBench implements Runnable {
                             throw new IllegalStateException(paths[p] + " took the " + run.data().get("path") + " path");
                         }
                         rates.get(p).add(2.0 * ((Number) run.data().get("trainExamples")).longValue() / seconds(run));
+                        liveHeap.get(p).add(((Number) run.run().get("driverPeakLiveHeapMiB")).doubleValue());
                     }
                 }
                 double base = Samples.median(rates.get(0));
                 for (int p = 0; p < paths.length; p++) {
                     List<Double> v = rates.get(p);
-                    System.out.printf(Locale.ROOT, "| %s | %s | %.0f (%.0f-%.0f) | %.2f |%n", a, paths[p], Samples.median(v), Samples.min(v),
-                            Samples.max(v), Samples.median(v) / base);
+                    System.out.printf(Locale.ROOT, "| %s | %s | %.0f (%.0f-%.0f) | %.2f | %.0f |%n", a, paths[p],
+                            Samples.median(v), Samples.min(v), Samples.max(v), Samples.median(v) / base,
+                            Samples.median(liveHeap.get(p)));
                 }
             }
             System.out.println();
 
             // evaluation on 1x, 4x, 16x the test set, streamed from the executors
-            System.out.println("| test table | rows | evaluate s | s per 10,000 rows | driver peak live heap MiB |");
-            System.out.println("|---|---|---|---|---|");
+            System.out.println("| test table | rows | decoded | evaluate s | s per 10,000 rows | driver peak live heap MiB |");
+            System.out.println("|---|---|---|---|---|---|");
             for (int c : evalCopies) {
                 String t = copies(test, dir.resolve("test-" + c + "x").toUri().toString(), c);
-                Fs.delete(dir.resolve("eval-" + c + "x").toUri().toString(), true);
-                long t0 = System.nanoTime();
-                var report = EvaluateJob.run(spark, big, new EvaluateJob.Options(0, 0, null, false, false,
-                        Map.of("data.test.path", t), dir.resolve("eval-" + c + "x").toUri().toString()));
-                double s = (System.nanoTime() - t0) / 1e9;
-                var metrics = io.ensembles.store.Json.MAPPER.readTree(
-                        Fs.readString(dir.resolve("eval-" + c + "x").resolve("metrics.json").toUri().toString()));
-                long n = 10_000L * c;
-                System.out.printf(Locale.ROOT, "| %dx | %d | %.1f | %.2f | %s |%n", c, n, s, s / n * 10_000,
-                        metrics.path("driverPeakLiveHeapMiB").asText());
-                if (report == null) throw new IllegalStateException("no report");
+                evaluate(spark, dir, big, t, c + "x", 10_000L * c);
             }
+            if (evalLarge) evaluate(spark, dir, big, large, "the training table", rows);
         } finally {
             spark.stop();
             if (temporary) Fs.delete(dir.toUri().toString(), true);
         }
+    }
+
+    /** Evaluates the ensemble {@code big} on {@code table} ({@code n} rows) and prints its row of the table. */
+    private static void evaluate(SparkSession spark, Path dir, String big, String table, String name, long n)
+            throws Exception {
+        String out = dir.resolve("eval-" + name.replace(' ', '-')).toUri().toString();
+        Fs.delete(out, true);
+        long t0 = System.nanoTime();
+        EvaluateJob.run(spark, big, new EvaluateJob.Options(0, 0, null, false, false, Map.of("data.test.path", table),
+                out));
+        double s = (System.nanoTime() - t0) / 1e9;
+        var metrics = io.ensembles.store.Json.MAPPER.readTree(Fs.readString(out + "/metrics.json"));
+        System.out.printf(Locale.ROOT, "| %s | %d | %.0f MiB | %.1f | %.2f | %s |%n", name, n, n * 784.0 / (1 << 20), s,
+                s / n * 10_000, metrics.path("driverPeakLiveHeapMiB").asText());
     }
 
     /** A table of {@code n} copies of {@code from}'s Parquet files (copied once, kept when {@code --work} is given). */
