@@ -66,7 +66,11 @@ public final class TrainJob {
         }
     }
 
-    /** Where a table that cannot be streamed as it is gets its Parquet copy: beside the output folder, hidden. */
+    /**
+     * The job's staging folder, beside the output folder and hidden: a table's Parquet copy when it
+     * cannot be streamed as it is, and the decoded validation rows. Removed when the job ends; a
+     * killed driver leaves it behind (a re-run makes its own).
+     */
     static String stagingFolder(EnsembleLayout layout, String runId) {
         org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(layout.root());
         return new org.apache.hadoop.fs.Path(root.getParent(), "." + root.getName() + ".staging-" + runId).toString();
@@ -78,8 +82,8 @@ public final class TrainJob {
     }
 
     /**
-     * Removes the streamed table's local files (cache, validation copies) from the executors: a task
-     * per slot, twice over, and the driver's own. Best effort: Spark removes what is left with the
+     * Removes the streamed table's local cache from the executors: a task per slot, twice over, and
+     * the driver's own. Best effort: Spark removes what is left with the
      * application's scratch folders.
      */
     static void removeLocalCopies(SparkSession spark, io.ensembles.sources.StreamedTable stream) {
