@@ -6,17 +6,13 @@ import io.ensembles.data.InputShape;
 import io.ensembles.data.Normalisation;
 import io.ensembles.data.TrainingData;
 import io.ensembles.store.Fs;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -159,7 +155,7 @@ public final class StreamedTable implements Serializable {
                     if (d.validation(validationFraction)) {
                         counts[1]++;
                         labels[d.label()]++;
-                        writeRow(out, d);
+                        format().write(out, d);
                         continue;
                     }
                     counts[0]++;
@@ -169,7 +165,7 @@ public final class StreamedTable implements Serializable {
                     }
                 }
             }
-            out.writeInt(-1);
+            DecodedRows.end(out);
             out.flush();
         });
         return new Stats(sums, counts[0], counts[1], labels, bagged);
@@ -195,7 +191,7 @@ public final class StreamedTable implements Serializable {
                         current = null;
                         if (unit + 1 >= units.size()) return false; // asked again after the end: still the end
                         unit++;
-                        current = readRows(Fs.open(validationFile(unit)), validationFile(unit));
+                        current = format().read(Fs.open(validationFile(unit)), validationFile(unit));
                     }
                     return true;
                 } catch (IOException e) {
@@ -224,8 +220,8 @@ public final class StreamedTable implements Serializable {
     Rows rows(Unit u, int unitIndex) throws IOException {
         if (localCache) {
             Path cached = cacheDir().resolve("unit-" + unitIndex + ".bin");
-            if (Files.exists(cached)) return readRows(Files.newInputStream(cached), cached.toString());
-            return new CachingRows(decodedRows(u), cached, this);
+            if (Files.exists(cached)) return format().read(Files.newInputStream(cached), cached.toString());
+            return format().caching(decodedRows(u), cached);
         }
         return decodedRows(u);
     }
@@ -380,131 +376,14 @@ public final class StreamedTable implements Serializable {
         return ExampleSet.ofFloats(shape, v, labels, classNames, source);
     }
 
+    /** How this table's decoded rows are written to a file and read back. */
+    DecodedRows format() {
+        return new DecodedRows(shape.size(), bytes);
+    }
+
     /** Decoded rows one after the other; closing releases the file behind them. */
     interface Rows extends Iterator<Decoded>, AutoCloseable {
         @Override
         void close();
-    }
-
-    /** Local scratch files are plain local files (like Spark's own shuffle files), not a Hadoop filesystem's. */
-    static DataOutputStream spillWriter(Path file) throws IOException {
-        return new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
-    }
-
-    void writeRow(DataOutputStream out, Decoded d) throws IOException {
-        out.writeInt(d.label());
-        out.writeLong(d.key());
-        if (bytes) {
-            out.write(d.bytes());
-        } else {
-            for (float v : d.floats()) out.writeFloat(v);
-        }
-    }
-
-    /** The rows of a file written by {@link #writeRow}, ending with label -1. */
-    Rows readRows(java.io.InputStream raw, String file) {
-        DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16));
-        int f = shape.size();
-        return new Rows() {
-            Decoded next = read();
-
-            private Decoded read() {
-                try {
-                    int label = in.readInt();
-                    if (label < 0) return null;
-                    long key = in.readLong();
-                    if (bytes) {
-                        byte[] b = new byte[f];
-                        in.readFully(b);
-                        return new Decoded(label, key, b, null);
-                    }
-                    float[] v = new float[f];
-                    for (int p = 0; p < f; p++) v[p] = in.readFloat();
-                    return new Decoded(label, key, null, v);
-                } catch (EOFException e) {
-                        throw new UncheckedIOException("decoded rows file " + file + " ends early", e);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-
-            @Override
-            public boolean hasNext() {
-                return next != null;
-            }
-
-            @Override
-            public Decoded next() {
-                if (next == null) throw new NoSuchElementException();
-                Decoded d = next;
-                next = read();
-                return d;
-            }
-
-            @Override
-            public void close() {
-                try {
-                    in.close();
-                } catch (IOException ignored) {
-                    // read only
-                }
-            }
-        };
-    }
-
-    /**
-     * Rows from the table, copied into a cache file as they pass: the file appears under its name
-     * only once the unit has been read to its end, so a reader never sees half a unit, and two
-     * tasks filling the same unit at once each write their own copy.
-     */
-    private static final class CachingRows implements Rows {
-        private final Rows from;
-        private final Path target;
-        private final Path tmp;
-        private final DataOutputStream out;
-        private final StreamedTable table;
-
-        CachingRows(Rows from, Path target, StreamedTable table) throws IOException {
-            this.from = from;
-            this.target = target;
-            this.table = table;
-            this.tmp = target.resolveSibling(target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
-            this.out = spillWriter(tmp);
-        }
-
-        @Override
-        public boolean hasNext() {
-            return from.hasNext();
-        }
-
-        @Override
-        public Decoded next() {
-            Decoded d = from.next();
-            try {
-                table.writeRow(out, d);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return d;
-        }
-
-        @Override
-        public void close() {
-            boolean complete = !from.hasNext();
-            from.close();
-            try {
-                if (complete) out.writeInt(-1);
-                out.close();
-                if (complete) Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } finally {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort: the folder goes with the job
-                }
-            }
-        }
     }
 }
