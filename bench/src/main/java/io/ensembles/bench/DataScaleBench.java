@@ -106,7 +106,8 @@ public final class DataScaleBench implements Runnable {
             for (String a : ratioArchs) {
                 train(spark, one, test, a, "", dir.resolve("warm-up"));
                 String[] paths = {"broadcast", "streamed", "streamed, local cache"};
-                String[] settings = {"", "data.broadcast-max-mb = 0", "data { broadcast-max-mb = 0, local-cache = true }"};
+                String[] settings = {"", "data { broadcast-max-mb = 0, local-cache = false }",
+                        "data { broadcast-max-mb = 0, local-cache = true }"};
                 List<List<Double>> rates = new ArrayList<>();
                 List<List<Double>> liveHeap = new ArrayList<>();
                 for (int p = 0; p < paths.length; p++) {

@@ -84,9 +84,14 @@ public record EnsembleConfig(
          * How a training table reaches the member tasks: below {@code broadcastMaxMb} (decoded) the
          * driver reads it and broadcasts it; above, every task streams its row groups through a
          * shuffle buffer of {@code shuffleBuffer} rows, decoded row groups cached on the executor's
-         * local disk when {@code localCache}.
+         * local disk as {@code localCache} says: {@value #CACHE_ON}, {@value #CACHE_OFF}, or
+         * {@value #CACHE_AUTO} (each row group that leaves the disk room to spare).
          */
-        public record Streaming(double broadcastMaxMb, int shuffleBuffer, boolean localCache) implements Serializable {}
+        public record Streaming(double broadcastMaxMb, int shuffleBuffer, String localCache) implements Serializable {
+            public static final String CACHE_AUTO = "auto";
+            public static final String CACHE_ON = "true";
+            public static final String CACHE_OFF = "false";
+        }
 
         /** Whether {@code data.<set>} names a Spark SQL (or idx / digits-csv) source instead of the file keys. */
         public boolean usesSources() {
@@ -301,7 +306,8 @@ public record EnsembleConfig(
                 resize(r), r.oneOf("data.split", Set.of(DataSection.SPLIT_AUTO, DataSection.SPLIT_PERMUTATION,
                         DataSection.SPLIT_HASH)),
                 new DataSection.Streaming(r.doubleIn("data.broadcast-max-mb", 0.0, true, 1e9, true),
-                        r.intAtLeast("data.shuffle-buffer", 1), r.bool("data.local-cache")));
+                        r.intAtLeast("data.shuffle-buffer", 1), r.oneOf("data.local-cache", Set.of(DataSection.Streaming.CACHE_AUTO,
+                        DataSection.Streaming.CACHE_ON, DataSection.Streaming.CACHE_OFF))));
         if (data.train().configured() != data.test().configured()) {
             String missing = data.train().configured() ? "data.test" : "data.train";
             r.fail(missing + ".format", "\"\"", "a source as well: data.train and data.test are both source blocks "

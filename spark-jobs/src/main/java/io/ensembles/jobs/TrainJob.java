@@ -62,7 +62,9 @@ public final class TrainJob {
             return train(spark, config, out, warmStart, read, start);
         } finally {
             if (Fs.exists(staging)) Fs.delete(staging, true);
-            if (read != null && read.stream() != null) removeLocalCopies(spark, read.stream());
+            if (read != null && read.stream() != null) {
+                io.ensembles.sources.StreamPlanner.removeLocalCopies(spark, runId, read.stream().source());
+            }
         }
     }
 
@@ -79,27 +81,6 @@ public final class TrainJob {
     /** The seeds of the members that bag (their bootstrap sizes are counted in the pass over a streamed table). */
     static long[] baggingSeeds(EnsembleConfig config) {
         return specs(config).stream().filter(MemberSpec::bagging).mapToLong(MemberSpec::seed).toArray();
-    }
-
-    /**
-     * Removes the streamed table's local cache from the executors: a task per slot, twice over, and
-     * the driver's own. Best effort: Spark removes what is left with the
-     * application's scratch folders.
-     */
-    static void removeLocalCopies(SparkSession spark, io.ensembles.sources.StreamedTable stream) {
-        String runId = stream.runId();
-        try {
-            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            int n = Math.max(2, jsc.defaultParallelism() * 2);
-            jsc.setJobDescription("Remove the local copies of " + stream.source());
-            jsc.parallelize(java.util.stream.IntStream.range(0, n).boxed().toList(), n)
-                    .foreach(i -> io.ensembles.sources.StreamedTable.removeLocal(runId));
-            io.ensembles.sources.StreamedTable.removeLocal(runId);
-        } catch (Exception e) {
-            LOG.warn("could not remove every local copy of {}: {}", stream.source(), e.getMessage());
-        } finally {
-            spark.sparkContext().setJobDescription(null);
-        }
     }
 
     /**

@@ -109,6 +109,7 @@ record DecodedRows(int features, boolean bytes) {
         private final Path target;
         private final Path tmp;
         private final DataOutputStream out;
+        private boolean failed; // a row that did not decode: the unit is never cached without it
 
         Caching(Rows from, Path target) throws IOException {
             this.from = from;
@@ -124,7 +125,13 @@ record DecodedRows(int features, boolean bytes) {
 
         @Override
         public Decoded next() {
-            Decoded d = from.next();
+            Decoded d;
+            try {
+                d = from.next();
+            } catch (RuntimeException e) {
+                failed = true;
+                throw e;
+            }
             try {
                 write(out, d);
             } catch (IOException e) {
@@ -135,7 +142,7 @@ record DecodedRows(int features, boolean bytes) {
 
         @Override
         public void close() {
-            boolean complete = !from.hasNext();
+            boolean complete = !failed && !from.hasNext();
             from.close();
             try {
                 if (complete) end(out);

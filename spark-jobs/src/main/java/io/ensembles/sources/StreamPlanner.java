@@ -71,7 +71,21 @@ public final class StreamPlanner {
         }
         LOG.info("{}: {} rows of {}, {} MiB decoded, above data.broadcast-max-mb = {}: streamed by the member tasks "
                 + "(shuffle buffer {} rows, local cache {})", s.describe(), rows, shape, String.format("%.1f", mb), max,
-                d.streaming().shuffleBuffer(), d.streaming().localCache() ? "on" : "off");
+                d.streaming().shuffleBuffer(), d.streaming().localCache());
+        try {
+            return stream(spark, config, s, table, decoder, selected, shape, baggingSeeds, hadoop, staging, runId);
+        } catch (RuntimeException e) {
+            removeLocalCopies(spark, runId, s.describe()); // the pass may have cached row groups before a bad one
+            throw e;
+        }
+    }
+
+    /** The table prepared for streaming: units, classes, and the executors' pass over every row. */
+    private static StreamedTable stream(SparkSession spark, EnsembleConfig config, SourceSpec s, Dataset<Row> table,
+                                        RowDecoder decoder, Dataset<Row> selected, InputShape shape,
+                                        long[] baggingSeeds, Map<String, String> hadoop, String staging,
+                                        String runId) {
+        DataSection d = config.data();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         List<String> files = files(spark, s, table, selected, staging + "/table", hadoop);
         List<StreamedTable.Unit> units = units(jsc, files, hadoop, d.limit());
@@ -91,6 +105,25 @@ public final class StreamPlanner {
         LOG.info("{}: {} units (Parquet row groups), {} rows for training, {} for validation, {} classes", s.describe(),
                 units.size(), t.trainRows(), t.validationRows(), classes.size());
         return t;
+    }
+
+    /**
+     * Removes a streamed table's local cache ({@code runId}'s) from the executors: a task per slot,
+     * twice over, and the driver's own. Best effort: Spark removes what is left with the
+     * application's scratch folders.
+     */
+    public static void removeLocalCopies(SparkSession spark, String runId, String what) {
+        try {
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            int n = Math.max(2, jsc.defaultParallelism() * 2);
+            jsc.setJobDescription("Remove the local copies of " + what);
+            jsc.parallelize(IntStream.range(0, n).boxed().toList(), n).foreach(i -> StreamedTable.removeLocal(runId));
+            StreamedTable.removeLocal(runId);
+        } catch (Exception e) {
+            LOG.warn("could not remove every local copy of {}: {}", what, e.getMessage());
+        } finally {
+            spark.sparkContext().setJobDescription(null);
+        }
     }
 
     /** The Parquet files to stream: the table's own, or a staging copy of its selected columns. */

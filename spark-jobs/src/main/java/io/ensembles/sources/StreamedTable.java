@@ -71,7 +71,7 @@ public final class StreamedTable implements Serializable {
     final Map<String, String> hadoop;
     final String runId;
     final int shuffleBuffer;
-    final boolean localCache;
+    final String localCache;
     final int shuffleLabelsMember;
     final String validationDir;
     Stats stats;
@@ -81,7 +81,7 @@ public final class StreamedTable implements Serializable {
 
     StreamedTable(String source, List<Unit> units, StructType columns, RowDecoder decoder, List<String> classNames,
                   InputShape shape, boolean bytes, double validationFraction, long splitSeed, long[] baggingSeeds,
-                  Map<String, String> hadoop, String runId, int shuffleBuffer, boolean localCache,
+                  Map<String, String> hadoop, String runId, int shuffleBuffer, String localCache,
                   int shuffleLabelsMember, String validationDir) {
         this.validationDir = validationDir;
         this.source = source;
@@ -109,7 +109,7 @@ public final class StreamedTable implements Serializable {
     public long trainRows() { return stats.train(); }
     public long validationRows() { return stats.validation(); }
     public long rows() { return stats.train() + stats.validation(); }
-    public boolean localCache() { return localCache; }
+    public String localCache() { return localCache; }
     public String runId() { return runId; }
 
     /** The per-unit figures of the pass, unit by unit, and their sums. */
@@ -215,15 +215,30 @@ public final class StreamedTable implements Serializable {
 
     /**
      * The rows of unit {@code unitIndex}, decoded: from the executor's local cache when it holds
-     * them, else from the table (and into the cache, when {@code data.local-cache} is on).
+     * them, else from the table (and into the cache, when {@code data.local-cache} is on, or is
+     * auto and the disk has room for the unit).
      */
     Rows rows(Unit u, int unitIndex) throws IOException {
-        if (localCache) {
-            Path cached = cacheDir().resolve("unit-" + unitIndex + ".bin");
-            if (Files.exists(cached)) return format().read(Files.newInputStream(cached), cached.toString());
+        if (io.ensembles.config.EnsembleConfig.DataSection.Streaming.CACHE_OFF.equals(localCache)) return decodedRows(u);
+        Path dir = cacheDir();
+        Path cached = dir.resolve("unit-" + unitIndex + ".bin");
+        if (Files.exists(cached)) return format().read(Files.newInputStream(cached), cached.toString());
+        var store = Files.getFileStore(dir);
+        long bytes = u.rows() * (12L + shape.size() * (this.bytes ? 1L : 4L));
+        if (io.ensembles.config.EnsembleConfig.DataSection.Streaming.CACHE_ON.equals(localCache)
+                || roomFor(bytes, store.getUsableSpace(), store.getTotalSpace())) {
             return format().caching(decodedRows(u), cached);
         }
         return decodedRows(u);
+    }
+
+    /**
+     * {@code data.local-cache = auto}: whether a unit of {@code bytes} may go to a disk of
+     * {@code total} bytes, {@code usable} free: when a tenth of the disk, and at least 1 GiB,
+     * stays free after it. A full disk is never filled by the cache; the rest is read from the table.
+     */
+    static boolean roomFor(long bytes, long usable, long total) {
+        return usable - bytes > Math.max(total / 10, 1L << 30);
     }
 
     /** The unit's rows read from the table itself, checked and decoded as they come. */

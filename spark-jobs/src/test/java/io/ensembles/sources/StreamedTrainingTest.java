@@ -62,6 +62,8 @@ class StreamedTrainingTest {
                 .write().option("parquet.block.size", 64 * 1024).parquet(withIds);
     }
 
+    static final String NO_CACHE = "data { broadcast-max-mb = 0, local-cache = false }";
+
     static EnsembleConfig config(String table, String extra) {
         return EnsembleConfig.from(ConfigFactory.parseString("""
                 ensemble { name = "streamed", members = 2, seed = 7 }
@@ -100,9 +102,10 @@ class StreamedTrainingTest {
     @Test
     void theSplitAndStatisticsDoNotDependOnHowTheTableIsCut() throws Exception {
         SparkSession spark = TestSpark.get();
-        StreamedTable one = StreamPlanner.plan(spark, config(oneFile, "data.broadcast-max-mb = 0"), new long[] {5},
+        // planned by hand, not by a job: no local cache, which the job would remove at its end
+        StreamedTable one = StreamPlanner.plan(spark, config(oneFile, NO_CACHE), new long[] {5},
                 Map.of(), dir.resolve("st1").toUri().toString(), "t1");
-        StreamedTable six = StreamPlanner.plan(spark, config(sixFiles, "data.broadcast-max-mb = 0"), new long[] {5},
+        StreamedTable six = StreamPlanner.plan(spark, config(sixFiles, NO_CACHE), new long[] {5},
                 Map.of(), dir.resolve("st6").toUri().toString(), "t6");
         assertEquals(3000, one.rows());
         assertEquals(one.trainRows(), six.trainRows());
@@ -152,7 +155,7 @@ class StreamedTrainingTest {
     void anIdColumnSplitsByTheIdsOnBothPaths() throws Exception {
         SparkSession spark = TestSpark.get();
         String ids = "data.train.id-column = id";
-        StreamedTable streamed = StreamPlanner.plan(spark, config(withIds, ids + ", data.broadcast-max-mb = 0"),
+        StreamedTable streamed = StreamPlanner.plan(spark, config(withIds, ids + "\n" + NO_CACHE),
                 new long[0], Map.of(), dir.resolve("sti").toUri().toString(), "ti");
         var broadcast = Inputs.training(spark, config(withIds, ids));
         // the split is the ids' own: as many rows held out as ids hash below the fraction
@@ -165,7 +168,7 @@ class StreamedTrainingTest {
         assertEquals(3000 - expected, broadcast.train().size());
         assertArrayEquals(broadcast.normalisation().mean(), streamed.normalisation().mean(), 1e-9);
         // and not the content's split
-        StreamedTable byContent = StreamPlanner.plan(spark, config(withIds, "data.broadcast-max-mb = 0"), new long[0],
+        StreamedTable byContent = StreamPlanner.plan(spark, config(withIds, NO_CACHE), new long[0],
                 Map.of(), dir.resolve("stc").toUri().toString(), "tc");
         assertTrue(byContent.validationRows() != expected || !java.util.Arrays.equals(
                 byContent.stats.validationLabels(), streamed.stats.validationLabels()), "the id changed the split");
@@ -217,13 +220,15 @@ class StreamedTrainingTest {
     void theLocalCacheChangesNothingButSpeedAndIsRemovedAfterTheJob() throws Exception {
         String plain = dir.resolve("p").toUri().toString();
         String cached = dir.resolve("c").toUri().toString();
-        Manifest p = TrainJob.run(TestSpark.get(), config(oneFile, "data.broadcast-max-mb = 0, ensemble.bagging = true"),
-                plain);
+        Manifest p = TrainJob.run(TestSpark.get(), config(oneFile, """
+                data { broadcast-max-mb = 0, local-cache = false }
+                ensemble.bagging = true
+                """), plain);
         Manifest c = TrainJob.run(TestSpark.get(), config(oneFile, """
                 data { broadcast-max-mb = 0, local-cache = true }
                 ensemble.bagging = true
                 """), cached);
-        assertEquals(Boolean.TRUE, c.data().get("localCache"));
+        assertEquals("true", c.data().get("localCache"));
         for (int i = 0; i < 2; i++) {
             assertArrayEquals(params(plain, p.members().get(i)), params(cached, c.members().get(i)));
         }
@@ -232,6 +237,15 @@ class StreamedTrainingTest {
             assertFalse(left.anyMatch(f -> f.getFileName().toString().startsWith("ensembles-stream-")),
                     "local copies left in " + scratch);
         }
+    }
+
+    @Test
+    void theAutomaticCacheLeavesATenthOfTheDiskAndAGibibyteFree() {
+        long gib = 1L << 30;
+        assertTrue(StreamedTable.roomFor(100 << 20, 50 * gib, 100 * gib));
+        assertFalse(StreamedTable.roomFor(100 << 20, 10 * gib, 100 * gib), "a tenth of the disk stays free");
+        assertFalse(StreamedTable.roomFor(100 << 20, gib, 4 * gib), "and at least 1 GiB");
+        assertTrue(StreamedTable.roomFor(100 << 20, 2 * gib, 4 * gib));
     }
 
     /** A stored member's weights, to compare exactly (INDArray.equals allows a tolerance). */
