@@ -63,9 +63,10 @@ final class ExecutorMemoryPeaks extends SparkListener {
     }
 
     /**
-     * The driver's peak live heap since {@link #resetDriverPeak}, in MiB: the largest heap in use
-     * right after a garbage collection, which is what the driver holds, garbage aside. (The sum of
-     * the pools' peaks counts garbage and can exceed -Xmx.) 0 when no collection ran.
+     * The driver's peak heap after a collection since {@link #resetDriverPeak}, in MiB: the largest
+     * heap in use right after a garbage collection. An upper bound of what the driver holds (a
+     * young collection leaves the old generation's garbage in place), and closer to it than the
+     * sum of the pools' peaks, which counts all garbage and can exceed -Xmx. 0 when no collection ran.
      */
     static double driverPeakLiveHeapMiB() {
         return Math.round(LiveHeap.PEAK.get() / 1048576.0 * 10) / 10.0;
