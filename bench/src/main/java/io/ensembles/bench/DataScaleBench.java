@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "data-scale-bench", mixinStandardHelpOptions = true,
         description = "Streamed training on a table larger than the driver's heap, and its cost against the broadcast path.")
-public final class DataScaleBench implements Runnable {
+public final class DataScaleBench implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--copies", description = "copies of the 60,000 training images in the large table (default ${DEFAULT-VALUE})")
     int copies = 20;
     @Option(names = "--arch", description = "architecture of the members (default ${DEFAULT-VALUE})")
@@ -48,22 +48,15 @@ public final class DataScaleBench implements Runnable {
     @Option(names = "--work", description = "folder for the tables and ensembles (default: a temporary folder, removed)")
     Path work;
 
-    static final String FM = "file:///usr/share/datasets/fashion-mnist/";
+    static final String FM = Samples.FASHION_MNIST;
 
     public static void main(String[] args) {
+        io.ensembles.train.NativeRuntime.configure(); // before anything loads ND4J
         System.exit(new CommandLine(new DataScaleBench()).execute(args));
     }
 
     @Override
-    public void run() {
-        try {
-            measure();
-        } catch (Exception e) {
-            throw new RuntimeException(e);
-        }
-    }
-
-    private void measure() throws Exception {
+    public Integer call() throws Exception {
         SparkSession spark = Samples.spark(master, "data-scale-bench");
         boolean temporary = work == null;
         Path dir = temporary ? Files.createTempDirectory("data-scale-bench") : Files.createDirectories(work);
@@ -147,6 +140,7 @@ public final class DataScaleBench implements Runnable {
             spark.stop();
             if (temporary) Fs.delete(dir.toUri().toString(), true);
         }
+        return 0;
     }
 
     /** Evaluates the ensemble {@code big} on {@code table} ({@code n} rows) and prints its row of the table. */
@@ -172,8 +166,9 @@ public final class DataScaleBench implements Runnable {
         for (int c = 0; c < n; c++) {
             for (String p : parts) {
                 String name = p.substring(p.lastIndexOf('/') + 1);
-                java.nio.file.Files.copy(Path.of(java.net.URI.create(Fs.qualify(p))),
-                        Path.of(java.net.URI.create(Fs.qualify(to + ".tmp/copy" + String.format("%03d", c) + "-" + name))));
+                org.apache.hadoop.fs.Path src = Fs.path(Fs.qualify(p));
+                org.apache.hadoop.fs.FileUtil.copy(Fs.fs(src), src, Fs.fs(src),
+                        Fs.path(to + ".tmp/copy" + String.format("%03d", c) + "-" + name), false, Fs.conf());
             }
         }
         Fs.renameFolder(to + ".tmp", to);

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "data-source-bench", mixinStandardHelpOptions = true,
         description = "Train job time from PNG Parquet against IDX, and the PNG decode rate per core.")
-public final class DataSourceBench implements Runnable {
+public final class DataSourceBench implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--limit", description = "training images (default ${DEFAULT-VALUE})")
     int limit = 20000;
     @Option(names = "--repeats", description = "timed runs of each source (default ${DEFAULT-VALUE})")
@@ -37,22 +37,15 @@ public final class DataSourceBench implements Runnable {
     @Option(names = "--master", description = "Spark master (default ${DEFAULT-VALUE})")
     String master = "local[2]";
 
-    static final String FM = "file:///usr/share/datasets/fashion-mnist/";
+    static final String FM = Samples.FASHION_MNIST;
 
     public static void main(String[] args) {
+        io.ensembles.train.NativeRuntime.configure(); // before anything loads ND4J
         System.exit(new CommandLine(new DataSourceBench()).execute(args));
     }
 
     @Override
-    public void run() {
-        try {
-            measure();
-        } catch (Exception e) {
-            throw new RuntimeException(e);
-        }
-    }
-
-    private void measure() throws Exception {
+    public Integer call() throws Exception {
         SparkSession spark = Samples.spark(master, "data-source-bench");
         Path dir = Files.createTempDirectory("data-source-bench");
         try {
@@ -93,6 +86,7 @@ public final class DataSourceBench implements Runnable {
             spark.stop();
             Fs.delete(dir.toUri().toString(), true);
         }
+        return 0;
     }
 
     private static double time(SparkSession spark, String hocon, Path out) throws Exception {

@@ -5,6 +5,9 @@ import org.apache.spark.sql.SparkSession;
 
 /** What the job benchmarks share: the Spark they run on, and the median and range of their timings. */
 final class Samples {
+    /** Where Debian's dataset-fashion-mnist installs the IDX files (submit/setup installs it). */
+    static final String FASHION_MNIST = "file:///usr/share/datasets/fashion-mnist/";
+
     private Samples() {}
 
     /** A Spark session on loopback, no UI, one core per task (the members' thread budget). */

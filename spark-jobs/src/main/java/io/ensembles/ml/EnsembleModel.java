@@ -324,13 +324,12 @@ public final class EnsembleModel extends Model<EnsembleModel> {
             Object[] sel = new Object[inputIdx.length];
             for (int j = 0; j < sel.length; j++) sel[j] = r.get(inputIdx[j]);
             RowDecoder.Example e = decoder.decode(RowFactory.create(sel));
-            String at = "partition " + part + ", row " + (seen + i) + (e.where() != null ? " (" + e.where() + ")" : "")
-                    + ": ";
-            if (e.error() != null) throw new DataFormatException(src, at + e.error());
-            InputShape got = decoder.images() ? InputShape.image(e.channels(), e.height(), e.width())
-                    : InputShape.vector(e.channels());
+            // the row's place is spelt out only for a message: this runs once per scored row
+            if (e.error() != null) throw new DataFormatException(src, at(part, seen + i, e) + e.error());
+            InputShape got = decoder.shapeOf(e);
             if (!got.equals(shape)) {
-                throw new DataFormatException(src, at + "has an example of " + got + " but the models expect " + shape);
+                throw new DataFormatException(src, at(part, seen + i, e) + "has an example of " + got
+                        + " but the models expect " + shape);
             }
             if (bytes != null) System.arraycopy(e.bytes(), 0, bytes, i * f, f);
             else System.arraycopy(e.floats(), 0, floats, i * f, f);
@@ -338,6 +337,11 @@ public final class EnsembleModel extends Model<EnsembleModel> {
         int[] none = new int[rows.size()];
         return bytes != null ? ExampleSet.ofBytes(shape, bytes, none, names, src)
                 : ExampleSet.ofFloats(shape, floats, none, names, src);
+    }
+
+    /** "partition 3, row 17 (its path): ", how a message names a scored row. */
+    private static String at(int part, long row, RowDecoder.Example e) {
+        return "partition " + part + ", row " + row + (e.where() != null ? " (" + e.where() + ")" : "") + ": ";
     }
 
     private static Row row(Row in, int[] keptIdx, RowScores s, List<String> names, Double threshold,

@@ -3,6 +3,7 @@ package io.ensembles.sources;
 import io.ensembles.config.SourceSpec;
 import io.ensembles.data.DataFormatException;
 import io.ensembles.data.ImageDecoder;
+import io.ensembles.data.InputShape;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -144,6 +145,37 @@ public final class RowDecoder implements Serializable {
 
     /** Whether a label column is read. */
     public enum Labels { REQUIRED, OPTIONAL, IGNORED }
+
+    /** The shape of a decoded example: C x H x W for images, F features for a tabular row. */
+    public InputShape shapeOf(Example e) {
+        return images() ? InputShape.image(e.channels(), e.height(), e.width()) : InputShape.vector(e.channels());
+    }
+
+    /**
+     * Labels to class indices: a string by its name; an integer by its name among the classes, or
+     * else as the index itself when in range. Integer labels with numbered classes (the common case,
+     * and a per-row lookup) go straight to their index.
+     */
+    public static final class ClassIndex implements Serializable {
+        private final java.util.Map<String, Integer> byName = new java.util.HashMap<>();
+        private final int size;
+        private final boolean numbered;
+
+        public ClassIndex(List<String> classes) {
+            for (int k = 0; k < classes.size(); k++) byName.put(classes.get(k), k);
+            this.size = classes.size();
+            this.numbered = classes.equals(io.ensembles.data.ExampleSet.numberedClasses(size));
+        }
+
+        /** The class index of {@code label} (a String or a Long), or -1 when it is not a class. */
+        public int of(Object label) {
+            if (label instanceof String name) return byName.getOrDefault(name, -1);
+            long n = (Long) label;
+            if (numbered) return n >= 0 && n < size ? (int) n : -1;
+            Integer k = byName.get(Long.toString(n));
+            return k != null ? k : n >= 0 && n < size ? (int) n : -1;
+        }
+    }
 
     private static Input imageInput(StructType schema, String src, String ic) {
         DataType t = column(schema, src, ic).dataType();

@@ -54,8 +54,7 @@ public final class StreamPlanner {
         if (head.isEmpty()) throw new DataFormatException(s.describe(), "is empty (no rows)");
         RowDecoder.Example first = decoder.decode(head.get(0));
         if (first.error() != null) throw new DataFormatException(s.describe(), "row 0: " + first.error());
-        InputShape shape = decoder.images() ? InputShape.image(first.channels(), first.height(), first.width())
-                : InputShape.vector(first.channels());
+        InputShape shape = decoder.shapeOf(first);
         long rows = selected.count();
         if (d.limit() > 0) rows = Math.min(rows, d.limit());
         double mb = rows * (double) shape.size() * (decoder.images() ? 1 : 4) / (1 << 20);

@@ -74,9 +74,7 @@ public final class StreamedSource implements TrainingSource {
     private final class StreamedEpoch implements Epoch {
         private final int[] order;
         private final int batchSize;
-        private final boolean bagging;
-        private final long bootstrapSeed;
-        private final long labelSeed;
+        private final MemberSpec member;
         private final ShuffleBuffer<StreamedTable.Decoded> buffer;
         private int nextUnit;
         private StreamedTable.Rows rows;
@@ -88,11 +86,9 @@ public final class StreamedSource implements TrainingSource {
         StreamedEpoch(MemberSpec member, int epoch, int batchSize) {
             this.order = unitOrder(table.units().size(), member.seed(), epoch);
             this.batchSize = batchSize;
-            this.bagging = member.bagging();
-            this.bootstrapSeed = StreamedTable.bootstrapSeed(member.seed());
-            this.labelSeed = member.index() == table.shuffleLabelsMember ? member.seed() ^ 0x51AB1E5L : 0;
+            this.member = member;
             this.buffer = new ShuffleBuffer<>(table.shuffleBuffer, member.seed() * 0x9E3779B97F4A7C15L + epoch);
-            if (labelSeed != 0) LOG.warn("{}: training on random labels (debug.shuffle-labels-member)", member.describe());
+            if (member.index() == table.shuffleLabelsMember) LOG.warn("{}: training on random labels (debug.shuffle-labels-member)", member.describe());
         }
 
         @Override
@@ -144,13 +140,11 @@ public final class StreamedSource implements TrainingSource {
                 }
                 StreamedTable.Decoded d = nextRow();
                 if (d == null) return null;
-                if (d.validation(table.validationFraction)) continue;
-                if (labelSeed != 0) d = table.withRandomLabel(d, labelSeed);
-                int w = bagging ? TrainingData.poissonWeight(bootstrapSeed, d.key()) : 1;
+                int w = table.copies(member, d);
                 if (w == 0) continue;
-                repeating = d;
+                repeating = table.asTrainedBy(member, d);
                 copiesLeft = w - 1;
-                return d;
+                return repeating;
             }
         }
 
@@ -187,9 +181,9 @@ public final class StreamedSource implements TrainingSource {
             double nllSum = 0;
             long n = 0;
             List<StreamedTable.Decoded> chunk = new ArrayList<>(VALIDATION_CHUNK);
-            while (rows.hasNext() || !chunk.isEmpty()) {
-                if (rows.hasNext()) chunk.add(rows.next());
-                if (chunk.size() == VALIDATION_CHUNK || (!rows.hasNext() && !chunk.isEmpty())) {
+            while (rows.hasNext()) {
+                chunk.add(rows.next());
+                if (chunk.size() == VALIDATION_CHUNK || !rows.hasNext()) {
                     ExampleSet set = table.examples(chunk);
                     float[] p = Predictor.probabilities(net, set, table.normalisation(), batchSize);
                     int[] labels = set.labels();

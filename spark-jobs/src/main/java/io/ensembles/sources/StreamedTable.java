@@ -13,7 +13,6 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -245,8 +244,7 @@ public final class StreamedTable implements Serializable {
     Rows decodedRows(Unit u) throws IOException {
         Fs.configure(hadoop);
         ParquetRows parquet = new ParquetRows(u.file(), u.rowGroup(), u.rows(), columns, Fs.conf());
-        Map<String, Integer> index = new HashMap<>();
-        for (int k = 0; k < classNames.size(); k++) index.put(classNames.get(k), k);
+        RowDecoder.ClassIndex index = new RowDecoder.ClassIndex(classNames);
         return new Rows() {
             long row;
 
@@ -260,16 +258,14 @@ public final class StreamedTable implements Serializable {
                 RowDecoder.Example e = decoder.decode(parquet.next());
                 row++;
                 if (e.error() != null) throw new DataFormatException(source, at(e) + e.error());
-                InputShape s = decoder.images() ? InputShape.image(e.channels(), e.height(), e.width())
-                        : InputShape.vector(e.channels());
+                InputShape s = decoder.shapeOf(e);
                 if (!s.equals(shape)) {
                     throw new DataFormatException(source, at(e) + "column '" + decoder.inputColumn() + "' has " + s
                             + " where the table's first row has " + shape
                             + (decoder.images() ? "; set data.image.resize = [H, W] to read images of mixed sizes" : ""));
                 }
-                Integer k = e.label() instanceof String name ? index.get(name) : index.get(String.valueOf(e.label()));
-                if (k == null && e.label() instanceof Long n && n >= 0 && n < classNames.size()) k = n.intValue();
-                if (k == null) {
+                int k = index.of(e.label());
+                if (k < 0) {
                     throw new DataFormatException(source, at(e) + "label '" + e.label() + "' is not a class (classes: "
                             + classNames.size() + ")");
                 }
@@ -293,10 +289,15 @@ public final class StreamedTable implements Serializable {
 
     /** This job's folder on the executor's local disk (Spark's own scratch space: removed with the application). */
     Path cacheDir() throws IOException {
+        return Files.createDirectories(localDir(runId));
+    }
+
+    /** Job {@code runId}'s local folder: in Spark's scratch space of the application, or the temp folder outside Spark. */
+    private static Path localDir(String runId) {
         Path root = org.apache.spark.SparkEnv.get() != null
                 ? Path.of(org.apache.spark.SparkFiles.getRootDirectory())
                 : Path.of(System.getProperty("java.io.tmpdir"));
-        return Files.createDirectories(root.resolve("ensembles-stream-" + runId));
+        return root.resolve("ensembles-stream-" + runId);
     }
 
     /**
@@ -304,10 +305,7 @@ public final class StreamedTable implements Serializable {
      * may land on one executor at once: one JVM cleans at a time, and a file already gone is fine.
      */
     public static synchronized void removeLocal(String runId) throws IOException {
-        Path root = org.apache.spark.SparkEnv.get() != null
-                ? Path.of(org.apache.spark.SparkFiles.getRootDirectory())
-                : Path.of(System.getProperty("java.io.tmpdir"));
-        Path dir = root.resolve("ensembles-stream-" + runId);
+        Path dir = localDir(runId);
         if (!Files.exists(dir)) return;
         try (var files = Files.walk(dir)) {
             for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
@@ -357,21 +355,34 @@ public final class StreamedTable implements Serializable {
     /** Unit {@code u}'s training rows as {@code member} sees them: bootstrap copies, debug labels. */
     List<Decoded> trainingRowsOf(io.ensembles.train.MemberSpec member, int u) throws IOException {
         List<Decoded> out = new java.util.ArrayList<>();
-        long labelSeed = member.index() == shuffleLabelsMember ? member.seed() ^ 0x51AB1E5L : 0;
         try (Rows rows = rows(units.get(u), u)) {
             while (rows.hasNext()) {
                 Decoded d = rows.next();
-                if (d.validation(validationFraction)) continue;
-                if (labelSeed != 0) d = withRandomLabel(d, labelSeed);
-                int w = member.bagging() ? TrainingData.poissonWeight(bootstrapSeed(member.seed()), d.key()) : 1;
+                int w = copies(member, d);
+                if (w > 0) d = asTrainedBy(member, d);
                 for (int c = 0; c < w; c++) out.add(d);
             }
         }
         return out;
     }
 
-    /** {@code d} with a label drawn from its key (debug.shuffle-labels-member: a member that must learn nothing). */
-    Decoded withRandomLabel(Decoded d, long labelSeed) {
+    /**
+     * How often {@code member} trains on row {@code d} in an epoch: 0 on the validation side, its
+     * Poisson(1) bootstrap weight when the member bags, else 1. The one rule of the streamed epochs
+     * and of the data-parallel rounds.
+     */
+    int copies(io.ensembles.train.MemberSpec member, Decoded d) {
+        if (d.validation(validationFraction)) return 0;
+        return member.bagging() ? TrainingData.poissonWeight(bootstrapSeed(member.seed()), d.key()) : 1;
+    }
+
+    /**
+     * Row {@code d} as {@code member} trains on it: for the member debug.shuffle-labels-member names,
+     * with a label drawn from the row's key (a member that must learn nothing).
+     */
+    Decoded asTrainedBy(io.ensembles.train.MemberSpec member, Decoded d) {
+        if (member.index() != shuffleLabelsMember) return d;
+        long labelSeed = member.seed() ^ 0x51AB1E5L;
         int random = (int) Math.floorMod(TrainingData.keyHash(labelSeed, d.key()), (long) classNames.size());
         return new Decoded(random, d.key(), d.bytes(), d.floats());
     }

@@ -225,8 +225,7 @@ public final class TableReader {
             alpha |= e.alphaDropped();
         }
         if (alpha) LOG.info("{}: images with an alpha channel are read as RGB (alpha dropped)", src);
-        InputShape shape = decoder.images() ? InputShape.image(first.channels(), first.height(), first.width())
-                : InputShape.vector(first.channels());
+        InputShape shape = decoder.shapeOf(first);
         if (t.expected() != null && !t.expected().equals(shape)) {
             throw new DataFormatException(src, "has examples of " + shape + " but the models expect " + t.expected());
         }
@@ -276,13 +275,11 @@ public final class TableReader {
                                 long firstRow) {
         int[] labels = new int[rows.size()];
         if (!decoder.labelled()) return labels; // scoring: unlabelled rows
-        java.util.Map<String, Integer> index = new java.util.HashMap<>();
-        for (int k = 0; k < classes.size(); k++) index.put(classes.get(k), k);
+        RowDecoder.ClassIndex index = new RowDecoder.ClassIndex(classes);
         for (int i = 0; i < rows.size(); i++) {
             Object l = rows.get(i).label();
-            Integer k = l instanceof String name ? index.get(name) : index.get(Long.toString((Long) l));
-            if (k == null && l instanceof Long n && n >= 0 && n < classes.size()) k = n.intValue();
-            if (k == null) {
+            int k = index.of(l);
+            if (k < 0) {
                 throw new DataFormatException(decoder.source(), at(firstRow + i, rows.get(i)) + "label '" + l + "' is "
                         + (known ? "a class the ensemble never saw" : "not a class") + " (classes: "
                         + abbreviate(classes) + ")");
