@@ -40,9 +40,9 @@ public final class DataScaleBench implements java.util.concurrent.Callable<Integ
     int repeats = 2;
     @Option(names = "--eval-copies", split = ",", description = "copies of the test set to evaluate (default ${DEFAULT-VALUE})")
     List<Integer> evalCopies = List.of(1, 4, 16);
-    @Option(names = "--eval-large", negatable = true, description = "also evaluate on the large table itself, a test "
-            + "set larger than the driver's heap (default ${DEFAULT-VALUE})")
-    boolean evalLarge = true;
+    @Option(names = "--no-eval-large", description = "do not evaluate on the large table itself (by default it is "
+            + "evaluated too: a test set larger than the driver's heap)")
+    boolean noEvalLarge;
     @Option(names = "--master", description = "Spark master (default ${DEFAULT-VALUE})")
     String master = "local[2]";
     @Option(names = "--work", description = "folder for the tables and ensembles (default: a temporary folder, removed)")
@@ -83,7 +83,7 @@ public final class DataScaleBench implements java.util.concurrent.Callable<Integ
                     + ((Number) m.data().get("validationExamples")).longValue();
             double decodedMiB = rows * 784.0 / (1 << 20);
             System.out.printf(Locale.ROOT, "| large table | %d rows, %.0f MiB decoded (%.1fx the heap), %s path, %s units |%n",
-                    rows, decodedMiB, decodedMiB / heap, m.data().get("path"), m.data().get("units"));
+                    rows, decodedMiB, decodedMiB / heap, m.data().get("path"), m.data().getOrDefault("units", "no"));
             System.out.println("|---|---|");
             System.out.printf(Locale.ROOT, "| train job | %.0f s, %.0f images/s |%n", seconds(m),
                     2.0 * ((Number) m.data().get("trainExamples")).longValue() / seconds(m));
@@ -135,7 +135,7 @@ public final class DataScaleBench implements java.util.concurrent.Callable<Integ
                 String t = copies(test, dir.resolve("test-" + c + "x").toUri().toString(), c);
                 evaluate(spark, dir, big, t, c + "x", 10_000L * c);
             }
-            if (evalLarge) evaluate(spark, dir, big, large, "the training table", rows);
+            if (!noEvalLarge) evaluate(spark, dir, big, large, "the training table", rows);
         } finally {
             spark.stop();
             if (temporary) Fs.delete(dir.toUri().toString(), true);
