@@ -293,7 +293,7 @@ public final class EvaluateJob {
             extra.put("input", Map.of("shape", manifest.shape().toString(), "classNames", manifest.input().classNames()));
             if (outputs == layout) {
                 jsc.setJobGroup(group, "Scoring settings of '" + manifest.name() + "'", false);
-                fitScoring(layout, manifest, testBlocks, classes, ids.size(), ev.oodTpr(), test.source());
+                fitScoring(layout, manifest, testBlocks, test.size(), classes, ids.size(), ev.oodTpr(), test.source());
             }
             Fs.writeString(outputs.metrics(), Json.write(report.toJson(extra)), true);
             LOG.info("wrote {}", outputs.metrics());
@@ -314,17 +314,25 @@ public final class EvaluateJob {
      * manifest: the temperature of the full ensemble's mean probabilities, by NLL, and the entropy
      * threshold below which {@code tpr} of the test rows fall. A format-1 manifest is left as it is.
      */
-    private static void fitScoring(EnsembleLayout layout, Manifest manifest, JavaRDD<Block> test, int classes,
+    private static void fitScoring(EnsembleLayout layout, Manifest manifest, JavaRDD<Block> test, long n, int classes,
                                    int slots, double tpr, String source) throws IOException {
         if (manifest.formatVersion() < Manifest.FORMAT_VERSION) {
             LOG.info("{} is a format-{} ensemble: its manifest is not rewritten, so scoring has no OOD threshold or "
                     + "temperature (retrain to get them)", layout.root(), manifest.formatVersion());
             return;
         }
-        // executor-side passes: the test rows are never gathered here
-        long n = test.map(b -> (long) b.labels().length).fold(0L, Long::sum);
-        double threshold = ScoringFit.entropyAt(test, classes, Math.min(n - 1, Math.max(0, (long) Math.ceil(tpr * n) - 1)));
-        double t = ScoringFit.temperature(test, classes);
+        // executor-side passes: the test rows are never gathered here. Every pass reads the mean of
+        // the members' probabilities, averaged once per block and kept.
+        JavaRDD<Block> means = test.map(b -> new Block(b.set(), b.first(), b.labels(),
+                new float[][] {ScoringFit.mean(b)}, null, null)).persist(StorageLevel.MEMORY_AND_DISK());
+        double threshold;
+        double t;
+        try {
+            threshold = ScoringFit.entropyAt(means, classes, Math.min(n - 1, Math.max(0, (long) Math.ceil(tpr * n) - 1)));
+            t = ScoringFit.temperature(means, classes);
+        } finally {
+            means.unpersist(false);
+        }
         Manifest.Scoring scoring = new Manifest.Scoring(t, "entropy", threshold, tpr, source, slots,
                 java.time.Instant.now().toString());
         Manifest.read(layout).withScoring(scoring).write(layout);
