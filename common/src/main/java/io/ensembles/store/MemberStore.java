@@ -127,6 +127,19 @@ public final class MemberStore implements Checkpoint.Store {
      * superseded attempt leaves none of its own behind), and temporary files older than 10 s (a live
      * write of a small file takes milliseconds; a speculative loser whose write fails has lost anyway).
      */
+    /**
+     * Whether a temporary file is older than {@link #STALE_TEMPORARY_MILLIS}. One renamed into place
+     * by a concurrent attempt between the listing and this look is gone, so not stale: two attempts
+     * finishing at once hit this (MemberStoreTest, seen in CI).
+     */
+    private static boolean isStale(String f, long now) throws IOException {
+        try {
+            return now - Fs.modifiedMillis(f) > STALE_TEMPORARY_MILLIS;
+        } catch (java.io.FileNotFoundException renamedMeanwhile) {
+            return false;
+        }
+    }
+
     @Override
     public void clear() throws IOException {
         Fs.delete(layout.checkpointIndex(id), false);
@@ -136,7 +149,7 @@ public final class MemberStore implements Checkpoint.Store {
             if (name.matches("checkpoint-e\\d+\\.zip")) Fs.delete(f, false);
             // a write's temporary file lives for milliseconds: an old one was left by a process killed
             // mid-write (a lost driver's executors), and no one will rename it
-            if (name.startsWith("._tmp-") && now - Fs.modifiedMillis(f) > STALE_TEMPORARY_MILLIS) {
+            if (name.startsWith("._tmp-") && isStale(f, now)) {
                 LOG.info("member {}: removing {}, left by an interrupted write", id, name);
                 Fs.delete(f, false);
             }
