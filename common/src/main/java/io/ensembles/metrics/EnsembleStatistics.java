@@ -8,7 +8,7 @@ import java.io.Serializable;
  * requested subset of members (the ensemble averages their probabilities): correct predictions,
  * NLL, Brier score and the equal-width ECE bins; for every pair of members: disagreements and KL;
  * and, when given, one round of each subset's temperature-scaling search
- * ({@link TemperatureScaling.Round}). The metrics then come from the merged sums exactly as
+ * ({@link TemperatureScaling.Round}; null for a subset whose search is over). The metrics then come from the merged sums exactly as
  * {@link ClassificationMetrics} and {@link Diversity} compute them from whole arrays.
  * <p>
  * Adaptive ECE needs the examples sorted by confidence, and OOD detection a ranking of scores:
@@ -36,7 +36,7 @@ public final class EnsembleStatistics implements Serializable {
      * @param subsets sorted member indices of each ensemble to measure
      * @param base    whether to add up the sums of the metrics (the first pass does, later
      *                calibration rounds need only their round)
-     * @param rounds  one calibration round per subset, or null for none
+     * @param rounds  one calibration round per subset (null where a subset needs none), or null for none
      */
     public EnsembleStatistics(int classes, int bins, int members, int[][] subsets, boolean base,
                               TemperatureScaling.Round[] rounds) {
@@ -66,7 +66,7 @@ public final class EnsembleStatistics implements Serializable {
         TemperatureScaling.Round[] r = null;
         if (rounds != null) {
             r = new TemperatureScaling.Round[rounds.length];
-            for (int i = 0; i < r.length; i++) r[i] = rounds[i].emptyCopy();
+            for (int i = 0; i < r.length; i++) r[i] = rounds[i] == null ? null : rounds[i].emptyCopy();
         }
         return new EnsembleStatistics(classes, bins, members, subsets, base, r);
     }
@@ -99,6 +99,8 @@ public final class EnsembleStatistics implements Serializable {
                 }
             }
             for (int s = 0; s < subsets.length; s++) {
+                boolean calibrating = rounds != null && rounds[s] != null;
+                if (!base && !calibrating) continue;
                 ClassificationMetrics.averageRow(probs, subsets[s], off, classes, avg);
                 if (base) {
                     int pred = ClassificationMetrics.argmax(avg, 0, classes);
@@ -116,7 +118,7 @@ public final class EnsembleStatistics implements Serializable {
                     binConfidence[s][b] += c;
                     if (pred == y) binCorrect[s][b]++;
                 }
-                if (rounds != null) {
+                if (calibrating) {
                     TemperatureScaling.logs(avg, 0, logs, 0, classes);
                     rounds[s].add(first + i, y, logs, 0);
                 }
@@ -144,13 +146,13 @@ public final class EnsembleStatistics implements Serializable {
                 kl[a][b] += o.kl[a][b];
             }
         }
-        if (rounds != null) for (int s = 0; s < rounds.length; s++) rounds[s].merge(o.rounds[s]);
+        if (rounds != null) for (int s = 0; s < rounds.length; s++) if (rounds[s] != null) rounds[s].merge(o.rounds[s]);
         return this;
     }
 
     public long examples() { return n; }
 
-    /** The calibration round of subset {@code s}, filled. */
+    /** The calibration round of subset {@code s}, filled (null if it had none). */
     public TemperatureScaling.Round round(int s) { return rounds[s]; }
 
     public double accuracy(int s) { return correct[s] / (double) n; }

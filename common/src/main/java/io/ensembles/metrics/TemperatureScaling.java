@@ -13,24 +13,23 @@ import java.util.Arrays;
  * an ensemble's averaged probabilities as on a single model's softmax. The argmax, and so the
  * error, does not change.
  * <p>
- * The search for T is robust and needs no gradient or starting point: a grid of {@value #GRID}
- * points over log T in [{@value #MIN_T}, {@value #MAX_T}], then {@code ROUNDS - 1} rounds of
- * {@value #REFINE} points around the best point so far, each round {@value #SHRINK} times finer
- * (the last step is 0.002 in log T). Every round is one pass over the examples that only adds up
- * sums, and an example's half depends only on (seed, repeat, example index): so the same search
- * runs on one machine ({@link #crossValidated}) and on a cluster, one pass per round, with the
+ * The fit minimises the NLL over beta = 1/T in [1/{@value #MAX_T}, 1/{@value #MIN_T}]. With
+ * {@code l = log p}, an example's NLL is {@code logsumexp(beta l) - beta l_y}: its first derivative
+ * is {@code E_q[l] - l_y} and its second {@code Var_q[l] >= 0} under {@code q = softmax(beta l)}, so
+ * the NLL is convex in beta and a guarded Newton search ({@link Search}) finds the exact minimiser
+ * in a handful of steps, from beta = 1, bisecting (in log beta) whenever a step would leave the
+ * bracket the derivative's signs have shown. Every step is one pass over the examples that only
+ * adds up two sums, and an example's half depends only on (seed, repeat, example index): so the same
+ * search runs on one machine ({@link #crossValidated}) and on a cluster, one pass per step, with the
  * same result ({@link CrossValidation}, {@link Round}).
  */
 public final class TemperatureScaling {
     public static final double MIN_T = 0.05;
     public static final double MAX_T = 20.0;
-    public static final int GRID = 25;
-    public static final int REFINE = 11;
-    public static final double SHRINK = 5;
-    public static final int ROUNDS = 4;
-
-    private static final double LO = Math.log(MIN_T);
-    private static final double HI = Math.log(MAX_T);
+    /** The search stops once a step moves beta by less than this, relatively. */
+    public static final double TOLERANCE = 1e-10;
+    /** A bound on the steps of one search (bisection alone would need about 40 at {@link #TOLERANCE}). */
+    public static final int MAX_STEPS = 100;
 
     private TemperatureScaling() {}
 
@@ -42,7 +41,7 @@ public final class TemperatureScaling {
         double[] logs = logs(probs);
         float[] out = new float[probs.length];
         for (int off = 0; off < probs.length; off += classes) {
-            double norm = logSumExp(logs, off, classes, t);
+            double norm = logSumExp(logs, off, classes, 1 / t);
             for (int k = 0; k < classes; k++) out[off + k] = (float) Math.exp(logs[off + k] / t - norm);
         }
         return out;
@@ -60,18 +59,105 @@ public final class TemperatureScaling {
         for (int i = 0; i < len; i++) out[to + i] = Math.log(Math.max(probs[from + i], ClassificationMetrics.EPS));
     }
 
-    /** log sum_k exp(logs[off + k] / t), stably. */
-    private static double logSumExp(double[] logs, int off, int classes, double t) {
+    /** log sum_k exp(beta logs[off + k]), stably. */
+    private static double logSumExp(double[] logs, int off, int classes, double beta) {
         double max = Double.NEGATIVE_INFINITY;
-        for (int k = 0; k < classes; k++) max = Math.max(max, logs[off + k] / t);
+        for (int k = 0; k < classes; k++) max = Math.max(max, beta * logs[off + k]);
         double sum = 0;
-        for (int k = 0; k < classes; k++) sum += Math.exp(logs[off + k] / t - max);
+        for (int k = 0; k < classes; k++) sum += Math.exp(beta * logs[off + k] - max);
         return max + Math.log(sum);
     }
 
-    /** The NLL of one example at temperature {@code t}, from its log-probabilities at {@code logs[off..]}. */
-    static double nll(double[] logs, int off, int classes, int label, double t) {
-        return logSumExp(logs, off, classes, t) - logs[off + label] / t;
+    /** The NLL of one example at inverse temperature {@code beta}, from its log-probabilities at {@code logs[off..]}. */
+    static double nll(double[] logs, int off, int classes, int label, double beta) {
+        return logSumExp(logs, off, classes, beta) - beta * logs[off + label];
+    }
+
+    /**
+     * Adds one example's first and second derivatives of the NLL in beta to {@code acc[0]} and
+     * {@code acc[1]}: {@code E_q[l] - l_y} and {@code Var_q[l]}, both taken relative to the largest
+     * log-probability so that the variance does not cancel.
+     */
+    static void addDerivatives(double[] logs, int off, int classes, int label, double beta, double[] acc) {
+        double top = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < classes; k++) top = Math.max(top, logs[off + k]);
+        double w = 0;
+        double m1 = 0;
+        double m2 = 0;
+        for (int k = 0; k < classes; k++) {
+            double d = logs[off + k] - top;
+            double e = Math.exp(beta * d);
+            w += e;
+            m1 += e * d;
+            m2 += e * d * d;
+        }
+        m1 /= w;
+        acc[0] += m1 - (logs[off + label] - top);
+        acc[1] += Math.max(0, m2 / w - m1 * m1);
+    }
+
+    /** The two derivative sums of {@link #addDerivatives} over all rows of {@code probs} at {@code beta}. */
+    public static double[] derivativeSums(float[] probs, int[] labels, int classes, double beta) {
+        double[] logs = logs(probs);
+        double[] acc = new double[2];
+        for (int i = 0; i < labels.length; i++) addDerivatives(logs, i * classes, classes, labels[i], beta, acc);
+        return acc;
+    }
+
+    /**
+     * One guarded Newton search for the beta that minimises a sum of NLLs: {@link #beta} is where to
+     * take the next derivative sums, {@link #update} takes them. A sum without rows (derivative 0)
+     * stops at once.
+     */
+    public static final class Search implements Serializable {
+        private static final double LOWEST = 1 / MAX_T;
+        private static final double HIGHEST = 1 / MIN_T;
+        private double lo = LOWEST;
+        private double hi = HIGHEST;
+        private boolean loTried;
+        private boolean hiTried;
+        private double beta = 1;
+        private boolean done;
+        private int steps;
+
+        public double beta() { return beta; }
+
+        public double temperature() { return 1 / beta; }
+
+        public boolean done() { return done; }
+
+        /** The derivative sums taken so far (the passes a cluster made for this search). */
+        public int steps() { return steps; }
+
+        /** Takes the sums of the first and second derivatives at {@link #beta()}; sets the next point or stops. */
+        public void update(double g, double h) {
+            if (done) throw new IllegalStateException("the search is over");
+            steps++;
+            if (g == 0 || (g < 0 && beta >= HIGHEST) || (g > 0 && beta <= LOWEST) || Double.isNaN(g)) {
+                done = true; // at the minimum, or at the bound it is beyond
+                return;
+            }
+            if (g > 0) {
+                hi = beta;
+                hiTried = true;
+            } else {
+                lo = beta;
+                loTried = true;
+            }
+            double next = h > 0 ? beta - g / h : Double.NaN;
+            if (Math.abs(next - beta) <= TOLERANCE * beta) {
+                done = true; // converged (a step this small may round onto the bracket's end)
+                return;
+            }
+            if (!(next > lo && next < hi)) {
+                // a step out of the bracket: first try the bound it points at, then bisect
+                if (g < 0 && !hiTried) next = hi;
+                else if (g > 0 && !loTried) next = lo;
+                else next = Math.sqrt(lo * hi);
+            }
+            done = Math.abs(next - beta) <= TOLERANCE * beta || hi - lo <= TOLERANCE * lo || steps >= MAX_STEPS;
+            beta = next;
+        }
     }
 
     /** Whether example {@code example} is in the first half of split {@code repeat} (a seeded hash: about half are). */
@@ -83,51 +169,15 @@ public final class TemperatureScaling {
         return (z & 1) == 0;
     }
 
-    /** The log-T candidates of round {@code round}, around {@code best} (the previous round's best log T). */
-    public static double[] candidates(int round, double best) {
-        double[] x;
-        if (round == 0) {
-            x = new double[GRID];
-            for (int j = 0; j < GRID; j++) x[j] = LO + (HI - LO) * j / (GRID - 1);
-        } else {
-            double step = (HI - LO) / (GRID - 1) / Math.pow(SHRINK, round - 1);
-            x = new double[REFINE];
-            for (int j = 0; j < REFINE; j++) {
-                x[j] = Math.max(LO, Math.min(HI, best - step + 2 * step * j / (REFINE - 1)));
-            }
-        }
-        return x;
-    }
-
-    /** Fits T on all rows (the same search, on one fold that fits and scores every row). */
+    /** Fits T on all rows: the search of {@link Search}, one sum over every row per step. */
     public static double fit(float[] probs, int[] labels, int classes) {
         ClassificationMetrics.check(probs, labels, classes);
-        double best = 0;
-        for (int round = 0; round < ROUNDS; round++) {
-            double[] c = candidates(round, best);
-            best = c[argmin(nllSums(probs, labels, classes, c))];
+        Search search = new Search();
+        while (!search.done()) {
+            double[] d = derivativeSums(probs, labels, classes, search.beta());
+            search.update(d[0], d[1]);
         }
-        return Math.exp(best);
-    }
-
-    /**
-     * The summed NLL of {@code probs} at every log-T candidate of {@code logT}: one round of {@link #fit}
-     * over some of the rows. Sums of parts add up, so a cluster fits T with one pass per round.
-     */
-    public static double[] nllSums(float[] probs, int[] labels, int classes, double[] logT) {
-        double[] logs = logs(probs);
-        double[] sums = new double[logT.length];
-        for (int i = 0; i < labels.length; i++) {
-            for (int j = 0; j < logT.length; j++) sums[j] += nll(logs, i * classes, classes, labels[i], Math.exp(logT[j]));
-        }
-        return sums;
-    }
-
-    /** The index of the smallest value (the first of equals). */
-    public static int argmin(double[] v) {
-        int b = 0;
-        for (int j = 1; j < v.length; j++) if (v[j] < v[b]) b = j;
-        return b;
+        return search.temperature();
     }
 
     /** Test-time cross-validation on one machine: {@code repeats} random half splits, both directions each, averaged. */
@@ -144,57 +194,74 @@ public final class TemperatureScaling {
     }
 
     /**
-     * The search of one test-time cross-validation, kept by whoever drives the passes: {@link #next}
-     * gives the round to fill (null when done), {@link #finish} takes it back filled.
+     * The searches of one test-time cross-validation, kept by whoever drives the passes: {@link #next}
+     * gives the round to fill (null when done), {@link #finish} takes it back filled. Fold f of a
+     * repeat fits on half f and scores half 1 - f. Rounds step every search still going; once all
+     * have stopped, one last round scores them.
      */
     public static final class CrossValidation implements Serializable {
         private final int classes;
         private final int repeats;
         private final long seed;
-        private final double[][] best; // [repeat][fold]: best log T so far; fold f fits on half f
-        private final double[][] score; // [repeat][fold]: NLL on the other half at the final T
-        private int round;
+        private final Search[][] search; // [repeat][fold]
+        private final double[][] score; // [repeat][fold]: NLL on the other half at the fitted beta
+        private boolean scored;
 
         public CrossValidation(int classes, int repeats, long seed) {
             if (repeats < 1) throw new IllegalArgumentException("repeats must be >= 1, got " + repeats);
             this.classes = classes;
             this.repeats = repeats;
             this.seed = seed;
-            this.best = new double[repeats][2];
+            this.search = new Search[repeats][2];
+            for (Search[] r : search) {
+                r[0] = new Search();
+                r[1] = new Search();
+            }
             this.score = new double[repeats][2];
         }
 
-        /** The next round to fill, or null once every round is done. */
+        /** The next round of every cross-validation, or null once all of them are done. */
+        public static Round[] next(CrossValidation[] all) {
+            Round[] rounds = new Round[all.length];
+            boolean any = false;
+            for (int s = 0; s < all.length; s++) any |= (rounds[s] = all[s].next()) != null;
+            return any ? rounds : null;
+        }
+
+        /** The next round to fill, or null once the searches and the scoring are done. */
         public Round next() {
-            if (round >= ROUNDS) return null;
-            double[][][] c = new double[repeats][2][];
+            if (scored) return null;
+            boolean fitting = false;
+            double[][] beta = new double[repeats][2];
             for (int r = 0; r < repeats; r++) {
-                c[r][0] = candidates(round, best[r][0]);
-                // in round 0 both folds try the same grid: one array, so a pass computes it once
-                c[r][1] = round == 0 ? c[r][0] : candidates(round, best[r][1]);
+                for (int f = 0; f < 2; f++) {
+                    beta[r][f] = search[r][f].done() ? Double.NaN : search[r][f].beta();
+                    fitting |= !search[r][f].done();
+                }
             }
-            // only the last round's scores are kept: earlier rounds need no sums on the scoring halves
-            return new Round(classes, seed, c, round == ROUNDS - 1);
+            if (!fitting) {
+                for (int r = 0; r < repeats; r++) for (int f = 0; f < 2; f++) beta[r][f] = search[r][f].beta();
+            }
+            return new Round(classes, seed, beta, !fitting);
         }
 
         public void finish(Round filled) {
             for (int r = 0; r < repeats; r++) {
                 for (int f = 0; f < 2; f++) {
-                    int j = argmin(filled.sums[r][f][f]);
-                    best[r][f] = filled.candidates[r][f][j];
-                    long other = filled.counts[r][1 - f];
                     if (filled.scoring) {
-                        score[r][f] = filled.counts[r][f] == 0 || other == 0 ? Double.NaN
-                                : filled.sums[r][f][1 - f][j] / other;
+                        long other = filled.counts[r][1 - f];
+                        score[r][f] = filled.counts[r][f] == 0 || other == 0 ? Double.NaN : filled.sums[r][f][0] / other;
+                    } else if (!Double.isNaN(filled.beta[r][f])) {
+                        search[r][f].update(filled.sums[r][f][0], filled.sums[r][f][1]);
                     }
                 }
             }
-            round++;
+            scored |= filled.scoring;
         }
 
         /** The mean over folds (a fold with an empty half is left out) of the scored NLL and the fitted T. */
         public Calibrated result(double error) {
-            if (round < ROUNDS) throw new IllegalStateException("the search has " + (ROUNDS - round) + " rounds to go");
+            if (!scored) throw new IllegalStateException("the search is not finished");
             double nll = 0;
             double t = 0;
             int folds = 0;
@@ -202,7 +269,7 @@ public final class TemperatureScaling {
                 for (int f = 0; f < 2; f++) {
                     if (Double.isNaN(score[r][f])) continue;
                     nll += score[r][f];
-                    t += Math.exp(best[r][f]);
+                    t += search[r][f].temperature();
                     folds++;
                 }
             }
@@ -212,53 +279,43 @@ public final class TemperatureScaling {
     }
 
     /**
-     * One round's sums: for every repeat, fold and half, the NLL summed over that half's examples at
-     * each of the fold's candidate temperatures. Filled example by example, merged across partitions.
+     * One round's sums, filled example by example and merged across partitions: for every repeat and
+     * fold, either the derivative sums over the fold's fitting half at the fold's current beta (a
+     * fold whose search has stopped has beta NaN and is skipped), or, in the scoring round, the NLL
+     * summed over its other half at its fitted beta.
      */
     public static final class Round implements Serializable {
         private final int classes;
         private final long seed;
-        private final double[][][] candidates; // [repeat][fold][j] log T
-        private final double[][][][] sums; // [repeat][fold][half][j]
+        private final double[][] beta; // [repeat][fold]
+        private final double[][][] sums; // [repeat][fold][0..1]
         private final long[][] counts; // [repeat][half]
         private final boolean scoring;
 
-        Round(int classes, long seed, double[][][] candidates, boolean scoring) {
+        Round(int classes, long seed, double[][] beta, boolean scoring) {
             this.classes = classes;
             this.seed = seed;
-            this.candidates = candidates;
+            this.beta = beta;
             this.scoring = scoring;
-            int repeats = candidates.length;
-            this.sums = new double[repeats][2][2][];
-            this.counts = new long[repeats][2];
-            for (int r = 0; r < repeats; r++) {
-                for (int h = 0; h < 2; h++) {
-                    sums[r][0][h] = new double[candidates[r][0].length];
-                    // folds trying the same grid share their sums: computed and merged once
-                    sums[r][1][h] = shared(r) ? sums[r][0][h] : new double[candidates[r][1].length];
-                }
-            }
+            this.sums = new double[beta.length][2][2];
+            this.counts = new long[beta.length][2];
         }
 
-        private boolean shared(int r) {
-            return candidates[r][1] == candidates[r][0];
-        }
-
-        /** An empty round with the same candidates (for a partition to fill). */
+        /** An empty round at the same points (for a partition to fill). */
         public Round emptyCopy() {
-            return new Round(classes, seed, candidates, scoring);
+            return new Round(classes, seed, beta, scoring);
         }
 
         /** Adds example {@code example} with label {@code label}, log-probabilities at {@code logs[off..off+classes)}. */
         public void add(long example, int label, double[] logs, int off) {
-            for (int r = 0; r < candidates.length; r++) {
+            for (int r = 0; r < beta.length; r++) {
                 int h = inFirstHalf(seed, r, example) ? 0 : 1;
                 counts[r][h]++;
-                for (int f = 0; f < (shared(r) ? 1 : 2); f++) {
-                    if (!scoring && !shared(r) && f != h) continue; // in fold f's scoring half: not needed yet
-                    double[] c = candidates[r][f];
-                    double[] s = sums[r][f][h];
-                    for (int j = 0; j < c.length; j++) s[j] += nll(logs, off, classes, label, Math.exp(c[j]));
+                if (scoring) {
+                    int f = 1 - h; // the fold fitted on the other half scores this example
+                    sums[r][f][0] += nll(logs, off, classes, label, beta[r][f]);
+                } else if (!Double.isNaN(beta[r][h])) {
+                    addDerivatives(logs, off, classes, label, beta[r][h], sums[r][h]);
                 }
             }
         }
@@ -267,9 +324,8 @@ public final class TemperatureScaling {
             for (int r = 0; r < sums.length; r++) {
                 for (int h = 0; h < 2; h++) {
                     counts[r][h] += o.counts[r][h];
-                    for (int f = 0; f < (shared(r) ? 1 : 2); f++) {
-                        for (int j = 0; j < sums[r][f][h].length; j++) sums[r][f][h][j] += o.sums[r][f][h][j];
-                    }
+                    sums[r][h][0] += o.sums[r][h][0];
+                    sums[r][h][1] += o.sums[r][h][1];
                 }
             }
             return this;

@@ -42,9 +42,8 @@ class EnsembleStatisticsTest {
         TemperatureScaling.CrossValidation[] cv = new TemperatureScaling.CrossValidation[subsets.length];
         for (int s = 0; s < subsets.length; s++) cv[s] = new TemperatureScaling.CrossValidation(C, 5, 11);
         EnsembleStatistics base = null;
-        for (int round = 0; round < TemperatureScaling.ROUNDS; round++) {
-            TemperatureScaling.Round[] rounds = new TemperatureScaling.Round[subsets.length];
-            for (int s = 0; s < subsets.length; s++) rounds[s] = cv[s].next();
+        TemperatureScaling.Round[] rounds;
+        for (int round = 0; (rounds = TemperatureScaling.CrossValidation.next(cv)) != null; round++) {
             EnsembleStatistics proto = new EnsembleStatistics(C, bins, K, subsets, round == 0, rounds);
             // uneven blocks, merged in a shuffled order, as partitions would be
             List<EnsembleStatistics> parts = new ArrayList<>();
@@ -60,7 +59,7 @@ class EnsembleStatisticsTest {
             EnsembleStatistics all = proto.emptyCopy();
             for (EnsembleStatistics p : parts) all.merge(p);
             assertEquals(N, all.examples());
-            for (int s = 0; s < subsets.length; s++) cv[s].finish(all.round(s));
+            for (int s = 0; s < subsets.length; s++) if (rounds[s] != null) cv[s].finish(all.round(s));
             if (round == 0) base = all;
         }
         for (int s = 0; s < subsets.length; s++) {

@@ -400,8 +400,9 @@ public final class EvaluateJob {
     }
 
     /**
-     * Every row of the report from the test blocks: the sums in one pass (with the first round of
-     * every temperature search), one more pass per further round, and a sort for adaptive ECE.
+     * Every row of the report from the test blocks: the sums in one pass (with the first step of
+     * every temperature search), one more pass per further Newton step of the slowest search and
+     * one to score the fitted temperatures, and a sort for adaptive ECE.
      */
     private static EvaluationReport metrics(String name, List<String> ids, double[] spent, EnsembleConfig config,
                                             JavaRDD<Block> test, int n, int classes) {
@@ -414,15 +415,16 @@ public final class EvaluateJob {
                     EvaluationReport.CALIBRATION_SEED);
         }
         EnsembleStatistics base = null;
-        for (int round = 0; round < TemperatureScaling.ROUNDS; round++) {
-            TemperatureScaling.Round[] rounds = new TemperatureScaling.Round[subsets.length];
-            for (int s = 0; s < subsets.length; s++) rounds[s] = cv[s].next();
-            EnsembleStatistics proto = new EnsembleStatistics(classes, ev.eceBins(), ids.size(), subsets, round == 0,
+        // the first pass adds up the sums with the first step of every search; then a pass per step
+        for (int pass = 0; ; pass++) {
+            TemperatureScaling.Round[] rounds = TemperatureScaling.CrossValidation.next(cv);
+            if (rounds == null) break;
+            EnsembleStatistics proto = new EnsembleStatistics(classes, ev.eceBins(), ids.size(), subsets, pass == 0,
                     rounds);
             EnsembleStatistics sums = test.map(b -> proto.emptyCopy().addBlock(b.first(), b.labels(), b.probs()))
                     .treeReduce(EnsembleStatistics::merge);
-            for (int s = 0; s < subsets.length; s++) cv[s].finish(sums.round(s));
-            if (round == 0) base = sums;
+            for (int s = 0; s < subsets.length; s++) if (rounds[s] != null) cv[s].finish(sums.round(s));
+            if (pass == 0) base = sums;
         }
         double[] adaptive = RankingJobs.adaptiveEce(test, subsets, classes, ev.eceBins(), n);
         Map<List<Integer>, Integer> index = new java.util.HashMap<>();

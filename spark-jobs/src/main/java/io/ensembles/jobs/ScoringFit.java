@@ -10,8 +10,8 @@ import org.apache.spark.api.java.JavaRDD;
 
 /**
  * What scoring needs, fitted on the executors' predicted blocks of the test set without gathering
- * its rows: the temperature of the ensemble's mean probabilities (one pass per round of
- * {@link TemperatureScaling#fit}'s search, each returning a sum per candidate) and an exact
+ * its rows: the temperature of the ensemble's mean probabilities (one pass per step of
+ * {@link TemperatureScaling#fit}'s search, each returning two derivative sums) and an exact
  * quantile of their entropy (histogram passes narrowing to a bin small enough to collect).
  */
 final class ScoringFit {
@@ -26,16 +26,16 @@ final class ScoringFit {
         return b.probs().length == 1 ? b.probs()[0] : ClassificationMetrics.average(Arrays.asList(b.probs()));
     }
 
-    /** The temperature that minimises the NLL of the mean probabilities, as {@link TemperatureScaling#fit} searches it. */
+    /** The temperature that minimises the NLL of the mean probabilities, as {@link TemperatureScaling#fit} finds it. */
     static double temperature(JavaRDD<EvaluateJob.Block> test, int classes) {
-        double best = 0;
-        for (int round = 0; round < TemperatureScaling.ROUNDS; round++) {
-            double[] c = TemperatureScaling.candidates(round, best);
-            double[] sums = test.map(b -> TemperatureScaling.nllSums(mean(b), b.labels(), classes, c))
+        TemperatureScaling.Search search = new TemperatureScaling.Search();
+        while (!search.done()) {
+            double beta = search.beta();
+            double[] d = test.map(b -> TemperatureScaling.derivativeSums(mean(b), b.labels(), classes, beta))
                     .treeReduce(ScoringFit::add);
-            best = c[TemperatureScaling.argmin(sums)];
+            search.update(d[0], d[1]);
         }
-        return Math.exp(best);
+        return search.temperature();
     }
 
     private static double[] add(double[] a, double[] b) {
