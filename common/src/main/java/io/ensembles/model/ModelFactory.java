@@ -2,6 +2,8 @@ package io.ensembles.model;
 
 import io.ensembles.config.EnsembleConfig.ModelSection;
 import io.ensembles.data.InputShape;
+import io.ensembles.model.grouped.GroupedConvolution;
+import io.ensembles.model.grouped.GroupedDense;
 import java.util.List;
 import java.util.function.Supplier;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -12,11 +14,13 @@ import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.graph.SubsetVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -97,10 +101,19 @@ public final class ModelFactory {
         return build(arch, m, null, input, classes, seed, opt);
     }
 
-    /** The plain network ({@code packing == null}) or its Packed-Ensemble version, initialised. */
+    /** The plain network ({@code packing == null}) or its Packed-Ensemble version (grouped layers), initialised. */
     public static ComputationGraph build(Architecture arch, ModelSection m, Packing packing, InputShape input,
                                          int classes, long seed, Optimizer opt) {
-        ComputationGraphConfiguration conf = configuration(arch, m, packing, input, classes, seed, opt);
+        return init(configuration(arch, m, packing, Packing.Layout.GROUPED, input, classes, seed, opt));
+    }
+
+    /** The Packed-Ensemble version in the given layout, initialised (the path layout is the reference the grouped one is tested against). */
+    public static ComputationGraph build(Architecture arch, ModelSection m, Packing packing, Packing.Layout layout,
+                                         InputShape input, int classes, long seed, Optimizer opt) {
+        return init(configuration(arch, m, packing, layout, input, classes, seed, opt));
+    }
+
+    private static ComputationGraph init(ComputationGraphConfiguration conf) {
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
         return net;
@@ -111,14 +124,24 @@ public final class ModelFactory {
         return configuration(arch, m, null, input, classes, seed, opt);
     }
 
-    /**
-     * The plain architecture: one softmax output {@value #OUTPUT}. With a {@link Packing}: the
-     * packed network, {@code gamma * M} parallel paths of the architecture at width
-     * alpha*C/(gamma*M), and M softmax heads {@code out0 .. out<M-1>}, head m reading member m's paths.
-     */
+    /** The plain architecture, or with a {@link Packing} the packed network of grouped layers. */
     public static ComputationGraphConfiguration configuration(Architecture arch, ModelSection m, Packing packing,
                                                               InputShape input, int classes, long seed,
                                                               Optimizer opt) {
+        return configuration(arch, m, packing, Packing.Layout.GROUPED, input, classes, seed, opt);
+    }
+
+    /**
+     * The plain architecture: one softmax output {@value #OUTPUT}. With a {@link Packing}, the
+     * packed network with M softmax heads {@code out0 .. out<M-1>}, head m reading member m's
+     * features, laid out as {@code layout} says: the architecture at width alpha*C with
+     * {@code gamma * M} groups in every inner layer ({@link Packing.Layout#GROUPED}), or
+     * {@code gamma * M} parallel paths of the architecture at width alpha*C/(gamma*M)
+     * ({@link Packing.Layout#PATHS}). The two compute the same function of the same parameters.
+     */
+    public static ComputationGraphConfiguration configuration(Architecture arch, ModelSection m, Packing packing,
+                                                              Packing.Layout layout, InputShape input, int classes,
+                                                              long seed, Optimizer opt) {
         if (arch != Architecture.MLP && !input.isImage()) {
             throw new IllegalArgumentException("the " + arch.id() + " architecture needs images (C x H x W) but the "
                     + "data are " + input + "; use mlp for tabular data");
@@ -137,12 +160,25 @@ public final class ModelFactory {
         // needs its own: one instance shared by two layers loses a mask and fails in backprop.
         Supplier<Dropout> drop = m.dropout() > 0 ? () -> new Dropout(1.0 - m.dropout()) : null;
         if (packing == null) {
-            String last = body(g, arch, m, "", Width.PLAIN, drop);
+            String last = body(g, arch, m, "", Width.PLAIN, 1, drop);
             g.addLayer(OUTPUT, head(classes, drop, outputInit(m)), last).setOutputs(OUTPUT);
+        } else if (layout == Packing.Layout.GROUPED) {
+            int groups = packing.paths();
+            String last = body(g, arch, m, "", (w, what) -> packing.pathWidth(w, what) * groups, groups, drop);
+            int features = packing.pathWidth(lastWidth(arch, m), "the last layer") * packing.gamma();
+            String[] heads = new String[packing.heads()];
+            for (int h = 0; h < heads.length; h++) {
+                // member h's features: its gamma groups, contiguous, as its paths' merge would give them
+                String in = "m" + h + "_features";
+                g.addVertex(in, new SubsetVertex(h * features, (h + 1) * features - 1), last);
+                heads[h] = Packing.headName(h);
+                g.addLayer(heads[h], head(classes, drop, outputInit(m)), in);
+            }
+            g.setOutputs(heads);
         } else {
             Width w = packing::pathWidth;
             String[] lasts = new String[packing.paths()];
-            for (int p = 0; p < lasts.length; p++) lasts[p] = body(g, arch, m, Packing.pathPrefix(p), w, drop);
+            for (int p = 0; p < lasts.length; p++) lasts[p] = body(g, arch, m, Packing.pathPrefix(p), w, 1, drop);
             String[] heads = new String[packing.heads()];
             for (int h = 0; h < heads.length; h++) {
                 String in = lasts[h * packing.gamma()];
@@ -188,6 +224,25 @@ public final class ModelFactory {
         return new java.util.ArrayList<>(one.values());
     }
 
+    /** The width of the architecture's last hidden layer, in the plain network. */
+    private static int lastWidth(Architecture arch, ModelSection m) {
+        return switch (arch) {
+            case MLP -> m.mlpHidden().get(m.mlpHidden().size() - 1);
+            case CNN -> m.cnnDense();
+            case RESNET -> m.resnetWidths().get(m.resnetWidths().size() - 1);
+        };
+    }
+
+    /** A dense layer builder: DL4J's for one group (and for a layer reading the input), else {@link GroupedDense}. */
+    private static FeedForwardLayer.Builder<?> dense(int groups) {
+        return groups == 1 ? new DenseLayer.Builder() : new GroupedDense.Builder(groups);
+    }
+
+    /** A convolution builder: DL4J's for one group, else {@link GroupedConvolution}. */
+    private static ConvolutionLayer.Builder conv(int groups, int kernel) {
+        return groups == 1 ? new ConvolutionLayer.Builder(kernel, kernel) : new GroupedConvolution.Builder(groups, kernel, kernel);
+    }
+
     /** A layer's width in the built network given its width in the plain architecture and the setting's name. */
     @FunctionalInterface
     private interface Width {
@@ -203,22 +258,26 @@ public final class ModelFactory {
         return out.build();
     }
 
-    /** The architecture's layers from the input to its last hidden vertex, names prefixed; returns that vertex. */
+    /**
+     * The architecture's layers from the input to its last hidden vertex, names prefixed; returns
+     * that vertex. Every layer but the first (which reads the input) has {@code groups} groups.
+     */
     private static String body(ComputationGraphConfiguration.GraphBuilder g, Architecture arch, ModelSection m,
-                               String prefix, Width w, Supplier<Dropout> drop) {
+                               String prefix, Width w, int groups, Supplier<Dropout> drop) {
         return switch (arch) {
-            case MLP -> mlp(g, prefix, m.mlpHidden(), w, drop);
-            case CNN -> cnn(g, prefix, m.cnnChannels(), m.cnnKernel(), m.cnnDense(), w, drop);
-            case RESNET -> resnet(g, prefix, m.resnetWidths(), m.resnetBlocks(), w);
+            case MLP -> mlp(g, prefix, m.mlpHidden(), w, groups, drop);
+            case CNN -> cnn(g, prefix, m.cnnChannels(), m.cnnKernel(), m.cnnDense(), w, groups, drop);
+            case RESNET -> resnet(g, prefix, m.resnetWidths(), m.resnetBlocks(), w, groups);
         };
     }
 
     private static String mlp(ComputationGraphConfiguration.GraphBuilder g, String x, List<Integer> hidden, Width w,
-                              Supplier<Dropout> drop) {
+                              int groups, Supplier<Dropout> drop) {
         String prev = INPUT;
         for (int i = 0; i < hidden.size(); i++) {
-            DenseLayer.Builder d = new DenseLayer.Builder().nOut(w.of(hidden.get(i), "model.mlp.hidden[" + i + "]"))
-                    .activation(Activation.RELU);
+            FeedForwardLayer.Builder<?> d = dense(i == 0 ? 1 : groups);
+            d.nOut(w.of(hidden.get(i), "model.mlp.hidden[" + i + "]"));
+            d.activation(Activation.RELU);
             if (drop != null && i > 0) d.dropOut(drop.get()); // dropout acts on a layer's input: not on raw pixels
             g.addLayer(x + "dense" + i, d.build(), prev);
             prev = x + "dense" + i;
@@ -227,18 +286,19 @@ public final class ModelFactory {
     }
 
     private static String cnn(ComputationGraphConfiguration.GraphBuilder g, String x, List<Integer> channels,
-                              int kernel, int dense, Width w, Supplier<Dropout> drop) {
+                              int kernel, int dense, Width w, int groups, Supplier<Dropout> drop) {
         String prev = INPUT;
         for (int i = 0; i < channels.size(); i++) {
-            g.addLayer(x + "conv" + i, new ConvolutionLayer.Builder(kernel, kernel)
+            g.addLayer(x + "conv" + i, conv(i == 0 ? 1 : groups, kernel)
                     .nOut(w.of(channels.get(i), "model.cnn.channels[" + i + "]"))
                     .activation(Activation.RELU).build(), prev);
             g.addLayer(x + "pool" + i, new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
                     .build(), x + "conv" + i);
             prev = x + "pool" + i;
         }
-        DenseLayer.Builder d = new DenseLayer.Builder().nOut(w.of(dense, "model.cnn.dense"))
-                .activation(Activation.RELU);
+        FeedForwardLayer.Builder<?> d = dense(groups);
+        d.nOut(w.of(dense, "model.cnn.dense"));
+        d.activation(Activation.RELU);
         if (drop != null) d.dropOut(drop.get());
         g.addLayer(x + "dense", d.build(), prev);
         return x + "dense";
@@ -246,10 +306,10 @@ public final class ModelFactory {
 
     /** A pre-activation-free ResNet (He et al. 2016 basic blocks): conv-BN-ReLU-conv-BN + shortcut, ReLU. */
     private static String resnet(ComputationGraphConfiguration.GraphBuilder g, String x, List<Integer> plainWidths,
-                                 int blocks, Width wf) {
+                                 int blocks, Width wf, int groups) {
         List<Integer> widths = new java.util.ArrayList<>();
         for (int s = 0; s < plainWidths.size(); s++) widths.add(wf.of(plainWidths.get(s), "model.resnet.widths[" + s + "]"));
-        g.addLayer(x + "stem_conv", conv3(widths.get(0), 1), INPUT);
+        g.addLayer(x + "stem_conv", conv3(widths.get(0), 1, 1), INPUT);
         g.addLayer(x + "stem_bn", new BatchNormalization.Builder().build(), x + "stem_conv");
         g.addLayer(x + "stem_relu", relu(), x + "stem_bn");
         String prev = x + "stem_relu";
@@ -259,14 +319,14 @@ public final class ModelFactory {
                 int stride = (s > 0 && b == 0) ? 2 : 1;
                 int w = widths.get(s);
                 String p = x + "s" + s + "b" + b + "_";
-                g.addLayer(p + "conv1", conv3(w, stride), prev);
+                g.addLayer(p + "conv1", conv3(w, stride, groups), prev);
                 g.addLayer(p + "bn1", new BatchNormalization.Builder().build(), p + "conv1");
                 g.addLayer(p + "relu1", relu(), p + "bn1");
-                g.addLayer(p + "conv2", conv3(w, 1), p + "relu1");
+                g.addLayer(p + "conv2", conv3(w, 1, groups), p + "relu1");
                 g.addLayer(p + "bn2", new BatchNormalization.Builder().build(), p + "conv2");
                 String shortcut = prev;
                 if (stride != 1 || w != prevWidth) {
-                    g.addLayer(p + "proj", new ConvolutionLayer.Builder(1, 1).stride(stride, stride).nOut(w)
+                    g.addLayer(p + "proj", conv(groups, 1).stride(stride, stride).nOut(w)
                             .activation(Activation.IDENTITY).hasBias(false).build(), prev);
                     g.addLayer(p + "proj_bn", new BatchNormalization.Builder().build(), p + "proj");
                     shortcut = p + "proj_bn";
@@ -281,8 +341,8 @@ public final class ModelFactory {
         return x + "gap";
     }
 
-    private static ConvolutionLayer conv3(int width, int stride) {
-        return new ConvolutionLayer.Builder(3, 3).stride(stride, stride).nOut(width)
+    private static ConvolutionLayer conv3(int width, int stride, int groups) {
+        return conv(groups, 3).stride(stride, stride).nOut(width)
                 .activation(Activation.IDENTITY).hasBias(false).build();
     }
 

@@ -8,14 +8,22 @@ import java.io.Serializable;
  * (a block-diagonal weight, channels laid out member-major), except the first layer, which reads
  * the raw input densely, and the last, which maps each member's features to its own head.
  * <p>
- * DL4J has no grouped convolution or grouped dense layer. Because consecutive layers with the same
- * groups never mix channels of different groups, the grouped network is exactly
+ * {@link ModelFactory} builds it in one of two {@link Layout}s that compute the same function.
+ * {@code GROUPED}, the default: the architecture at width alpha*C, every inner layer a grouped
+ * dense or convolution layer ({@link io.ensembles.model.grouped}) that computes all its groups in
+ * one batched product; batch norms, activations and shortcuts run once over all channels; head m
+ * reads member m's slice of the last features. {@code PATHS}: because consecutive layers with the
+ * same groups never mix channels of different groups, the grouped network is exactly
  * {@link #paths()} = gamma * heads parallel chains of width alpha*C/(gamma*heads), member m owning
  * paths m*gamma .. m*gamma+gamma-1; the first layer, split by output channel, is the dense one;
- * the head of member m reads the concatenation of its gamma paths. {@link ModelFactory} builds it
- * that way, with vertex names {@code p<path>_...} and heads {@code out<m>}.
+ * the head of member m reads the concatenation of its gamma paths (vertex names
+ * {@code p<path>_...}, heads {@code out<m>}). The paths run one after another; networks trained
+ * before the grouped layers existed have this layout, and the tests check one against the other.
  */
 public record Packing(double alpha, int gamma, int heads) implements Serializable {
+    /** How a packed network is laid out (see above). */
+    public enum Layout { GROUPED, PATHS }
+
     public Packing {
         if (!(alpha > 0) || Double.isInfinite(alpha)) throw new IllegalArgumentException("alpha must be > 0: " + alpha);
         if (gamma < 1) throw new IllegalArgumentException("gamma must be >= 1: " + gamma);

@@ -28,10 +28,11 @@ import org.nd4j.linalg.schedule.FixedSchedule;
 /**
  * The packed network is the grouped (block-diagonal) network of the paper: its parameter count
  * follows the grouped-layer formula layer by layer, member m's output depends on member m's
- * parameters only, and M = alpha = gamma = 1 is the plain architecture.
+ * parameters only, and M = alpha = gamma = 1 is the plain architecture. Checked here on the
+ * path-per-group layout; {@code GroupedLayersTest} shows the grouped layout computes the same.
  */
 class PackedEnsembleTest {
-    private static final ModelFactory.Optimizer OPT = new ModelFactory.Optimizer(new FixedSchedule(0.1), 0.9, 0);
+    static final ModelFactory.Optimizer OPT = new ModelFactory.Optimizer(new FixedSchedule(0.1), 0.9, 0);
     /** Small widths that every (alpha, gamma, M) below divides. */
     private static final String MODEL = """
             model {
@@ -40,18 +41,20 @@ class PackedEnsembleTest {
               resnet { widths = [16, 32], blocks-per-stage = 1 }
             }
             """;
-    private static final int CLASSES = 10;
+    static final int CLASSES = 10;
 
-    private static EnsembleConfig.ModelSection model() {
+    static EnsembleConfig.ModelSection model() {
         return EnsembleConfig.from(ConfigFactory.parseString(MODEL), Map.of()).model();
     }
 
-    private static ComputationGraph plain(Architecture a) {
+    static ComputationGraph plain(Architecture a) {
         return ModelFactory.build(a, model(), io.ensembles.data.InputShape.image(1, 28, 28), CLASSES, 3, OPT);
     }
 
+    /** The path-per-group layout: what these tests check the paper's construction on (GroupedLayersTest checks the grouped one against it). */
     private static ComputationGraph packed(Architecture a, Packing p) {
-        return ModelFactory.build(a, model(), p, io.ensembles.data.InputShape.image(1, 28, 28), CLASSES, 3, OPT);
+        return ModelFactory.build(a, model(), p, Packing.Layout.PATHS, io.ensembles.data.InputShape.image(1, 28, 28),
+                CLASSES, 3, OPT);
     }
 
     /**
@@ -60,7 +63,7 @@ class PackedEnsembleTest {
      * (alpha*C_in)(alpha*C_out)k^2 / (gamma*M); batch norm 4 * alpha*C (gamma, beta, mean, var);
      * the last layer (alpha*C_in)(classes*M) / M weights and classes*M biases.
      */
-    private static long groupedFormula(ComputationGraph plain, double alpha, int gamma, int m) {
+    static long groupedFormula(ComputationGraph plain, double alpha, int gamma, int m) {
         long total = 0;
         for (Layer l : plain.getLayers()) {
             String name = l.conf().getLayer().getLayerName();
