@@ -14,7 +14,7 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 /**
  * Multiply-adds per image of a network's forward pass, from its layer shapes: convolutions
  * (output positions x kernel area x input channels x output channels) and dense layers
- * (inputs x outputs). Pooling, activations and batch-norm are left out: they are memory-bound
+ * (inputs x outputs), a grouped layer's divided by its groups. Pooling, activations and batch-norm are left out: they are memory-bound
  * and small. A training step is counted as 3 forward passes (forward, and two backward products).
  */
 public final class Flops {
@@ -27,12 +27,16 @@ public final class Flops {
             if (!(e.getValue() instanceof LayerVertex lv)) continue;
             Layer layer = lv.getLayerConf().getLayer();
             InputType outType = types.get(e.getKey());
+            // a grouped layer's output channel sees nIn / groups inputs
+            int groups = layer instanceof io.ensembles.model.grouped.GroupedConvolution g ? g.groups()
+                    : layer instanceof io.ensembles.model.grouped.GroupedDense g ? g.groups() : 1;
             if (layer instanceof ConvolutionLayer c && outType instanceof InputType.InputTypeConvolutional o) {
                 long kernel = (long) c.getKernelSize()[0] * c.getKernelSize()[1];
-                macs += o.getHeight() * o.getWidth() * o.getChannels() * kernel * c.getNIn();
-            } else if (layer instanceof DenseLayer || layer instanceof BaseOutputLayer) {
+                macs += o.getHeight() * o.getWidth() * o.getChannels() * kernel * c.getNIn() / groups;
+            } else if (layer instanceof DenseLayer || layer instanceof BaseOutputLayer
+                    || layer instanceof io.ensembles.model.grouped.GroupedDense) {
                 FeedForwardLayer f = (FeedForwardLayer) layer;
-                macs += f.getNIn() * f.getNOut();
+                macs += f.getNIn() * f.getNOut() / groups;
             }
         }
         return macs;

@@ -44,6 +44,8 @@ import picocli.CommandLine.Option;
         description = "Cost of single model vs deep ensemble vs Packed-Ensembles (one thread, fresh JVM each).")
 public final class PackedBench implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The suffix of a packed configuration measured in the path-per-group layout. */
+    private static final String PATHS = ":paths";
 
     @Option(names = "--arch", defaultValue = "resnet", description = "Architecture (default: ${DEFAULT-VALUE})")
     String arch;
@@ -54,6 +56,10 @@ public final class PackedBench implements Callable<Integer> {
 
     @Option(names = "--members", defaultValue = "4", description = "Members of the deep ensemble (default: ${DEFAULT-VALUE})")
     int members;
+
+    @Option(names = "--paths", description = "Also measure every packed configuration in the path-per-group layout "
+            + "(how packed networks were built before the grouped layers)")
+    boolean paths;
 
     @Mixin
     Timing timing = new Timing();
@@ -74,11 +80,15 @@ public final class PackedBench implements Callable<Integer> {
         }
         for (String p : packed) parsePacking(p);
         if (one != null) {
+            if (one.endsWith(PATHS)) parsePacking(one.substring(0, one.length() - PATHS.length()));
             System.out.println(JSON.writeValueAsString(measure(one)));
             return 0;
         }
         List<String> configs = new ArrayList<>(List.of("single", "deep"));
-        configs.addAll(packed);
+        for (String p : packed) {
+            configs.add(p);
+            if (paths) configs.add(p + PATHS);
+        }
         List<JsonNode> rows = new ArrayList<>();
         for (String c : configs) {
             System.err.println("[packed-bench] " + c + " ...");
@@ -127,7 +137,9 @@ public final class PackedBench implements Callable<Integer> {
         NativeRuntime.limitThreads(1);
         EnsembleConfig cfg = EnsembleConfig.from(com.typesafe.config.ConfigFactory.empty(), new LinkedHashMap<>(timing.set));
         Architecture a = Architecture.byName(arch);
-        Packing packing = config.equals("single") || config.equals("deep") ? null : parsePacking(config);
+        Packing.Layout layout = config.endsWith(PATHS) ? Packing.Layout.PATHS : Packing.Layout.GROUPED;
+        String plain = config.endsWith(PATHS) ? config.substring(0, config.length() - PATHS.length()) : config;
+        Packing packing = plain.equals("single") || plain.equals("deep") ? null : parsePacking(plain);
         int copies = config.equals("deep") ? members : 1;
         InputType in = a == Architecture.MLP ? InputType.feedForward(784) : InputType.convolutionalFlat(28, 28, 1);
         List<ComputationGraph> nets = new ArrayList<>();
@@ -135,7 +147,8 @@ public final class PackedBench implements Callable<Integer> {
         long macs = 0;
         long estimate = 0;
         for (int i = 0; i < copies; i++) {
-            ComputationGraphConfiguration conf = ModelFactory.configuration(a, cfg.model(), packing, io.ensembles.data.InputShape.image(1, 28, 28), 10, 1 + i,
+            ComputationGraphConfiguration conf = ModelFactory.configuration(a, cfg.model(), packing, layout,
+                    io.ensembles.data.InputShape.image(1, 28, 28), 10, 1 + i,
                     new ModelFactory.Optimizer(new FixedSchedule(0.05), 0.9, 1e-4));
             ComputationGraph net = new ComputationGraph(conf);
             net.init();
@@ -164,7 +177,8 @@ public final class PackedBench implements Callable<Integer> {
         m.put("arch", arch);
         m.put("config", config);
         m.put("label", config.equals("single") ? "single model" : config.equals("deep")
-                ? "deep ensemble, M = " + members : "packed " + packing);
+                ? "deep ensemble, M = " + members : "packed " + packing + (layout == Packing.Layout.PATHS
+                ? ", paths one after another" : ", grouped layers"));
         m.put("members", config.equals("single") ? 1 : config.equals("deep") ? members : packing.heads());
         m.put("parameters", params);
         m.put("forwardMacs", macs);
@@ -183,19 +197,22 @@ public final class PackedBench implements Callable<Integer> {
         JsonNode deep = rows.get(1);
         StringBuilder sb = new StringBuilder();
         sb.append("| configuration | members | parameters | x single | x DE | forward MMACs | training memory, "
-                + "DL4J estimate MiB | measured peak MiB | train img/s | x DE time | inference s/1000 | x DE time |\n");
-        sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "DL4J estimate MiB | measured peak MiB | train img/s | x single time | x DE time | inference s/1000 "
+                + "| x single time | x DE time |\n");
+        sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (JsonNode r : rows) {
             double p = r.path("parameters").asDouble();
             double train = r.path("trainImagesPerSecond").asDouble();
             double infer = r.path("inferenceSecondsPer1000").asDouble();
-            sb.append(String.format("| %s | %d | %,d | %.2f | %.2f | %.1f | %.1f | %.1f | %.0f | %.2f | %.3f | %.2f |%n",
+            sb.append(String.format("| %s | %d | %,d | %.2f | %.2f | %.1f | %.1f | %.1f | %.0f | %.2f | %.2f | %.3f | %.2f | %.2f |%n",
                     r.path("label").asText(), r.path("members").asInt(), r.path("parameters").asLong(),
                     p / single.path("parameters").asDouble(), p / deep.path("parameters").asDouble(),
                     r.path("forwardMacs").asDouble() / 1e6, r.path("trainingMemoryEstimateMiB").asDouble(),
                     r.path("trainingPeakMiB").asDouble(), train,
+                    single.path("trainImagesPerSecond").asDouble() / train,
                     deep.path("trainImagesPerSecond").asDouble() / train,
-                    infer, infer / deep.path("inferenceSecondsPer1000").asDouble()));
+                    infer, infer / single.path("inferenceSecondsPer1000").asDouble(),
+                    infer / deep.path("inferenceSecondsPer1000").asDouble()));
         }
         return sb.toString();
     }
