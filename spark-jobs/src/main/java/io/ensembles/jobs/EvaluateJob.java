@@ -402,7 +402,7 @@ public final class EvaluateJob {
     /**
      * Every row of the report from the test blocks: the sums in one pass (with the first step of
      * every temperature search), one more pass per further Newton step of the slowest search and
-     * one to score the fitted temperatures, and a sort for adaptive ECE.
+     * one to score the fitted temperatures, and the narrowing passes of adaptive ECE.
      */
     private static EvaluationReport metrics(String name, List<String> ids, double[] spent, EnsembleConfig config,
                                             JavaRDD<Block> test, int n, int classes) {
@@ -426,7 +426,7 @@ public final class EvaluateJob {
             for (int s = 0; s < subsets.length; s++) if (rounds[s] != null) cv[s].finish(sums.round(s));
             if (pass == 0) base = sums;
         }
-        double[] adaptive = RankingJobs.adaptiveEce(test, subsets, classes, ev.eceBins(), n);
+        double[] adaptive = AdaptiveEce.compute(test, subsets, classes, ev.eceBins(), n);
         Map<List<Integer>, Integer> index = new java.util.HashMap<>();
         for (int s = 0; s < subsets.length; s++) index.put(java.util.Arrays.stream(subsets[s]).boxed().toList(), s);
         EnsembleStatistics b = base;

@@ -14,13 +14,12 @@ import scala.Tuple2;
 import scala.Tuple3;
 
 /**
- * The metrics that rank examples rather than add them up, computed on the cluster with a sort:
- * adaptive ECE (examples sorted by confidence, cut into equal-mass bins) and OOD detection
- * (AUROC, AUPR, FPR at 95% TPR: a walk down the scores). Each is a distributed sort, one pass
+ * OOD detection (AUROC, AUPR, FPR at 95% TPR: a walk down the scores), which ranks examples
+ * rather than adding them up, computed on the cluster with a sort: a distributed sort, one pass
  * that counts what every partition holds (one small row per partition and group reaches the
  * driver), and one pass that walks every partition from its offset. The results equal
- * {@link ClassificationMetrics#adaptiveEce} and {@link OodDetection#evaluate} on whole arrays:
- * ties are ordered by example index for the bins and grouped by score for the walk, as there.
+ * {@link OodDetection#evaluate} on whole arrays: ties are grouped by score for the walk, as there.
+ * (Adaptive ECE, which needs only a few ranks, is {@link AdaptiveEce}.)
  */
 final class RankingJobs {
     private RankingJobs() {}
@@ -67,50 +66,6 @@ final class RankingJobs {
         }
         before.add(running); // the last entry: the totals
         return before;
-    }
-
-    /**
-     * Adaptive ECE ({@code bins} equal-mass bins) of each subset's averaged prediction over the
-     * test blocks ({@code n} examples).
-     */
-    static double[] adaptiveEce(JavaRDD<EvaluateJob.Block> test, int[][] subsets, int classes, int bins, long n) {
-        JavaPairRDD<Key, long[]> recs = test.flatMapToPair(b -> {
-            List<Tuple2<Key, long[]>> out = new ArrayList<>();
-            float[] avg = new float[classes];
-            for (int i = 0; i < b.labels().length; i++) {
-                for (int s = 0; s < subsets.length; s++) {
-                    ClassificationMetrics.averageRow(b.probs(), subsets[s], i * classes, classes, avg);
-                    int pred = ClassificationMetrics.argmax(avg, 0, classes);
-                    out.add(new Tuple2<>(new Key(s, avg[pred], b.first() + i),
-                            new long[] {1, pred == b.labels()[i] ? 1 : 0}));
-                }
-            }
-            return out.iterator();
-        });
-        JavaPairRDD<Key, long[]> sorted = recs.sortByKey(true, Math.max(1, test.getNumPartitions()));
-        List<Map<Integer, long[]>> before = offsets(sorted, 2);
-        int b = (int) Math.min(bins, n);
-        List<Tuple2<Integer, double[]>> sums = sorted.mapPartitionsWithIndex((pi, it) -> {
-            Map<Integer, long[]> rank = new HashMap<>();
-            before.get(pi).forEach((g, s) -> rank.put(g, new long[] {s[0]}));
-            Map<Integer, double[]> acc = new HashMap<>();
-            while (it.hasNext()) {
-                Tuple2<Key, long[]> t = it.next();
-                int s = t._1().group();
-                long j = rank.computeIfAbsent(s, g -> new long[1])[0]++;
-                // rank j falls in bin k when floor(k n / b) <= j < floor((k + 1) n / b)
-                int k = (int) (((j + 1) * b + n - 1) / n - 1);
-                double[] a = acc.computeIfAbsent(s * b + k, x -> new double[2]);
-                a[0] += t._1().value();
-                a[1] += t._2()[1];
-            }
-            List<Tuple2<Integer, double[]>> out = new ArrayList<>();
-            acc.forEach((key, a) -> out.add(new Tuple2<>(key, a)));
-            return out.iterator();
-        }, true).mapToPair(t -> t).reduceByKey((x, y) -> new double[] {x[0] + y[0], x[1] + y[1]}).collect();
-        double[] ece = new double[subsets.length];
-        for (Tuple2<Integer, double[]> t : sums) ece[t._1() / b] += Math.abs(t._2()[1] - t._2()[0]) / n;
-        return ece;
     }
 
     /** OOD detection of the first k members, k = 1..members, with the test blocks in and the OOD blocks out. */

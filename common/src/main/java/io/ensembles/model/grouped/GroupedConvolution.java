@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * A 2-D convolution nIn -> nOut channels in {@code groups} groups (NCHW): output channels
  * [g nOut/G, (g+1) nOut/G) see only input channels [g nIn/G, (g+1) nIn/G), with weights
  * [nOut, nIn/G, kH, kW]. Kernel, stride, padding and convolution mode are DL4J's
- * {@link ConvolutionLayer}'s; every group is one batched product after one im2col
+ * {@link ConvolutionLayer}'s; the groups are oneDNN convolutions inside the one layer
  * ({@link GroupedConvolutionImpl}).
  */
 public class GroupedConvolution extends ConvolutionLayer implements GroupedParams.Shape {
