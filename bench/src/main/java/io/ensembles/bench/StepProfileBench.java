@@ -120,7 +120,7 @@ public final class StepProfileBench implements Callable<Integer> {
         });
     }
 
-    /** The ops that took most of {@code profiledSteps} steps, as ND4J's profiler reports them (name: share). */
+    /** The ops that took most of {@code profiledSteps} steps, by ND4J's profiler: "name share-of-op-time". */
     private List<String> topOps(Runnable step) {
         OpProfiler.getInstance().reset();
         Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.OPERATIONS);
@@ -129,13 +129,16 @@ public final class StepProfileBench implements Callable<Integer> {
         } finally {
             Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.DISABLED);
         }
-        String text = OpProfiler.getInstance().getClassAggergator().asPercentageString();
-        List<String> lines = new ArrayList<>();
-        for (String line : text.split("\n")) {
-            if (!line.isBlank()) lines.add(line.trim().replaceAll("\\s+", " "));
-            if (lines.size() == top) break;
+        String text = OpProfiler.getInstance().getLongAggergator().asPercentageString();
+        // lines read "CustomOp matmul (hash) >>> perc: 51.5 Time spent: 59 ms": keep "matmul 52%"
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("^\\S+ (\\S+) \\(.*\\) >>> perc: ([0-9.]+)");
+        List<String> ops = new ArrayList<>();
+        for (String l : text.split("\n")) {
+            java.util.regex.Matcher m = line.matcher(l.trim());
+            if (m.find()) ops.add(m.group(1) + " " + Math.round(Double.parseDouble(m.group(2))) + "%");
+            if (ops.size() == top) break;
         }
-        return lines;
+        return ops;
     }
 
     @SuppressWarnings("unchecked")
