@@ -134,7 +134,7 @@ public final class StepProfileBench implements Callable<Integer> {
         java.util.regex.Pattern line = java.util.regex.Pattern.compile("^\\S+ (\\S+) \\(.*\\) >>> perc: ([0-9.]+)");
         List<String> ops = new ArrayList<>();
         for (String l : text.split("\n")) {
-            java.util.regex.Matcher m = line.matcher(l.trim());
+            java.util.regex.Matcher m = line.matcher(l.trim().replaceAll("\\s+", " "));
             if (m.find()) ops.add(m.group(1) + " " + Math.round(Double.parseDouble(m.group(2))) + "%");
             if (ops.size() == top) break;
         }
