@@ -152,7 +152,10 @@ public final class ModelFactory {
                 .weightInit(hiddenInit(m))
                 .convolutionMode(ConvolutionMode.Same)
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED)
-                .inferenceWorkspaceMode(WorkspaceMode.ENABLED);
+                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+                // keep a layer's pre-activation from the forward pass for its backward pass: without a
+                // cache mode DL4J's convolutions run their forward convolution again in backprop
+                .cacheMode(org.deeplearning4j.nn.conf.CacheMode.DEVICE);
         opt.applyTo(base);
         ComputationGraphConfiguration.GraphBuilder g = base.graphBuilder().addInputs(INPUT);
         // DL4J's dropOut(x) takes the probability of *keeping* a unit; the config states the drop rate.

@@ -35,6 +35,10 @@ final class AdaptiveEce {
 
     static long key(float confidence, long index) {
         if (index < 0 || index > INDEX_MASK) throw new IllegalArgumentException("example index out of range: " + index);
+        // below 2 the bits fit 30 bits, so the key stays a positive long; a probability is at most 1 (plus rounding)
+        if (!(confidence >= 0f && confidence < 2f)) {
+            throw new IllegalArgumentException("confidence of example " + index + " is " + confidence + ", expected a probability");
+        }
         return ((long) Float.floatToIntBits(confidence + 0.0f) << INDEX_BITS) | index;
     }
 
