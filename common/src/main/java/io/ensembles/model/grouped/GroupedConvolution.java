@@ -60,13 +60,7 @@ public class GroupedConvolution extends ConvolutionLayer implements GroupedParam
             throw new IllegalArgumentException("grouped convolution " + getLayerName() + " supports NCHW only, got "
                     + cnn2dDataFormat);
         }
-        GroupedConvolutionImpl ret = new GroupedConvolutionImpl(conf, type);
-        ret.setListeners(listeners);
-        ret.setIndex(index);
-        ret.setParamsViewArray(params);
-        ret.setParamTable(initializer().init(conf, params, initialize));
-        ret.setConf(conf);
-        return ret;
+        return GroupedLayerImpl.setUp(new GroupedConvolutionImpl(conf, type), conf, listeners, index, params, initialize);
     }
 
     @Override

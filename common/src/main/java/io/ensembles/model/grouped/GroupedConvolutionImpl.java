@@ -5,7 +5,6 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.BaseLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -32,7 +31,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * 128: forward 17 ms against 11, backward 59 against 37); copying them into contiguous slabs
  * first costs more than it saves (forward 32 ms, backward 53). That is the limit of this layer.
  */
-final class GroupedConvolutionImpl extends BaseLayer<GroupedConvolution> {
+final class GroupedConvolutionImpl extends GroupedLayerImpl<GroupedConvolution> {
     /** The pre-activation of the last training forward pass and the input it came from, for backprop to reuse. */
     private INDArray cachedZ;
     private INDArray cachedInput;
@@ -44,21 +43,6 @@ final class GroupedConvolutionImpl extends BaseLayer<GroupedConvolution> {
     @Override
     public Type type() {
         return Type.CONVOLUTIONAL;
-    }
-
-    @Override
-    public boolean isPretrainLayer() {
-        return false;
-    }
-
-    @Override
-    public boolean hasBias() {
-        return layerConf().hasBias();
-    }
-
-    @Override
-    public boolean hasLayerNorm() {
-        return false;
     }
 
     /** libnd4j's integer arguments: kernel, stride, padding, dilation, same mode, NCHW, weights [oC, iC, kH, kW]. */

@@ -72,13 +72,7 @@ public class GroupedDense extends FeedForwardLayer implements GroupedParams.Shap
     public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
                                                        int index, INDArray params, boolean initialize, DataType type) {
         GroupedParams.checkDivisible(this, groups);
-        GroupedDenseImpl ret = new GroupedDenseImpl(conf, type);
-        ret.setListeners(listeners);
-        ret.setIndex(index);
-        ret.setParamsViewArray(params);
-        ret.setParamTable(initializer().init(conf, params, initialize));
-        ret.setConf(conf);
-        return ret;
+        return GroupedLayerImpl.setUp(new GroupedDenseImpl(conf, type), conf, listeners, index, params, initialize);
     }
 
     @Override

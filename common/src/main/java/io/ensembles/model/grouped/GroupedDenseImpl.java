@@ -4,7 +4,6 @@ import org.deeplearning4j.exception.DL4JInvalidInputException;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.BaseLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -16,7 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link GroupedDense} at work. The input [N, G*i] is viewed as [G, N, i] and multiplied by the
  * weights [G, i, o] in one batched product; the backward pass is two more batched products.
  */
-final class GroupedDenseImpl extends BaseLayer<GroupedDense> {
+final class GroupedDenseImpl extends GroupedLayerImpl<GroupedDense> {
     GroupedDenseImpl(NeuralNetConfiguration conf, DataType type) {
         super(conf, type);
     }
@@ -24,21 +23,6 @@ final class GroupedDenseImpl extends BaseLayer<GroupedDense> {
     @Override
     public Type type() {
         return Type.FEED_FORWARD;
-    }
-
-    @Override
-    public boolean isPretrainLayer() {
-        return false;
-    }
-
-    @Override
-    public boolean hasBias() {
-        return layerConf().hasBias();
-    }
-
-    @Override
-    public boolean hasLayerNorm() {
-        return false;
     }
 
     /** The input, contiguous in C order, as [N, G, in/G]. */
