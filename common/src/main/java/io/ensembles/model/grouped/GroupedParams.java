@@ -41,7 +41,7 @@ final class GroupedParams implements ParamInitializer {
         throw new IllegalArgumentException("not a grouped layer: " + l.getClass().getName());
     }
 
-    /** Checks that the groups divide both widths; {@code what} names the layer. */
+    /** Checks that the groups divide both widths (the message names the layer). */
     static void checkDivisible(FeedForwardLayer l, int groups) {
         if (groups < 1 || l.getNIn() % groups != 0 || l.getNOut() % groups != 0) {
             throw new IllegalArgumentException("grouped layer " + l.getLayerName() + ": " + groups
