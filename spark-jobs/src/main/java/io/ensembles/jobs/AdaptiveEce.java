@@ -75,17 +75,19 @@ final class AdaptiveEce {
         return new Keys(b.first(), sorted, correct);
     }
 
-    /** A rank to find in one subset's keys: the range it lies in, and how many keys lie below the range. */
-    private static final class Target implements Serializable {
+    /** Edge {@code edge} of one subset: the key at {@code rank}, the range it lies in, and how many keys lie below the range. */
+    private static final class Target {
         final int subset;
+        final int edge;
         final long rank;
         long lo = 0;
         long hi = Long.MAX_VALUE;
         long below;
         long found = -1;
 
-        Target(int subset, long rank) {
+        Target(int subset, int edge, long rank) {
             this.subset = subset;
+            this.edge = edge;
             this.rank = rank;
         }
     }
@@ -101,11 +103,11 @@ final class AdaptiveEce {
             int b = (int) Math.min(bins, n);
             List<Target> targets = new ArrayList<>();
             for (int s = 0; s < subsets.length; s++) {
-                for (int k = 1; k < b; k++) targets.add(new Target(s, k * n / b));
+                for (int k = 1; k < b; k++) targets.add(new Target(s, k - 1, k * n / b));
             }
             locate(keys, targets, gather);
             long[][] edges = new long[subsets.length][b - 1];
-            for (Target t : targets) edges[t.subset][indexOf(t, b, n)] = t.found;
+            for (Target t : targets) edges[t.subset][t.edge] = t.found;
             double[][][] sums = keys.map(k -> binSums(k, edges, b)).treeReduce(AdaptiveEce::add);
             double[] ece = new double[subsets.length];
             for (int s = 0; s < subsets.length; s++) {
@@ -115,12 +117,6 @@ final class AdaptiveEce {
         } finally {
             keys.unpersist(false);
         }
-    }
-
-    /** Which edge a target is: its k - 1 for rank floor(k n / b). */
-    private static int indexOf(Target t, int b, long n) {
-        for (int k = 1; k < b; k++) if (k * n / b == t.rank) return k - 1;
-        throw new IllegalStateException("rank " + t.rank + " is no edge");
     }
 
     /** Narrows every target's range until it can be gathered, then finds its key. */

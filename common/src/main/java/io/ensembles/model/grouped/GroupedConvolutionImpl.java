@@ -18,8 +18,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * {@link GroupedConvolution} at work: each group is one call of libnd4j's {@code conv2d} (oneDNN in
  * the project's ND4J build) on its slice of the channels, forward, and of {@code conv2d_bp}
  * backward, all inside this one layer, so that everything around it (batch norm, activations,
- * shortcuts, pooling) runs once over all groups. The pre-activation of a training forward pass is
- * kept for the backward pass.
+ * shortcuts, pooling) runs once over all groups.
  * <p>
  * Why not one im2col and one batched product over the groups: measured on this machine (one
  * thread, batch 128, 3x3), ND4J's im2col alone takes 50 times as long as oneDNN's whole
@@ -32,10 +31,6 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * first costs more than it saves (forward 32 ms, backward 53). That is the limit of this layer.
  */
 final class GroupedConvolutionImpl extends GroupedLayerImpl<GroupedConvolution> {
-    /** The pre-activation of the last training forward pass and the input it came from, for backprop to reuse. */
-    private INDArray cachedZ;
-    private INDArray cachedInput;
-
     GroupedConvolutionImpl(NeuralNetConfiguration conf, DataType type) {
         super(conf, type);
     }
@@ -115,33 +110,9 @@ final class GroupedConvolutionImpl extends GroupedLayerImpl<GroupedConvolution> 
     }
 
     @Override
-    public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
-        INDArray z = preOutput(training, mgr);
-        cachedZ = null;
-        cachedInput = null;
-        if (training) {
-            // backprop needs the pre-activation: keep it (the activation works in place) instead of
-            // convolving again, as DL4J's own convolution does with its oneDNN helper
-            boolean identity = layerConf().getActivationFn() instanceof org.nd4j.linalg.activations.impl.ActivationIdentity;
-            cachedZ = identity ? z : mgr.dup(ArrayType.ACTIVATIONS, z);
-            cachedInput = input;
-        }
-        return layerConf().getActivationFn().getActivation(z, training);
-    }
-
-    @Override
-    public void clear() {
-        super.clear();
-        cachedZ = null;
-        cachedInput = null;
-    }
-
-    @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
         assertInputSet(true);
-        INDArray z = cachedZ != null && cachedInput == input ? cachedZ : preOutput(true, mgr);
-        cachedZ = null;
-        cachedInput = null;
+        INDArray z = preActivationForBackprop(mgr);
         INDArray delta = layerConf().getActivationFn().backprop(z, epsilon).getFirst();
         INDArray w = getParamWithNoise(GroupedParams.WEIGHT, true, mgr);
         INDArray x = input.dataType() == dataType ? input : input.castTo(dataType);

@@ -32,7 +32,7 @@ final class GroupedDenseImpl extends GroupedLayerImpl<GroupedDense> {
             throw new DL4JInvalidInputException("grouped dense layer " + layerId() + " expects [N, " + groups * perGroup
                     + "] input, got " + java.util.Arrays.toString(x.shape()));
         }
-        if (!Shapes.contiguousC(x)) x = mgr.dup(working, x, 'c');
+        if (!contiguousC(x)) x = mgr.dup(working, x, 'c');
         return x.reshape('c', x.size(0), groups, perGroup);
     }
 
@@ -54,20 +54,12 @@ final class GroupedDenseImpl extends GroupedLayerImpl<GroupedDense> {
     }
 
     @Override
-    public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
-        INDArray z = preOutput(training, mgr);
-        INDArray out = layerConf().getActivationFn().getActivation(z, training);
-        if (maskArray != null) applyMask(out);
-        return out;
-    }
-
-    @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
         assertInputSet(true);
-        INDArray z = preOutput(true, mgr);
+        INDArray z = preActivationForBackprop(mgr);
         INDArray delta = layerConf().getActivationFn().backprop(z, epsilon).getFirst();
         if (maskArray != null) applyMask(delta);
-        if (!Shapes.contiguousC(delta)) delta = mgr.dup(ArrayType.BP_WORKING_MEM, delta, 'c');
+        if (!contiguousC(delta)) delta = mgr.dup(ArrayType.BP_WORKING_MEM, delta, 'c');
         INDArray w = getParamWithNoise(GroupedParams.WEIGHT, true, mgr);
         long g = w.size(0);
         long i = w.size(1);
