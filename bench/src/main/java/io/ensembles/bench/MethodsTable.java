@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The method comparison table of the README from a folder of evaluated ensembles (one sub-folder
+ * The method comparison table (docs/benchmarks) from a folder of evaluated ensembles (one sub-folder
  * per run, each with manifest.json and metrics.json, as submit/compare-methods writes them): per
  * run, the ensemble at size 1, at the largest size within 1B and within 2B of training, and at its
  * largest size, with error, NLL, ECE and the run's training wall time. Markdown on stdout.

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The Packed-Ensembles table of the README from the folder submit/compare-packed fills: quality
+ * The Packed-Ensembles table (docs/benchmarks) from the folder submit/compare-packed fills: quality
  * from the side-by-side evaluation ({@code comparison.json}: error, NLL, ECE, OOD AUROC of each run
  * at its full size, the single model being the deep ensemble's first member), training time from
  * the runs' manifests (the task seconds of every trained network, one thread each), and parameters,

@@ -37,7 +37,7 @@ public final class DeviceSelection {
             if (required) {
                 throw new DeviceException("device.gpu = required, but Spark assigned this task no GPU (ask for "
                         + "them with spark.executor.resource.gpu.amount and spark.task.resource.gpu.amount; "
-                        + "see the README, GPU clusters)");
+                        + "see docs/operations.md, GPU clusters)");
             }
             return Device.cpu(null);
         }
@@ -50,7 +50,7 @@ public final class DeviceSelection {
         if (!cudaBackend) {
             if (required) {
                 throw new DeviceException("device.gpu = required and Spark assigned GPU address " + address
-                        + ", but this build has ND4J's CPU backend: build with -Pcuda (see the README, GPU clusters)");
+                        + ", but this build has ND4J's CPU backend: build with -Pcuda (see docs/operations.md, GPU clusters)");
             }
             return Device.cpuInsteadOf(address, "ND4J has the CPU backend");
         }

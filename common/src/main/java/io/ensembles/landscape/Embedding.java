@@ -20,7 +20,7 @@ public record Embedding(double perplexity, double[][] xy) {
     /**
      * Barnes-Hut accuracy (0 would be exact; the library has no exact mode). Checkpoint sets are
      * small, tens to hundreds, so a near-exact gradient costs little; with the usual 0.5, single
-     * checkpoints of the README's 35-point map were flung far from their own trajectory.
+     * checkpoints of the 35-point map in docs/benchmarks were flung far from their own trajectory.
      */
     public static final double THETA = 0.02;
 

@@ -46,7 +46,7 @@ class OneDnnHelpersTest {
                 "oneDNN helpers off: is conf/jvm.properties' java.nd4j.options on this JVM's command line?");
         assertNotNull(build(Architecture.CNN, true).getLayer("conv0").getHelper());
         assertNull(build(Architecture.CNN, false).getLayer("conv0").getHelper());
-        // batch norm too: its backward is the ResNet's largest op (README, "Where a training step's time goes")
+        // batch norm too: its backward is the ResNet's largest op (docs/performance.md, "Where a training step's time goes")
         assertNotNull(build(Architecture.RESNET, true).getLayer("stem_bn").getHelper());
     }
 

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * their own): an executor killed while its member trains, a driver killed mid-run and the
  * command run again, and speculative execution racing two copies of a slow member. Each time every member ends complete and verified, the interrupted one
  * resumed from its last epoch checkpoint, and no partial or duplicate file is left in the store.
- * Prints the figures the README quotes (epochs redone, time lost).
+ * Prints the figures docs/operations.md quotes (epochs redone, time lost).
  */
 @Tag("cluster")
 class FaultToleranceClusterIT {

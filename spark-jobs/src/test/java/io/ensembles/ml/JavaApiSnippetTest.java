@@ -18,20 +18,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's Java snippet, compiled and run here as a user's application would run it (a plain
- * SparkSession, the Estimator, then the Model): the test fails when the README's copy drifts from this one.
+ * The Java snippet of docs/java-api.md, compiled and run here as a user's application would run it
+ * (a plain SparkSession, the Estimator, then the Model): the test fails when the page's copy drifts
+ * from this one.
  */
-class ReadmeSnippetTest {
+class JavaApiSnippetTest {
     @TempDir
     Path dir;
 
     @Test
-    void theReadmeSnippetTrainsAndScores() throws Exception {
+    void theSnippetTrainsAndScores() throws Exception {
         TestSpark.get();
         String modelUri = dir.resolve("wine").toUri().toString();
         File confFile = new File("../conf/wine.conf");
         Map<String, Object> shorter = Map.of("ensemble.members", 2, "training.epochs", 15);
-        // README:begin
+        // snippet:begin
         SparkSession spark = SparkSession.builder().getOrCreate();
         Dataset<Row> train = spark.read().option("header", "true").option("inferSchema", "true")
                 .csv("file:///usr/share/datasets/sklearn-tabular/wine-train.csv");
@@ -44,7 +45,7 @@ class ReadmeSnippetTest {
                 .csv("file:///usr/share/datasets/sklearn-tabular/wine-test.csv");
         Dataset<Row> scored = EnsembleModel.load(modelUri).transform(rows);
         scored.select("label", "predicted_label", "confidence", "entropy", "mutual_information").show(5);
-        // README:end
+        // snippet:end
         assertEquals(List.of("class_0", "class_1", "class_2"), fitted.classNames());
         assertEquals(rows.count(), scored.count());
         long right = scored.filter("predicted_label = label").count();
@@ -52,15 +53,16 @@ class ReadmeSnippetTest {
     }
 
     @Test
-    void theReadmeHoldsTheSameSnippet() throws Exception {
-        String source = Files.readString(Path.of("src/test/java/io/ensembles/ml/ReadmeSnippetTest.java"));
-        String snippet = source.substring(source.indexOf("// README:begin") + 15, source.indexOf("        // README:end"));
-        String readme = Files.readString(Path.of("../README.md"));
-        int at = readme.indexOf("<!-- java-api: spark-jobs/src/test/java/io/ensembles/ml/ReadmeSnippetTest.java -->");
-        assertTrue(at >= 0, "the README marks its Java snippet");
-        int from = readme.indexOf("```java\n", at) + 8;
-        String block = readme.substring(from, readme.indexOf("```", from));
-        assertEquals(normalise(snippet), normalise(block), "README's snippet = the tested one");
+    void thePageHoldsTheSameSnippet() throws Exception {
+        String source = Files.readString(Path.of("src/test/java/io/ensembles/ml/JavaApiSnippetTest.java"));
+        String begin = "// snippet:begin";
+        String snippet = source.substring(source.indexOf(begin) + begin.length(), source.indexOf("        // snippet:end"));
+        String page = Files.readString(Path.of("../docs/java-api.md"));
+        int at = page.indexOf("<!-- java-api: spark-jobs/src/test/java/io/ensembles/ml/JavaApiSnippetTest.java -->");
+        assertTrue(at >= 0, "docs/java-api.md marks its Java snippet");
+        int from = page.indexOf("```java\n", at) + 8;
+        String block = page.substring(from, page.indexOf("```", from));
+        assertEquals(normalise(snippet), normalise(block), "the page's snippet = the tested one");
     }
 
     private static String normalise(String code) {
