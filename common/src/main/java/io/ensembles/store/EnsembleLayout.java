@@ -42,6 +42,20 @@ public record EnsembleLayout(String root) {
     public String trajectoryDir(String id) { return memberDir(id) + "/trajectory"; }
     public String progress(String id) { return memberDir(id) + "/progress.json"; }
 
+    /**
+     * Refuses a file of the folder that really lies outside it: reached through a symbolic link
+     * (of the file or of a folder on its way) that points elsewhere. {@code what} names it in the error.
+     */
+    public void checkInside(String uri, String what) throws java.io.IOException {
+        String folder = Fs.realLocation(root);
+        String file = Fs.realLocation(uri);
+        String prefix = folder.endsWith("/") ? folder : folder + "/";
+        if (!file.startsWith(prefix)) {
+            throw new IntegrityException(what + " " + uri + " is a link to " + file + ", outside the ensemble folder "
+                    + folder + "; refusing to read it");
+        }
+    }
+
     /** A manifest-relative path resolved inside the folder; anything that could escape it is refused. */
     public String resolve(String relative) {
         if (relative == null || relative.isBlank() || relative.startsWith("/") || relative.contains(":")

@@ -52,6 +52,19 @@ public final class Fs {
 
     public static Path path(String uri) { return new Path(uri); }
 
+    /**
+     * Where a file or folder really is, symbolic links followed: on the local disk the real path
+     * (Hadoop's local filesystem reports a link's own name), elsewhere what the filesystem resolves
+     * the path to. Throws when it does not exist.
+     */
+    public static String realLocation(String uri) throws IOException {
+        Path p = fs(path(uri)).makeQualified(path(uri));
+        if ("file".equals(p.toUri().getScheme())) {
+            return java.nio.file.Path.of(p.toUri()).toRealPath().toUri().toString();
+        }
+        return fs(p).resolvePath(p).toString();
+    }
+
     /** The fully qualified form of a URI (scheme and authority filled in from the default FS). */
     public static String qualify(String uri) {
         Path p = path(uri);

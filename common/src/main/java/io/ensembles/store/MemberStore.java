@@ -319,6 +319,7 @@ public final class MemberStore implements Checkpoint.Store {
         if (!Fs.exists(uri)) {
             throw new IntegrityException("member " + r.id() + ": model file " + uri + " is missing");
         }
+        layout.checkInside(uri, "member " + r.id() + ": model file");
         byte[] bytes;
         try {
             bytes = Fs.readAll(uri);

@@ -49,6 +49,36 @@ class MemberStoreTest {
         assertEquals(r.sha256(), again.sha256());
     }
 
+    @Test
+    void aModelFileThatLinksOutsideTheFolderIsRefusedEvenWhenItsHashMatches() throws Exception {
+        Path ens = Files.createDirectories(dir.resolve("ens"));
+        EnsembleLayout layout = new EnsembleLayout(ens.toUri().toString());
+        MemberRecord r = new MemberStore(layout, "m000").storeFinal(net(1), record("m000"));
+        Path model = ens.resolve(r.path());
+        // the same bytes, moved outside and linked back: the SHA-256 still matches
+        Path outside = Files.move(model, dir.resolve("elsewhere.zip"));
+        Files.createSymbolicLink(model, outside);
+        IntegrityException e = assertThrows(IntegrityException.class, () -> MemberStore.loadVerified(layout, r));
+        assertTrue(e.getMessage().contains("member m000: model file") && e.getMessage().contains("outside the ensemble folder")
+                && e.getMessage().contains("elsewhere.zip"), e.getMessage());
+        // a folder on the way that links outside is refused the same way
+        Files.delete(model);
+        Path away = Files.createDirectories(dir.resolve("away"));
+        Files.move(outside, away.resolve("model.zip"));
+        Path memberDir = ens.resolve("members/m000");
+        try (var files = Files.list(memberDir)) {
+            for (Path f : files.toList()) Files.move(f, away.resolve(f.getFileName()));
+        }
+        Files.delete(memberDir);
+        Files.createSymbolicLink(memberDir, away);
+        assertThrows(IntegrityException.class, () -> MemberStore.verify(layout, r));
+        // a link that stays inside the folder is fine
+        Files.delete(memberDir);
+        Path inside = Files.move(away, ens.resolve("members/real-m000"));
+        Files.createSymbolicLink(memberDir, inside);
+        assertEquals(net(1).params(), MemberStore.loadVerified(layout, r).params());
+    }
+
     private Set<String> names(String id) throws java.io.IOException {
         try (var files = Files.list(dir.resolve("members/" + id))) {
             return files.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".crc"))

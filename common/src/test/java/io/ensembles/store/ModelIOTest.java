@@ -39,6 +39,31 @@ class ModelIOTest {
     }
 
     @Test
+    void theBytesDependOnlyOnTheNetwork() throws IOException {
+        for (boolean updater : new boolean[] {false, true}) {
+            byte[] a = ModelIO.toBytes(StoreFixtures.net(7), updater);
+            // DL4J stamps every entry with the time of writing; ours carry one fixed local date-time
+            try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(a))) {
+                int entries = 0;
+                for (ZipEntry e; (e = in.getNextEntry()) != null; entries++) {
+                    assertEquals(ModelIO.ENTRY_TIME, e.getTimeLocal(), e.getName());
+                }
+                assertEquals(updater ? 3 : 2, entries);
+            }
+            // another network built the same way, written later and under another time zone: the same file
+            java.util.TimeZone zone = java.util.TimeZone.getDefault();
+            try {
+                java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("Pacific/Kiritimati"));
+                byte[] b = ModelIO.toBytes(StoreFixtures.net(7), updater);
+                assertTrue(java.util.Arrays.equals(a, b), "same network, same bytes (updater " + updater + ")");
+            } finally {
+                java.util.TimeZone.setDefault(zone);
+            }
+            assertFalse(java.util.Arrays.equals(a, ModelIO.toBytes(StoreFixtures.net(8), updater)), "other weights, other bytes");
+        }
+    }
+
+    @Test
     void aZipWithAnEntryDl4jWouldDeserializeIsRefusedBeforeDeserialization() throws IOException {
         byte[] good = ModelIO.toBytes(StoreFixtures.net(7), false);
         ByteArrayOutputStream tampered = new ByteArrayOutputStream();

@@ -101,12 +101,15 @@ class StreamedClusterIT {
             float[] w = params(local, ml.members().get(i));
             assertArrayEquals(w, params(clean, mc.members().get(i)), "member " + i + ": two executors against one");
             assertArrayEquals(w, params(killed, mk.members().get(i)), "member " + i + ": after the kill");
+            // and the same file, byte for byte: a member's SHA-256 depends only on its weights
+            assertEquals(ml.members().get(i).sha256(), mc.members().get(i).sha256(), "member " + i + ": SHA-256, two executors against one");
+            assertEquals(ml.members().get(i).sha256(), mk.members().get(i).sha256(), "member " + i + ": SHA-256 after the kill");
             if (mk.members().get(i).attempts() > 1) resumed = mk.members().get(i);
         }
         assertTrue(resumed != null && resumed.resumedFromEpoch() >= 1, "a member resumed from its checkpoint: "
                 + mk.members());
         System.out.printf("[cluster] streamed: member %s resumed from epoch %d after its executor was killed; its "
-                + "weights equal the undisturbed run's, and local mode's%n", resumed.id(), resumed.resumedFromEpoch());
+                + "weights and file (SHA-256) equal the undisturbed run's, and local mode's%n", resumed.id(), resumed.resumedFromEpoch());
     }
 
     static Manifest manifest(Path out) throws Exception {
