@@ -47,6 +47,28 @@ public record EnsembleConfig(
     public static final Set<String> WEIGHT_INITS = Set.of(ModelSection.INIT_FAN_IN_UNIFORM, ModelSection.INIT_HE);
     /** How a retrained version starts, and the metrics that may decide its promotion (all lower-is-better). */
     public static final Set<String> RETRAIN_INITS = Set.of("new-seeds", "warm-start");
+    // Sanity maxima: sizes above these can only be mistakes (--members 1000000 would run until
+    // killed). Each is documented beside its key in ensembles-defaults.conf (ConfigTest checks that).
+    public static final int MAX_MEMBERS = 1000;
+    public static final int MAX_EPOCHS = 10_000;
+    public static final int MAX_BATCH = 65_536;
+    public static final int MAX_WIDTH = 65_536;
+    public static final int MAX_KERNEL = 31;
+    public static final int MAX_BLOCKS = 64;
+    public static final int MAX_PASSES = 1000;
+    public static final int MAX_ORDERS = 1000;
+    public static final int MAX_CYCLES = 1000;
+    public static final int MAX_GAMMA = 64;
+    /** The keys with a maximum, and it (for the test that the defaults file documents each one). */
+    public static final Map<String, Integer> MAXIMA = Map.ofEntries(
+            Map.entry("ensemble.members", MAX_MEMBERS), Map.entry("training.epochs", MAX_EPOCHS),
+            Map.entry("training.batch-size", MAX_BATCH), Map.entry("model.mlp.hidden", MAX_WIDTH),
+            Map.entry("model.cnn.channels", MAX_WIDTH), Map.entry("model.cnn.kernel", MAX_KERNEL),
+            Map.entry("model.cnn.dense", MAX_WIDTH), Map.entry("model.resnet.widths", MAX_WIDTH),
+            Map.entry("model.resnet.blocks-per-stage", MAX_BLOCKS), Map.entry("evaluation.mc-passes", MAX_PASSES),
+            Map.entry("evaluation.random-orders", MAX_ORDERS), Map.entry("snapshot.cycles", MAX_CYCLES),
+            Map.entry("packed.gamma", MAX_GAMMA), Map.entry("packed.heads", MAX_MEMBERS));
+
     public static final Set<String> RETRAIN_METRICS = Set.of("error", "nll", "calibrated-nll", "ece", "brier");
     /** Whether tasks use the GPU Spark assigned them (see {@link DeviceSection}). */
     public static final Set<String> GPU_POLICIES = Set.of("off", "preferred", "required");
@@ -289,7 +311,7 @@ public record EnsembleConfig(
         EnsembleSection ens = new EnsembleSection(
                 name,
                 r.oneOf("ensemble.method", METHODS),
-                r.intAtLeast("ensemble.members", 1),
+                r.intIn("ensemble.members", 1, MAX_MEMBERS),
                 r.longAny("ensemble.seed"),
                 r.bool("ensemble.bagging"));
         DataSection data = new DataSection(
@@ -323,12 +345,12 @@ public record EnsembleConfig(
         }
         ModelSection model = new ModelSection(List.copyOf(archs),
                 r.doubleIn("model.dropout", 0.0, true, 1.0, false),
-                r.positiveInts("model.mlp.hidden"),
-                r.positiveInts("model.cnn.channels"),
-                r.intAtLeast("model.cnn.kernel", 1),
-                r.intAtLeast("model.cnn.dense", 1),
-                r.positiveInts("model.resnet.widths"),
-                r.intAtLeast("model.resnet.blocks-per-stage", 1),
+                r.positiveInts("model.mlp.hidden", MAX_WIDTH),
+                r.positiveInts("model.cnn.channels", MAX_WIDTH),
+                r.intIn("model.cnn.kernel", 1, MAX_KERNEL),
+                r.intIn("model.cnn.dense", 1, MAX_WIDTH),
+                r.positiveInts("model.resnet.widths", MAX_WIDTH),
+                r.intIn("model.resnet.blocks-per-stage", 1, MAX_BLOCKS),
                 r.oneOf("model.weight-init", WEIGHT_INITS));
         if (model.cnnChannels().size() > 4) {
             r.fail("model.cnn.channels", model.cnnChannels().toString(), "at most 4 conv stages for 28x28 inputs");
@@ -337,8 +359,8 @@ public record EnsembleConfig(
             r.fail("model.resnet.widths", model.resnetWidths().toString(), "at most 4 stages for 28x28 inputs");
         }
         TrainingSection tr = new TrainingSection(
-                r.intAtLeast("training.epochs", 1),
-                r.intAtLeast("training.batch-size", 1),
+                r.intIn("training.epochs", 1, MAX_EPOCHS),
+                r.intIn("training.batch-size", 1, MAX_BATCH),
                 r.doubleIn("training.learning-rate", 0.0, false, 10.0, true),
                 r.doubleIn("training.momentum", 0.0, true, 1.0, false),
                 r.doubleIn("training.weight-decay", 0.0, true, 1.0, true),
@@ -356,15 +378,15 @@ public record EnsembleConfig(
         EvaluationSection ev = new EvaluationSection(
                 r.intAtLeast("evaluation.batch-size", 1),
                 r.intAtLeast("evaluation.ece-bins", 1),
-                r.intAtLeast("evaluation.mc-passes", 1),
-                r.intAtLeast("evaluation.random-orders", 0),
+                r.intIn("evaluation.mc-passes", 1, MAX_PASSES),
+                r.intIn("evaluation.random-orders", 0, MAX_ORDERS),
                 r.intAtLeast("evaluation.rows-per-task", 1),
                 r.intAtLeast("evaluation.max-members", 0),
                 r.bool("evaluation.write-predictions"),
                 r.doubleIn("evaluation.ood-tpr", 0.0, false, 1.0, false));
         BudgetSection budget = new BudgetSection(r.intAtLeast("budget.base-epochs", 0));
         SnapshotSection snap = new SnapshotSection(
-                r.intAtLeast("snapshot.cycles", 1),
+                r.intIn("snapshot.cycles", 1, MAX_CYCLES),
                 r.intAtLeast("snapshot.fge.pretrain-epochs", 0),
                 r.doubleIn("snapshot.fge.pretrain-final-ratio", 0.0, false, 1.0, true),
                 r.doubleIn("snapshot.fge.cycle-epochs", 0.0, false, 1000.0, true),
@@ -377,8 +399,8 @@ public record EnsembleConfig(
                 r.intAtLeast("snapshot.workers", 0));
         PackedSection packed = new PackedSection(
                 r.doubleIn("packed.alpha", 0.0, false, 64.0, true),
-                r.intAtLeast("packed.gamma", 1),
-                r.intAtLeast("packed.heads", 0));
+                r.intIn("packed.gamma", 1, MAX_GAMMA),
+                r.intIn("packed.heads", 0, MAX_MEMBERS));
         checkMethod(r, ens.method(), tr, snap);
         if (ens.method().equals("packed")) checkPacking(r, ens, model, packed);
         RetrainSection retrain = new RetrainSection(
@@ -512,6 +534,16 @@ public record EnsembleConfig(
             return get(key, () -> c.getLong(key), "a whole number");
         }
 
+        /** A whole number in [min, max]; max is a sanity bound, named as such in the error. */
+        int intIn(String key, int min, int max) {
+            int v = intAtLeast(key, min);
+            if (v > max) {
+                fail(key, raw(key), "a whole number from " + min + " to " + max + "; larger can only be a mistake "
+                        + "(the maximum is documented in ensembles-defaults.conf)");
+            }
+            return v;
+        }
+
         int intAtLeast(String key, int min) {
             int v = get(key, () -> c.getInt(key), "a whole number >= " + min);
             if (v < min) fail(key, raw(key), "a whole number >= " + min);
@@ -531,9 +563,13 @@ public record EnsembleConfig(
             return get(key, () -> c.getStringList(key), "a list of strings");
         }
 
-        List<Integer> positiveInts(String key) {
+        List<Integer> positiveInts(String key, int max) {
             List<Integer> v = get(key, () -> c.getIntList(key), "a non-empty list of whole numbers >= 1");
             if (v.isEmpty() || v.stream().anyMatch(x -> x < 1)) fail(key, raw(key), "a non-empty list of whole numbers >= 1");
+            if (v.stream().anyMatch(x -> x > max)) {
+                fail(key, raw(key), "a list of whole numbers from 1 to " + max + "; larger can only be a mistake "
+                        + "(the maximum is documented in ensembles-defaults.conf)");
+            }
             return List.copyOf(v);
         }
 

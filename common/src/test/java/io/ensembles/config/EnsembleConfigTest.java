@@ -65,6 +65,49 @@ class EnsembleConfigTest {
     }
 
     @Test
+    void sizesThatCanOnlyBeMistakesAreRefusedWithTheirMaximum() {
+        String m = rejected("ensemble.members = 1000000");
+        assertEquals("invalid value for ensemble.members: 1000000 (expected a whole number from 1 to 1000; larger can "
+                + "only be a mistake (the maximum is documented in ensembles-defaults.conf))", m);
+        assertEquals(1000, parse("ensemble.members = 1000").ensemble().members());
+        for (var e : EnsembleConfig.MAXIMA.entrySet()) {
+            boolean list = e.getKey().endsWith("hidden") || e.getKey().endsWith("channels") || e.getKey().endsWith("widths");
+            String tooLarge = String.valueOf(e.getValue() + 1);
+            m = rejected(e.getKey() + " = " + (list ? "[" + tooLarge + "]" : tooLarge));
+            assertTrue(m.contains(e.getKey()) && m.contains(tooLarge) && m.contains(" to " + e.getValue()), m);
+        }
+    }
+
+    /** Each maximum is written beside its key in the defaults file, the configuration's reference. */
+    @Test
+    void theDefaultsFileDocumentsEveryMaximum() throws Exception {
+        java.util.List<String> lines;
+        try (var in = EnsembleConfig.class.getClassLoader().getResourceAsStream(EnsembleConfig.DEFAULTS_RESOURCE)) {
+            lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        }
+        for (var e : EnsembleConfig.MAXIMA.entrySet()) {
+            String key = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
+            String block = e.getKey().substring(0, e.getKey().lastIndexOf('.'));
+            block = block.substring(block.lastIndexOf('.') + 1);
+            int at = -1;
+            for (int i = 0, open = -1; i < lines.size(); i++) {
+                String s = lines.get(i).strip();
+                if (s.equals(block + " {")) open = i;
+                if (open >= 0 && s.startsWith(key + " =")) { at = i; break; }
+            }
+            assertTrue(at > 0, e.getKey() + " not found in the defaults file");
+            // the comment lines above the key's group (up to a blank line or the block's opening)
+            StringBuilder comments = new StringBuilder();
+            for (int i = at - 1; i >= 0 && !lines.get(i).isBlank() && !lines.get(i).strip().endsWith("{"); i--) {
+                comments.insert(0, lines.get(i).strip().replaceFirst("^#", "") + " ");
+            }
+            String max = String.valueOf(e.getValue());
+            assertTrue(comments.toString().replaceAll("\\s+", " ").toLowerCase(java.util.Locale.ROOT).contains("at most " + max),
+                    e.getKey() + ": its comment does not give the maximum " + max + ": " + comments);
+        }
+    }
+
+    @Test
     void badValuesNameKeyValueAndWhatIsAllowed() {
         String m = rejected("ensemble.members = 0");
         assertTrue(m.contains("ensemble.members") && m.contains(": 0") && m.contains(">= 1"), m);
