@@ -47,9 +47,9 @@ public final class MethodsTable {
                 if (best > 0) sizes.add(best);
             }
             sizes.add(ens.size());
-            if (manifest.get("method").asText().equals("mc-dropout") && ens.size() >= 5) sizes.add(5);
+            if (io.ensembles.config.Method.MC_DROPOUT.is(manifest.get("method").asText()) && ens.size() >= 5) sizes.add(5);
             String master = manifest.get("run").get("master").asText();
-            if (manifest.get("method").asText().equals("deep")) {
+            if (io.ensembles.config.Method.DEEP.is(manifest.get("method").asText())) {
                 // the single model: every deep member alone, mean and standard deviation over the members
                 List<JsonNode> members = new ArrayList<>();
                 for (JsonNode r : metrics.get("rows")) if (r.get("kind").asText().equals("member")) members.add(r);

@@ -35,12 +35,6 @@ public record EnsembleConfig(
         String rendered) implements Serializable {
 
     public static final String DEFAULTS_RESOURCE = "ensembles-defaults.conf";
-    /** Methods of the {@code train} command: independent members, one task each. */
-    public static final Set<String> MEMBER_METHODS = Set.of("deep", "single-cycle", "mc-dropout", "packed");
-    /** Methods of the {@code snapshot} command: one run, several members. */
-    public static final Set<String> SNAPSHOT_METHODS = Set.of("sse", "fge", "nocycle");
-    public static final Set<String> METHODS = Set.of("deep", "single-cycle", "mc-dropout", "packed", "sse", "fge",
-            "nocycle");
     public static final Set<String> SNAPSHOT_MODES = Set.of("auto", "single-task", "data-parallel");
     public static final Set<String> SCHEDULES = Set.of("constant", "step", "cosine");
     public static final Set<String> DECAY_MODES = Set.of(TrainingSection.DECAY_COUPLED, TrainingSection.DECAY_DECOUPLED);
@@ -73,7 +67,7 @@ public record EnsembleConfig(
     /** Whether tasks use the GPU Spark assigned them (see {@link DeviceSection}). */
     public static final Set<String> GPU_POLICIES = Set.of("off", "preferred", "required");
 
-    public record EnsembleSection(String name, String method, int members, long seed, boolean bagging)
+    public record EnsembleSection(String name, Method method, int members, long seed, boolean bagging)
             implements Serializable {
         /** The seed of member {@code k}: distinct per member, reproducible from the base seed. */
         public long memberSeed(int k) {
@@ -310,7 +304,7 @@ public record EnsembleConfig(
         }
         EnsembleSection ens = new EnsembleSection(
                 name,
-                r.oneOf("ensemble.method", METHODS),
+                Method.of(r.oneOf("ensemble.method", Method.ids())),
                 r.intIn("ensemble.members", 1, MAX_MEMBERS),
                 r.longAny("ensemble.seed"),
                 r.bool("ensemble.bagging"));
@@ -401,8 +395,8 @@ public record EnsembleConfig(
                 r.doubleIn("packed.alpha", 0.0, false, 64.0, true),
                 r.intIn("packed.gamma", 1, MAX_GAMMA),
                 r.intIn("packed.heads", 0, MAX_MEMBERS));
-        checkMethod(r, ens.method(), tr, snap);
-        if (ens.method().equals("packed")) checkPacking(r, ens, model, packed);
+        checkMethod(r, ens.method(), model, tr, snap);
+        if (ens.method() == Method.PACKED) checkPacking(r, ens, model, packed);
         RetrainSection retrain = new RetrainSection(
                 r.oneOf("retrain.init", RETRAIN_INITS),
                 r.oneOf("retrain.metric", RETRAIN_METRICS),
@@ -458,13 +452,18 @@ public record EnsembleConfig(
         return List.copyOf(v);
     }
 
-    /** Cross-key rules of the one-run methods, checked before any data is read. */
-    private static void checkMethod(Reader r, String method, TrainingSection t, SnapshotSection s) {
+    /** Cross-key rules of the methods, checked before any data is read (for library callers as for the CLI). */
+    private static void checkMethod(Reader r, Method method, ModelSection model, TrainingSection t, SnapshotSection s) {
         switch (method) {
-            case "sse", "nocycle" -> {
+            case MC_DROPOUT -> {
+                if (model.dropout() <= 0) {
+                    r.fail("model.dropout", String.valueOf(model.dropout()), "a rate > 0 for mc-dropout, e.g. --set model.dropout=0.2");
+                }
+            }
+            case SSE, NOCYCLE -> {
                 if (s.cycles() < 2) r.fail("snapshot.cycles", String.valueOf(s.cycles()), "2 or more for " + method);
             }
-            case "fge" -> {
+            case FGE -> {
                 if (s.fgeRateHigh() <= s.fgeRateLow()) {
                     r.fail("snapshot.fge.rate-high", String.valueOf(s.fgeRateHigh()),
                             "a rate above snapshot.fge.rate-low = " + s.fgeRateLow() + " (a1 > a2)");

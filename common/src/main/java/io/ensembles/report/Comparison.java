@@ -38,7 +38,7 @@ public final class Comparison {
     public static List<Row> compute(List<Entry> entries) {
         double[] deepCll = null;
         for (Entry e : entries) {
-            if (e.method().equals("deep")) {
+            if (io.ensembles.config.Method.DEEP.is(e.method())) {
                 deepCll = curve(e.report()).stream().mapToDouble(x -> -x.calibratedNll()).toArray();
                 break;
             }

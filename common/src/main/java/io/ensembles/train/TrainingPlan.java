@@ -1,6 +1,7 @@
 package io.ensembles.train;
 
 import io.ensembles.config.EnsembleConfig;
+import io.ensembles.config.Method;
 import io.ensembles.config.EnsembleConfig.SnapshotSection;
 import io.ensembles.config.EnsembleConfig.TrainingSection;
 import io.ensembles.config.ConfigValidationException;
@@ -19,7 +20,7 @@ import java.util.List;
  * @param iterations the run stops after this many updates (FGE stops at its last capture)
  * @param captures   sorted by iteration; empty for methods whose run is one member
  */
-public record TrainingPlan(String method, Dl4jSchedule schedule, long iterationsPerEpoch, long iterations,
+public record TrainingPlan(Method method, Dl4jSchedule schedule, long iterationsPerEpoch, long iterations,
                            List<Capture> captures) implements Serializable {
 
     /**
@@ -41,30 +42,30 @@ public record TrainingPlan(String method, Dl4jSchedule schedule, long iterations
     private static TrainingPlan unwarmed(EnsembleConfig config, long iterationsPerEpoch) {
         TrainingSection t = config.training();
         SnapshotSection s = config.snapshot();
-        String method = config.ensemble().method();
+        Method method = config.ensemble().method();
         long ipe = Math.max(1, iterationsPerEpoch);
         long total = ipe * t.epochs();
         double a0 = t.learningRate();
         switch (method) {
-            case "deep", "mc-dropout", "packed" -> {
+            case DEEP, MC_DROPOUT, PACKED -> {
                 return new TrainingPlan(method, Dl4jSchedule.of(ordinary(t, ipe, total)), ipe, total, List.of());
             }
-            case "single-cycle" -> {
+            case SINGLE_CYCLE -> {
                 return new TrainingPlan(method, Dl4jSchedule.of(LearningRateSchedule.cosine(a0, total)), ipe, total,
                         List.of());
             }
-            case "sse" -> {
+            case SSE -> {
                 var sse = (LearningRateSchedule.SnapshotCosine) LearningRateSchedule.snapshotCosine(a0, total, s.cycles());
                 return new TrainingPlan(method, Dl4jSchedule.of(sse), ipe, total,
                         cycleEnds(total, sse.cycleLength()));
             }
-            case "nocycle" -> {
+            case NOCYCLE -> {
                 long len = (total + s.cycles() - 1) / s.cycles();
                 return new TrainingPlan(method, Dl4jSchedule.of(
                         LearningRateSchedule.twoDrops(a0, s.nocycleDropFactor(), total)), ipe, total,
                         cycleEnds(total, len));
             }
-            case "fge" -> {
+            case FGE -> {
                 long pre = ipe * s.fgePretrainEpochs(t);
                 long c = Math.max(2, Math.round(s.fgeCycleEpochs() * ipe));
                 if (c % 2 != 0) c++; // the low point must fall on an iteration
@@ -82,9 +83,8 @@ public record TrainingPlan(String method, Dl4jSchedule schedule, long iterations
                 return new TrainingPlan(method, Dl4jSchedule.of(fge), ipe, caps.get(caps.size() - 1).iteration(),
                         List.copyOf(caps));
             }
-            default -> throw new ConfigValidationException("invalid value for ensemble.method: \"" + method
-                    + "\" (expected one of " + EnsembleConfig.METHODS + ")");
         }
+        throw new AssertionError(method); // every method has its case above
     }
 
     /** The configured ordinary schedule (deep ensembles, MC-dropout, packed networks). */

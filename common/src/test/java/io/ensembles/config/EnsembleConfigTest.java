@@ -65,6 +65,23 @@ class EnsembleConfigTest {
     }
 
     @Test
+    void theMethodIsAnEnumAndItsRulesHoldForLibraryCallers() {
+        assertEquals(Method.MC_DROPOUT, parse("ensemble.method = mc-dropout, model.dropout = 0.2").ensemble().method());
+        // without a dropout rate mc-dropout has nothing to sample: refused by the configuration itself
+        assertEquals("invalid value for model.dropout: 0.0 (expected a rate > 0 for mc-dropout, e.g. --set "
+                + "model.dropout=0.2)", rejected("ensemble.method = mc-dropout"));
+        assertTrue(rejected("ensemble.method = bagging").contains("one of [deep, fge, mc-dropout, nocycle, packed, "
+                + "single-cycle, sse]"));
+        assertEquals(java.util.Set.of("deep", "single-cycle", "mc-dropout", "packed"), Method.idsOf("train"));
+        assertEquals(java.util.Set.of("sse", "fge", "nocycle"), Method.idsOf("snapshot"));
+        for (Method m : Method.values()) {
+            assertEquals(m, Method.of(m.id()));
+            assertTrue(m.is(m.id()));
+        }
+        assertThrows(IllegalArgumentException.class, () -> Method.of("swa"));
+    }
+
+    @Test
     void sizesThatCanOnlyBeMistakesAreRefusedWithTheirMaximum() {
         String m = rejected("ensemble.members = 1000000");
         assertEquals("invalid value for ensemble.members: 1000000 (expected a whole number from 1 to 1000; larger can "

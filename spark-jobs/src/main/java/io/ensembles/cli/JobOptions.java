@@ -1,12 +1,11 @@
 package io.ensembles.cli;
 
 import io.ensembles.config.EnsembleConfig;
+import io.ensembles.config.Method;
 import io.ensembles.store.Fs;
 import java.io.File;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import picocli.CommandLine.Option;
 
 /** The options every training command shares: configuration, output, overrides, and the method check. */
@@ -25,17 +24,17 @@ final class JobOptions {
 
     /**
      * The configuration with these options (and the command's own {@code extra} overrides) applied,
-     * its method one of {@code methods}, and its data files present.
+     * its method one that {@code command} trains, and its data files present.
      */
-    EnsembleConfig load(String command, Set<String> methods, String otherCommand, Map<String, Object> extra) {
+    EnsembleConfig load(String command, Map<String, Object> extra) {
         Map<String, Object> keys = new LinkedHashMap<>(overrides.asKeys());
         if (method != null) keys.put("ensemble.method", method);
         keys.putAll(extra);
         EnsembleConfig cfg = EnsembleConfig.load(config, keys);
-        String m = cfg.ensemble().method();
-        if (!methods.contains(m)) {
+        Method m = cfg.ensemble().method();
+        if (!m.command().equals(command)) {
             throw new CliException("invalid method for " + command + ": " + m + " (expected one of "
-                    + new TreeSet<>(methods) + "; " + m + " is trained by 'ensemble " + otherCommand + " --method "
+                    + Method.idsOf(command) + "; " + m + " is trained by 'ensemble " + m.command() + " --method "
                     + m + "')");
         }
         DataChecks.requireFiles(cfg.data());

@@ -81,9 +81,6 @@ final class RetrainCommand implements Callable<Integer> {
             throw new CliException(versions.root() + " has no current version (no " + EnsembleVersions.POINTER
                     + "): the first retrain needs --config");
         }
-        if (cfg.ensemble().method().equals("mc-dropout") && cfg.model().dropout() <= 0) {
-            throw new CliException("invalid value for model.dropout: 0.0 (expected a rate > 0 for mc-dropout)");
-        }
         DataChecks.requireFiles(cfg.data());
         if (cfg.retrain().init().equals("warm-start") && currentManifest != null) {
             checkWarmStart(cfg, currentManifest, current.version());
@@ -93,10 +90,10 @@ final class RetrainCommand implements Callable<Integer> {
 
     /** A warm start copies parameters member by member: same method family, same model, same packing. */
     static void checkWarmStart(EnsembleConfig cfg, Manifest current, String version) throws Exception {
-        String method = cfg.ensemble().method();
-        if (!EnsembleConfig.MEMBER_METHODS.contains(method)) {
+        io.ensembles.config.Method method = cfg.ensemble().method();
+        if (method.oneRun()) {
             throw new CliException("invalid value for retrain.init: warm-start (method " + method + " trains its "
-                    + "members in one run; warm start works with " + new java.util.TreeSet<>(EnsembleConfig.MEMBER_METHODS)
+                    + "members in one run; warm start works with " + io.ensembles.config.Method.idsOf("train")
                     + "; use new-seeds)");
         }
         JsonNode now = Json.MAPPER.readTree(cfg.rendered());

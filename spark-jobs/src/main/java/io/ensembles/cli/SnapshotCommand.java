@@ -43,7 +43,7 @@ final class SnapshotCommand implements Callable<Integer> {
         Map<String, Object> extra = new LinkedHashMap<>();
         if (cycles != null) extra.put("snapshot.cycles", cycles);
         if (mode != null) extra.put("snapshot.mode", mode);
-        return job.load("snapshot", EnsembleConfig.SNAPSHOT_METHODS, "train", extra);
+        return job.load("snapshot", extra);
     }
 
     @Override

@@ -58,12 +58,7 @@ final class TrainCommand implements Callable<Integer> {
         if (gamma != null) extra.put("packed.gamma", gamma);
         if (heads != null) extra.put("packed.heads", heads);
         if (dataParallel) extra.put("training.data-parallel", true);
-        EnsembleConfig cfg = job.load("train", EnsembleConfig.MEMBER_METHODS, "snapshot", extra);
-        if (cfg.ensemble().method().equals("mc-dropout") && cfg.model().dropout() <= 0) {
-            throw new CliException("invalid value for model.dropout: 0.0 (expected a rate > 0 for mc-dropout, "
-                    + "e.g. --set model.dropout=0.2)");
-        }
-        return cfg;
+        return job.load("train", extra); // the configuration checks mc-dropout's dropout rate, for library callers too
     }
 
     @Override

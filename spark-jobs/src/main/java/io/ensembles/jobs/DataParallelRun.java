@@ -68,7 +68,7 @@ final class DataParallelRun {
             return done;
         }
         MemberStore checkpoints = new MemberStore(layout, SnapshotTask.RUN_ID);
-        SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method(), plan, 0, executor(workers),
+        SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method().id(), plan, 0, executor(workers),
                 DATA_PARALLEL_DEVICE);
         fit(jsc, config, rounds, run, workers, trace, plan, checkpoints, sink, null);
         List<MemberRecord> records = SnapshotStore.allStored(layout, plan);

@@ -52,7 +52,7 @@ public final class EnsemblePredictor implements Serializable {
         List<EvaluateJob.Slot> slots = new ArrayList<>();
         for (int i = 0; i < members.size(); i++) {
             MemberRecord r = members.get(i);
-            if ("mc-dropout".equals(r.method())) {
+            if (io.ensembles.config.Method.MC_DROPOUT.is(r.method())) {
                 for (int p = 0; p < passes; p++) slots.add(new EvaluateJob.Slot(EvaluateJob.passId(r.id(), p), i, p));
             } else {
                 slots.add(new EvaluateJob.Slot(r.id(), i, -1));

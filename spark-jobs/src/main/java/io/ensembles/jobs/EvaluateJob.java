@@ -176,7 +176,7 @@ public final class EvaluateJob {
         List<Slot> slots = new ArrayList<>();
         for (int i = 0; i < members.size(); i++) {
             MemberRecord r = members.get(i);
-            if ("mc-dropout".equals(r.method())) {
+            if (io.ensembles.config.Method.MC_DROPOUT.is(r.method())) {
                 for (int p = 0; p < passes; p++) slots.add(new Slot(passId(r.id(), p), i, p));
             } else {
                 slots.add(new Slot(r.id(), i, -1));
@@ -286,7 +286,7 @@ public final class EvaluateJob {
             extra.put("driverPeakHeapMiB", ExecutorMemoryPeaks.driverPeakHeapMiB());
             extra.put("driverPeakLiveHeapMiB", ExecutorMemoryPeaks.driverPeakLiveHeapMiB());
             extra.put("timings", timings);
-            if (members.stream().anyMatch(r -> "mc-dropout".equals(r.method()))) extra.put("mcPasses", passes);
+            if (members.stream().anyMatch(r -> io.ensembles.config.Method.MC_DROPOUT.is(r.method()))) extra.put("mcPasses", passes);
             report.withCost(cost);
             report.withLeftOut(leftOut);
             report.withInput(new EvaluationReport.Input(manifest.shape().toString(), manifest.input().classNames()));
@@ -490,7 +490,7 @@ public final class EvaluateJob {
                 MemberRecord r = units.get(u);
                 ComputationGraph net = leases.get(u).net();
                 long t0 = System.nanoTime();
-                if ("mc-dropout".equals(r.method())) {
+                if (io.ensembles.config.Method.MC_DROPOUT.is(r.method())) {
                     // masks seeded by the member and the task's first row: reproducible for the same
                     // rows-per-task, and for a set evaluated in one task the member's own seed
                     List<float[]> ps = McDropout.passes(net, d, norm, batch, passes, r.seed() + first * 1_000_003L);

@@ -87,7 +87,7 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
     static MemberRecord record(EnsembleConfig config, MemberSpec spec, MemberOutcome o, int attempt, String executor,
                                String device) {
         EpochMetrics last = o.last();
-        return new MemberRecord(spec.id(), spec.index(), config.ensemble().method(),
+        return new MemberRecord(spec.id(), spec.index(), config.ensemble().method().id(),
                 spec.architecture().id(), spec.seed(), spec.bagging(),
                 o.completed() ? MemberRecord.finishedStatus(o.collapseReason()) : MemberRecord.FAILED,
                 o.completed() ? o.collapseReason() : o.failureReason(),

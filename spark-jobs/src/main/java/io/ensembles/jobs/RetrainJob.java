@@ -73,7 +73,7 @@ public final class RetrainJob {
         LOG.info("retraining '{}': version {} ({}{}, seed {}) into {}", cfg.ensemble().name(), name, rt.init(),
                 basedOn == null ? ", the first version" : ", current version " + basedOn, cfg.ensemble().seed(), out);
         try {
-            Manifest m = EnsembleConfig.MEMBER_METHODS.contains(cfg.ensemble().method())
+            Manifest m = !cfg.ensemble().method().oneRun()
                     ? TrainJob.run(spark, cfg, out, warm) : SnapshotJob.run(spark, cfg, out);
             long failed = m.members().stream().filter(r -> !r.completed()).count();
             if (failed > 0) {

@@ -46,9 +46,9 @@ public final class SnapshotJob {
 
     public static Manifest run(SparkSession spark, EnsembleConfig config, String out) throws IOException {
         long start = System.nanoTime();
-        String method = config.ensemble().method();
-        if (!EnsembleConfig.SNAPSHOT_METHODS.contains(method)) {
-            throw new IllegalArgumentException("the snapshot job trains " + EnsembleConfig.SNAPSHOT_METHODS
+        io.ensembles.config.Method method = config.ensemble().method();
+        if (!method.oneRun()) {
+            throw new IllegalArgumentException("the snapshot job trains " + io.ensembles.config.Method.idsOf("snapshot")
                     + ", not '" + method + "'");
         }
         ExecutorMemoryPeaks.resetDriverPeak();
@@ -119,7 +119,7 @@ public final class SnapshotJob {
             runInfo.put("rounds", trace.rounds());
             runInfo.put("workerRates", DataParallelRun.rateCheck(trace, config, data.train().size(), workers));
         }
-        Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, config.ensemble().name(), method,
+        Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, config.ensemble().name(), method.id(),
                 Instant.now().toString(), BuildInfo.codeVersion(), input,
                 TrainJob.dataInfo(config, new Inputs.Training(data, input, testExamples)), runInfo, records, configJson, null);
         manifest.write(layout);

@@ -61,9 +61,9 @@ final class SnapshotTask implements Function<MemberSpec, List<MemberRecord>> {
             return done;
         }
         MemberStore checkpoints = new MemberStore(layout, RUN_ID);
-        SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method(), plan, attempt,
+        SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method().id(), plan, attempt,
                 SparkSupport.executorDescription(), device.description());
-        LOG.info("{} run ({} updates, {} captures) starts on {} with {} thread(s)", config.ensemble().method(),
+        LOG.info("{} run ({} updates, {} captures) starts on {} with {} thread(s)", config.ensemble().method().id(),
                 plan.iterations(), plan.captures().size(), SparkSupport.executorDescription(), threads);
         MemberOutcome o = trainer.train(run, data.value(), checkpoints, new TaskProgress(config, layout, attempt), sink);
         List<MemberRecord> records = new ArrayList<>();
@@ -82,7 +82,7 @@ final class SnapshotTask implements Function<MemberSpec, List<MemberRecord>> {
     }
 
     private MemberRecord failed(MemberSpec run, TrainingPlan.Capture c, String reason, String device) {
-        return new MemberRecord(SnapshotStore.idOf(c.index()), c.index(), config.ensemble().method(),
+        return new MemberRecord(SnapshotStore.idOf(c.index()), c.index(), config.ensemble().method().id(),
                 run.architecture().id(), run.seed(), run.bagging(), MemberRecord.FAILED, reason, null, null, 0,
                 0, 0, 0, 1, 0, Double.NaN, Double.NaN, List.of(), SparkSupport.executorDescription(), 0,
                 new MemberRecord.Snapshot(c.cycle(), c.iteration(), Double.NaN, Double.NaN), null, device, null);

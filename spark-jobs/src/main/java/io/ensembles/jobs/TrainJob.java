@@ -171,7 +171,7 @@ public final class TrainJob {
             run.put("rounds", trace.rounds());
             run.put("workerRates", DataParallelRun.rateCheck(trace, config, read.trainExamples(), workers));
         }
-        Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, config.ensemble().name(), config.ensemble().method(),
+        Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, config.ensemble().name(), config.ensemble().method().id(),
                 Instant.now().toString(), BuildInfo.codeVersion(), input, dataInfo, run, records, configJson, null);
         manifest.write(layout);
         long failed = records.stream().filter(r -> !r.completed()).count();
@@ -187,7 +187,7 @@ public final class TrainJob {
     static List<MemberSpec> specs(EnsembleConfig config) {
         List<MemberSpec> specs = new ArrayList<>();
         var e = config.ensemble();
-        if (e.method().equals("packed")) {
+        if (e.method() == io.ensembles.config.Method.PACKED) {
             // network n is seeded like member n * M would be: its heads' ids follow on from there
             io.ensembles.model.Packing packing = config.packed().packing(e);
             for (int n = 0; n < config.packed().networks(e); n++) {
