@@ -24,8 +24,15 @@ final class Launcher {
     private final String master;
     private final Map<String, String> sparkConf;
     private final String driverMemory;
+    private final boolean verbose;
 
     Launcher(String master, Map<String, String> sparkConf, String driverMemory) {
+        this(master, sparkConf, driverMemory, false);
+    }
+
+    /** {@code verbose}: the driver logs with conf/log4j2-verbose.properties (Spark's INFO log) instead of the quiet default. */
+    Launcher(String master, Map<String, String> sparkConf, String driverMemory, boolean verbose) {
+        this.verbose = verbose;
         this.master = master;
         this.sparkConf = new LinkedHashMap<>(sparkConf);
         this.driverMemory = driverMemory;
@@ -81,7 +88,7 @@ final class Launcher {
             env.put("SPARK_LOCAL_IP", "127.0.0.1");
         }
         String appJar = appJar();
-        String log4j = new File(confDir(), "log4j2.properties").getAbsolutePath();
+        String log4j = new File(confDir(), verbose ? "log4j2-verbose.properties" : "log4j2.properties").getAbsolutePath();
         Properties jvm = jvmProperties();
         String opens = jvm.getProperty("java.module.opens", "");
         // the native build of this build's backend: oneDNN (CPU) or cuDNN (-Pcuda)

@@ -21,6 +21,10 @@ final class SparkOptions {
     @Option(names = "--driver-memory", defaultValue = "4g", description = "Driver heap (default: ${DEFAULT-VALUE})")
     String driverMemory;
 
+    @Option(names = "--verbose", description = "Spark's own log (INFO) on the console too, and every log line of the "
+            + "tasks; by default the console shows the jobs' progress and results")
+    boolean verbose;
+
     @Option(names = "--in-spark", hidden = true, description = "Set by the launcher: run inside the Spark application")
     boolean inSpark;
 
@@ -48,6 +52,6 @@ final class SparkOptions {
     }
 
     Launcher launcher() {
-        return new Launcher(master, sparkConf, driverMemory);
+        return new Launcher(master, sparkConf, driverMemory, verbose);
     }
 }

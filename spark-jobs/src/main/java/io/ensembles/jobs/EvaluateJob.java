@@ -375,12 +375,20 @@ public final class EvaluateJob {
         return new Input(p.source(), p.rows(), p.chunks().map(n -> new Chunk(set, n.first(), n.set())), p.partitions());
     }
 
+    /**
+     * A set the driver read (IDX, digits) cut into tasks. The set is broadcast and each task holds
+     * only its first row: with the rows in the tasks themselves every task was megabytes, which
+     * Spark warns about and sends with every task.
+     */
     private static Input fromSet(JavaSparkContext jsc, String set, ExampleSet d, int rowsPerTask) {
-        List<Chunk> chunks = new ArrayList<>();
-        for (int from = 0; from < d.size(); from += rowsPerTask) {
-            chunks.add(new Chunk(set, from, d.slice(from, Math.min(d.size(), from + rowsPerTask))));
-        }
-        return new Input(d.source(), d.size(), jsc.parallelize(chunks, chunks.size()), chunks.size());
+        List<Integer> firsts = new ArrayList<>();
+        for (int from = 0; from < d.size(); from += rowsPerTask) firsts.add(from);
+        org.apache.spark.broadcast.Broadcast<ExampleSet> rows = jsc.broadcast(d);
+        JavaRDD<Chunk> chunks = jsc.parallelize(firsts, firsts.size()).map(from -> {
+            ExampleSet all = rows.value();
+            return new Chunk(set, from, all.slice(from, Math.min(all.size(), from + rowsPerTask)));
+        });
+        return new Input(d.source(), d.size(), chunks, firsts.size());
     }
 
     /** The last segment of a folder URI: how reports name an ensemble. */
