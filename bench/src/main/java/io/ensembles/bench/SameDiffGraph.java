@@ -59,7 +59,6 @@ final class SameDiffGraph {
     private final ComputationGraph net;
     private final boolean training;
     private final Map<String, SDVariable> out = new HashMap<>();
-    private final List<String> parameters = new ArrayList<>();
 
     private final long inputSize;
 
@@ -96,11 +95,10 @@ final class SameDiffGraph {
         return value.reshape(ref.shape());
     }
 
-    /** The names of the copied parameters, as DL4J names them ({@code <layer>_<key>}). */
-    static List<String> parameterNames(ComputationGraph net, long inputSize) {
-        SameDiffGraph g = new SameDiffGraph(net, inputSize, true);
-        g.build();
-        return g.parameters;
+    /** The trainable parameters of a graph built here, by their DL4J names ({@code <layer>_<key>}). */
+    static List<String> parameterNames(SameDiff sd) {
+        return sd.variables().stream().filter(v -> v.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE)
+                .map(SDVariable::name).toList();
     }
 
     private void build() {
@@ -173,7 +171,6 @@ final class SameDiffGraph {
         // libnd4j's conv2d_bp ignores the weights-format argument in M2.1: keep its own layout, [kH, kW, in, out]
         INDArray w0 = net.getLayer(name).getParam("W");
         String n = name + "_W";
-        parameters.add(n);
         SDVariable w = sd.var(n, w0.permute(2, 3, 1, 0).dup('c'));
         return c.hasBias() ? sd.cnn.conv2d(x, w, bias(name), cfg) : sd.cnn.conv2d(x, w, cfg);
     }
@@ -220,7 +217,6 @@ final class SameDiffGraph {
     private SDVariable param(String layer, String key) {
         INDArray p = net.getLayer(layer).getParam(key);
         String n = layer + "_" + key;
-        parameters.add(n);
         return sd.var(n, p.dup());
     }
 
@@ -232,7 +228,6 @@ final class SameDiffGraph {
     private SDVariable vector(String layer, String key) {
         INDArray p = net.getLayer(layer).getParam(key);
         String n = layer + "_" + key;
-        parameters.add(n);
         return sd.var(n, p.reshape(p.length()).dup());
     }
 

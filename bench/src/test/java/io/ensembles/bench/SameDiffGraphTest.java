@@ -60,6 +60,15 @@ class SameDiffGraphTest {
         return arch == Architecture.RESNET ? 2e-4 : 1e-8;
     }
 
+    /** The network as a SameDiff graph for training (the test's optimiser, no L2) or for inference. */
+    private static SameDiff graph(ComputationGraph net, boolean training) {
+        return SameDiffGraph.of(net, 784, training, new Nesterovs(LR, 0.9), 0);
+    }
+
+    private static INDArray probabilities(SameDiff sd, DataSet ds) {
+        return sd.outputSingle(Map.of(SameDiffGraph.FEATURES, ds.getFeatures()), SameDiffGraph.PROBABILITIES);
+    }
+
     private static void assertClose(INDArray expected, INDArray actual, double tolerance, String what) {
         assertEquals(java.util.Arrays.toString(expected.shape()), java.util.Arrays.toString(actual.shape()), what + ": shape");
         double scale = Math.max(1e-3, expected.norm2Number().doubleValue());
@@ -72,10 +81,8 @@ class SameDiffGraphTest {
     void sameProbabilitiesInBothModes(Architecture arch) {
         ComputationGraph net = network(arch);
         DataSet ds = batch();
-        SameDiff train = SameDiffGraph.of(net, 784, true, new Nesterovs(LR, 0.9), 0);
-        SameDiff infer = SameDiffGraph.of(net, 784, false, new Nesterovs(LR, 0.9), 0);
-        INDArray sdTrain = train.outputSingle(Map.of(SameDiffGraph.FEATURES, ds.getFeatures()), SameDiffGraph.PROBABILITIES);
-        INDArray sdInfer = infer.outputSingle(Map.of(SameDiffGraph.FEATURES, ds.getFeatures()), SameDiffGraph.PROBABILITIES);
+        INDArray sdTrain = probabilities(graph(net, true), ds);
+        INDArray sdInfer = probabilities(graph(net, false), ds);
         assertClose(net.outputSingle(false, ds.getFeatures()), sdInfer, 1e-5, arch + " inference");
         assertClose(net.outputSingle(true, ds.getFeatures()), sdTrain, 1e-5, arch + " training mode");
         if (arch == Architecture.RESNET) {
@@ -89,8 +96,8 @@ class SameDiffGraphTest {
     void sameLossAndGradients(Architecture arch) {
         ComputationGraph net = doubleNetwork(arch);
         DataSet ds = doubleBatch();
-        SameDiff sd = SameDiffGraph.of(net, 784, true, new Nesterovs(LR, 0.9), 0);
-        List<String> params = SameDiffGraph.parameterNames(net, 784);
+        SameDiff sd = graph(net, true);
+        List<String> params = SameDiffGraph.parameterNames(sd);
         net.setInputs(ds.getFeatures());
         net.setLabels(ds.getLabels());
         net.computeGradientAndScore();
@@ -116,12 +123,12 @@ class SameDiffGraphTest {
     void sameParametersAfterNesterovSteps(Architecture arch) {
         ComputationGraph net = doubleNetwork(arch);
         DataSet ds = doubleBatch();
-        SameDiff sd = SameDiffGraph.of(net, 784, true, new Nesterovs(LR, 0.9), 0);
+        SameDiff sd = graph(net, true);
         for (int step = 0; step < 3; step++) {
             net.fit(ds);
             sd.fit(ds);
         }
-        for (String p : SameDiffGraph.parameterNames(net, 784)) {
+        for (String p : SameDiffGraph.parameterNames(sd)) {
             assertClose(net.getParam(p), SameDiffGraph.dl4jLayout(net, p, sd.getVariable(p).getArr()), tolerance(arch), arch + " " + p + " after 3 steps");
         }
     }

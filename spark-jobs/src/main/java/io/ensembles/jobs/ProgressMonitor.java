@@ -5,7 +5,6 @@ import io.ensembles.store.EnsembleLayout;
 import io.ensembles.store.Fs;
 import io.ensembles.store.Json;
 import java.io.PrintStream;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -201,10 +200,5 @@ final class ProgressMonitor implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         poll(layout); // the members' last state, which the thread may not have seen
-    }
-
-    /** The members as last seen (for tests). */
-    Map<String, Member> members() {
-        return new HashMap<>(members);
     }
 }
