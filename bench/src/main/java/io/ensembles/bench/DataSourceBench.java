@@ -5,7 +5,7 @@ import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.ImageDecoder;
 import io.ensembles.jobs.ConvertJob;
 import io.ensembles.jobs.TrainJob;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -6,7 +6,7 @@ import io.ensembles.data.DataLoader;
 import io.ensembles.data.ExampleSet;
 import io.ensembles.jobs.EvaluateJob;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.Json;
 import io.ensembles.store.Manifest;
 import io.ensembles.train.NativeRuntime;

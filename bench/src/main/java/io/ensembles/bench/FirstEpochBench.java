@@ -5,7 +5,7 @@ import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.Batches;
 import io.ensembles.data.DataLoader;
 import io.ensembles.data.TrainingData;
-import io.ensembles.model.Architecture;
+import io.ensembles.config.Architecture;
 import io.ensembles.train.Checkpoint;
 import io.ensembles.train.EpochMetrics;
 import io.ensembles.train.MemberOutcome;

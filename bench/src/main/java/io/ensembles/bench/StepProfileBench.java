@@ -5,7 +5,7 @@ import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.ExampleSet;
 import io.ensembles.data.InputShape;
 import io.ensembles.data.TrainingData;
-import io.ensembles.model.Architecture;
+import io.ensembles.config.Architecture;
 import io.ensembles.model.ModelFactory;
 import io.ensembles.train.InMemorySource;
 import io.ensembles.train.MemberSpec;

@@ -2,7 +2,7 @@ package io.ensembles.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ensembles.config.EnsembleConfig;
-import io.ensembles.model.Architecture;
+import io.ensembles.config.Architecture;
 import io.ensembles.model.ModelFactory;
 import io.ensembles.train.NativeRuntime;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package io.ensembles.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.ensembles.config.EnsembleConfig;
-import io.ensembles.model.Architecture;
+import io.ensembles.config.Architecture;
 import io.ensembles.model.ModelFactory;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.junit.jupiter.api.Test;

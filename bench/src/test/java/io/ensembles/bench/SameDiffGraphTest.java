@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.InputShape;
-import io.ensembles.model.Architecture;
+import io.ensembles.config.Architecture;
 import io.ensembles.model.ModelFactory;
 import java.util.List;
 import java.util.Map;

@@ -7,7 +7,6 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
-import io.ensembles.model.Architecture;
 import java.io.File;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -163,8 +162,8 @@ public record EnsembleConfig(
             return e.members() / heads(e);
         }
 
-        public io.ensembles.model.Packing packing(EnsembleSection e) {
-            return new io.ensembles.model.Packing(alpha, gamma, heads(e));
+        public io.ensembles.config.Packing packing(EnsembleSection e) {
+            return new io.ensembles.config.Packing(alpha, gamma, heads(e));
         }
     }
 
@@ -485,7 +484,7 @@ public record EnsembleConfig(
             r.fail("packed.heads", String.valueOf(heads), "a divisor of ensemble.members = " + e.members()
                     + " (each packed network holds M of the K members)");
         }
-        io.ensembles.model.Packing packing = p.packing(e);
+        io.ensembles.config.Packing packing = p.packing(e);
         for (Architecture a : m.architectures()) {
             for (var w : m.widthsOf(a).entrySet()) {
                 try {

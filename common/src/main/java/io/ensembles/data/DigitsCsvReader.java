@@ -1,6 +1,6 @@
 package io.ensembles.data;
 
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -37,6 +37,8 @@ import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.schedule.ISchedule;
+import io.ensembles.config.Architecture;
+import io.ensembles.config.Packing;
 
 /**
  * Builds every architecture as a DL4J {@link ComputationGraph} for any {@link InputShape}, with one
@@ -46,7 +48,7 @@ import org.nd4j.linalg.schedule.ISchedule;
  */
 public final class ModelFactory {
     public static final String INPUT = "in";
-    public static final String OUTPUT = "out";
+    public static final String OUTPUT = Packing.OUTPUT;
 
     private ModelFactory() {}
 

@@ -1,5 +1,7 @@
 package io.ensembles.store;
 
+import io.ensembles.fs.Fs;
+
 /**
  * Where everything of one ensemble lives, relative to its folder:
  * <pre>

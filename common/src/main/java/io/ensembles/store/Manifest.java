@@ -9,6 +9,7 @@ import io.ensembles.data.Normalisation;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import io.ensembles.fs.Fs;
 
 /**
  * {@code manifest.json}: what an ensemble is and how it was made. Members, the input the models

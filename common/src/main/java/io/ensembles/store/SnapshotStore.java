@@ -47,14 +47,14 @@ public final class SnapshotStore implements SnapshotSink {
                 (int) Math.ceil(t.epochs() - 1e-9), 0, 0, attempt + 1, t.trainingSeconds(), t.validationAccuracy(),
                 t.validationNll(), t.history(), executor, t.epochs() - previous,
                 new MemberRecord.Snapshot(c.cycle(), c.iteration(), t.epochs(), t.rate()), null, device, null);
-        new MemberStore(layout, r.id()).storeFinal(net, r);
+        MemberCommit.of(layout, r.id()).storeFinal(net, r);
     }
 
     /** Every capture of the plan already stored complete and verified, or null if any is missing. */
     public static List<MemberRecord> allStored(EnsembleLayout layout, TrainingPlan plan) {
         List<MemberRecord> out = new ArrayList<>();
         for (TrainingPlan.Capture c : plan.captures()) {
-            MemberRecord r = new MemberStore(layout, idOf(c.index())).finishedRecord();
+            MemberRecord r = MemberCommit.of(layout, idOf(c.index())).finishedRecord();
             if (r == null) return null;
             out.add(r);
         }

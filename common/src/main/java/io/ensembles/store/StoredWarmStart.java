@@ -17,7 +17,7 @@ public record StoredWarmStart(String ensembleUri) implements WarmStart {
         for (MemberRecord r : Manifest.read(layout).completedMembers()) {
             boolean same = member.packing() == null ? r.packed() == null && r.id().equals(member.id())
                     : r.packed() != null && r.packed().network().equals(member.id());
-            if (same) return MemberStore.loadVerified(layout, r);
+            if (same) return VerifiedModels.loadVerified(layout, r);
         }
         return null;
     }

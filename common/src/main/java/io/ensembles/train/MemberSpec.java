@@ -1,7 +1,7 @@
 package io.ensembles.train;
 
-import io.ensembles.model.Architecture;
-import io.ensembles.model.Packing;
+import io.ensembles.config.Architecture;
+import io.ensembles.config.Packing;
 import java.io.Serializable;
 
 /**

@@ -1,7 +1,7 @@
 package io.ensembles.versions;
 
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.IntegrityException;
 import io.ensembles.store.Json;
 import java.io.IOException;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import io.ensembles.model.Architecture;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,7 +10,7 @@ import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.DataLoader;
 import io.ensembles.data.ExampleSet;
 import io.ensembles.data.Normalisation;
-import io.ensembles.model.Architecture;
+import io.ensembles.config.Architecture;
 import io.ensembles.train.MemberSpec;
 import io.ensembles.train.MemberTrainer;
 import java.util.List;

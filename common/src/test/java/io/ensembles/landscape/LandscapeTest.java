@@ -10,7 +10,7 @@ import io.ensembles.data.ExampleSet;
 import io.ensembles.data.Normalisation;
 import io.ensembles.ensemble.Predictor;
 import io.ensembles.metrics.ClassificationMetrics;
-import io.ensembles.model.Architecture;
+import io.ensembles.config.Architecture;
 import io.ensembles.model.ModelFactory;
 import java.util.List;
 import java.util.Map;

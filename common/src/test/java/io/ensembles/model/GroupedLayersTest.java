@@ -25,6 +25,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.schedule.FixedSchedule;
+import io.ensembles.config.Architecture;
+import io.ensembles.config.Packing;
 
 /**
  * The grouped layout of a Packed-Ensemble computes what the path-per-group layout computes: with

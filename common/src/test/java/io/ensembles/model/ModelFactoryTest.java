@@ -13,6 +13,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.schedule.FixedSchedule;
+import io.ensembles.config.Architecture;
+import io.ensembles.config.Packing;
 
 class ModelFactoryTest {
     private static final ModelFactory.Optimizer OPT = new ModelFactory.Optimizer(new FixedSchedule(0.1), 0.9, 1e-4);

@@ -14,6 +14,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.schedule.FixedSchedule;
+import io.ensembles.config.Architecture;
 
 /**
  * The oneDNN helpers (enabled through conf/jvm.properties and the Nd4jCpu shim) are really used,

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.schedule.FixedSchedule;
+import io.ensembles.config.Architecture;
 
 /**
  * The optimiser and initialisation the papers' recipes assume, checked on real Fashion-MNIST

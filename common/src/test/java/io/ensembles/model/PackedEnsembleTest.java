@@ -24,6 +24,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.schedule.FixedSchedule;
+import io.ensembles.config.Architecture;
+import io.ensembles.config.Packing;
 
 /**
  * The packed network is the grouped (block-diagonal) network of the paper: its parameter count

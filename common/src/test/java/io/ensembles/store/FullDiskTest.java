@@ -19,6 +19,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.ensembles.fs.Fs;
 
 /**
  * A disk that fills up while members are stored (a Hadoop filesystem that fails writes past its
@@ -40,24 +41,24 @@ class FullDiskTest {
         Fs.configure(Map.of("fs.fulldisk.impl", FullDiskFileSystem.class.getName(),
                 "fs.fulldisk.impl.disable.cache", "true"));
         EnsembleLayout layout = new EnsembleLayout("fulldisk://" + dir.toAbsolutePath());
-        MemberRecord first = new MemberStore(layout, "m000").storeFinal(net(1), record("m000"));
+        MemberRecord first = MemberCommit.of(layout, "m000").storeFinal(net(1), record("m000"));
 
         // room for half of the next model
         FullDiskFileSystem.ROOM.set(ModelIO.toBytes(net(2), false).length / 2);
-        MemberStore second = new MemberStore(layout, "m001");
-        IOException e = assertThrows(IOException.class, () -> second.storeFinal(net(2), record("m001")));
+        MemberCheckpoints second = new MemberCheckpoints(layout, "m001");
+        IOException e = assertThrows(IOException.class, () -> new MemberCommit(second).storeFinal(net(2), record("m001")));
         assertEquals("No space left on device", e.getMessage());
         assertEquals(Set.of(), names(dir.resolve("members/m001")), "no partial model, no record, no temporary file");
-        assertNull(second.finishedRecord());
+        assertNull(new MemberCommit(second).finishedRecord());
 
         // the member stored before is intact: present, verified, loadable
         assertEquals(Set.of("model.zip", "result.json"), names(dir.resolve("members/m000")));
-        assertEquals(first, new MemberStore(layout, "m000").finishedRecord());
-        assertEquals(net(1).params(), MemberStore.loadVerified(layout, first).params());
+        assertEquals(first, MemberCommit.of(layout, "m000").finishedRecord());
+        assertEquals(net(1).params(), VerifiedModels.loadVerified(layout, first).params());
 
         // a checkpoint that cannot be written leaves the previous one in place
         FullDiskFileSystem.ROOM.set(Long.MAX_VALUE);
-        MemberStore third = new MemberStore(layout, "m002");
+        MemberCheckpoints third = new MemberCheckpoints(layout, "m002");
         third.save(new io.ensembles.train.Checkpoint(net(3), 1, List.of(), 1.0));
         FullDiskFileSystem.ROOM.set(1000);
         assertThrows(IOException.class, () -> third.save(new io.ensembles.train.Checkpoint(net(4), 2, List.of(), 2.0)));

@@ -25,6 +25,7 @@ import java.util.stream.Collectors;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.ensembles.fs.Fs;
 
 class MemberStoreTest {
     @TempDir
@@ -33,19 +34,19 @@ class MemberStoreTest {
     @Test
     void storesVerifiesAndLoadsAFinishedMember() throws Exception {
         EnsembleLayout layout = new EnsembleLayout(dir.toUri().toString());
-        MemberStore store = new MemberStore(layout, "m000");
+        MemberCheckpoints store = new MemberCheckpoints(layout, "m000");
         ComputationGraph n = net(1);
-        MemberRecord r = store.storeFinal(n, record("m000"));
+        MemberRecord r = new MemberCommit(store).storeFinal(n, record("m000"));
         assertEquals("members/m000/model.zip", r.path());
         assertEquals(Fs.sha256Hex(layout.resolve(r.path())), r.sha256());
-        assertEquals(n.params(), MemberStore.loadVerified(layout, r).params());
-        assertEquals(r, store.finishedRecord());
+        assertEquals(n.params(), VerifiedModels.loadVerified(layout, r).params());
+        assertEquals(r, new MemberCommit(store).finishedRecord());
         // no temporary files left behind
         try (var files = Files.list(dir.resolve("members/m000"))) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith("._tmp")));
         }
         // a second attempt keeps the first complete copy
-        MemberRecord again = store.storeFinal(net(2), record("m000"));
+        MemberRecord again = new MemberCommit(store).storeFinal(net(2), record("m000"));
         assertEquals(r.sha256(), again.sha256());
     }
 
@@ -53,12 +54,12 @@ class MemberStoreTest {
     void aModelFileThatLinksOutsideTheFolderIsRefusedEvenWhenItsHashMatches() throws Exception {
         Path ens = Files.createDirectories(dir.resolve("ens"));
         EnsembleLayout layout = new EnsembleLayout(ens.toUri().toString());
-        MemberRecord r = new MemberStore(layout, "m000").storeFinal(net(1), record("m000"));
+        MemberRecord r = MemberCommit.of(layout, "m000").storeFinal(net(1), record("m000"));
         Path model = ens.resolve(r.path());
         // the same bytes, moved outside and linked back: the SHA-256 still matches
         Path outside = Files.move(model, dir.resolve("elsewhere.zip"));
         Files.createSymbolicLink(model, outside);
-        IntegrityException e = assertThrows(IntegrityException.class, () -> MemberStore.loadVerified(layout, r));
+        IntegrityException e = assertThrows(IntegrityException.class, () -> VerifiedModels.loadVerified(layout, r));
         assertTrue(e.getMessage().contains("member m000: model file") && e.getMessage().contains("outside the ensemble folder")
                 && e.getMessage().contains("elsewhere.zip"), e.getMessage());
         // a folder on the way that links outside is refused the same way
@@ -71,12 +72,12 @@ class MemberStoreTest {
         }
         Files.delete(memberDir);
         Files.createSymbolicLink(memberDir, away);
-        assertThrows(IntegrityException.class, () -> MemberStore.verify(layout, r));
+        assertThrows(IntegrityException.class, () -> VerifiedModels.verify(layout, r));
         // a link that stays inside the folder is fine
         Files.delete(memberDir);
         Path inside = Files.move(away, ens.resolve("members/real-m000"));
         Files.createSymbolicLink(memberDir, inside);
-        assertEquals(net(1).params(), MemberStore.loadVerified(layout, r).params());
+        assertEquals(net(1).params(), VerifiedModels.loadVerified(layout, r).params());
     }
 
     private Set<String> names(String id) throws java.io.IOException {
@@ -102,48 +103,48 @@ class MemberStoreTest {
                 ComputationGraph n = nets[i];
                 results.add(pool.submit(() -> {
                     start.await();
-                    return new MemberStore(layout, id).storeFinal(n, record(id));
+                    return MemberCommit.of(layout, id).storeFinal(n, record(id));
                 }));
             }
             Set<String> shas = new HashSet<>();
             for (Future<MemberRecord> f : results) shas.add(f.get(120, TimeUnit.SECONDS).sha256());
             pool.shutdown();
             assertEquals(1, shas.size(), "every attempt returns the one final copy");
-            MemberRecord r = new MemberStore(layout, id).finishedRecord();
+            MemberRecord r = MemberCommit.of(layout, id).finishedRecord();
             assertNotNull(r);
             assertEquals(shas.iterator().next(), r.sha256());
             assertEquals(r.sha256(), Fs.sha256Hex(layout.resolve(r.path())));
             assertEquals(Set.of("model.zip", "result.json"), names(id), "no staged or temporary file left");
-            MemberStore.loadVerified(layout, r);
+            VerifiedModels.loadVerified(layout, r);
         }
     }
 
     @Test
     void aCommitInterruptedBeforeItsRenameIsCompletedByTheNextReader() throws Exception {
         EnsembleLayout layout = new EnsembleLayout(dir.toUri().toString());
-        MemberRecord r = new MemberStore(layout, "m000").storeFinal(net(1), record("m000"));
+        MemberRecord r = MemberCommit.of(layout, "m000").storeFinal(net(1), record("m000"));
         // the state a crash between the commit and the rename leaves: result.json and the staged file
         String staged = layout.memberDir("m000") + "/model-" + r.sha256().substring(0, 12) + ".zip";
         Fs.rename(layout.resolve(r.path()), staged, false);
         assertEquals(Set.of("model-" + r.sha256().substring(0, 12) + ".zip", "result.json"), names("m000"));
-        assertEquals(r, new MemberStore(layout, "m000").finishedRecord());
+        assertEquals(r, MemberCommit.of(layout, "m000").finishedRecord());
         assertEquals(Set.of("model.zip", "result.json"), names("m000"));
         // a result whose model is gone altogether is stale: the next finished attempt replaces it
         Files.delete(dir.resolve("members/m000/model.zip"));
-        assertNull(new MemberStore(layout, "m000").finishedRecord());
-        MemberRecord again = new MemberStore(layout, "m000").storeFinal(net(2), record("m000"));
-        assertEquals(again, new MemberStore(layout, "m000").finishedRecord());
+        assertNull(MemberCommit.of(layout, "m000").finishedRecord());
+        MemberRecord again = MemberCommit.of(layout, "m000").storeFinal(net(2), record("m000"));
+        assertEquals(again, MemberCommit.of(layout, "m000").finishedRecord());
         assertTrue(!again.sha256().equals(r.sha256()));
     }
 
     @Test
     void anAttemptOvertakenByAStoredCopyStopsAndLeavesNoCheckpoint() throws Exception {
         EnsembleLayout layout = new EnsembleLayout(dir.toUri().toString());
-        MemberStore slow = new MemberStore(layout, "m002");
+        MemberCheckpoints slow = new MemberCheckpoints(layout, "m002");
         EpochMetrics e1 = new EpochMetrics(1, 1.0, 0.5, 1.1, 0.1, 2.0);
         slow.save(new Checkpoint(net(1), 1, List.of(e1), 2.0));
-        new MemberStore(layout, "m002").storeFinal(net(2), record("m002"));
-        assertThrows(MemberStore.AlreadyStoredException.class,
+        MemberCommit.of(layout, "m002").storeFinal(net(2), record("m002"));
+        assertThrows(AlreadyStoredException.class,
                 () -> slow.save(new Checkpoint(net(1), 2, List.of(e1, e1), 4.0)));
         assertEquals(Set.of("model.zip", "result.json"), names("m002"));
     }
@@ -151,21 +152,21 @@ class MemberStoreTest {
     @Test
     void aChangedModelFileIsRefusedWithAClearMessage() throws Exception {
         EnsembleLayout layout = new EnsembleLayout(dir.toUri().toString());
-        MemberRecord r = new MemberStore(layout, "m003").storeFinal(net(1), record("m003"));
+        MemberRecord r = MemberCommit.of(layout, "m003").storeFinal(net(1), record("m003"));
         Path file = dir.resolve("members/m003/model.zip");
         byte[] original = Files.readAllBytes(file);
         byte[] bytes = original.clone();
         bytes[bytes.length / 2] ^= 1;
         // replaced through the filesystem API (its checksum updated): only the SHA-256 tells
         Fs.writeAtomically(layout.resolve(r.path()), true, out -> out.write(bytes));
-        IntegrityException e = assertThrows(IntegrityException.class, () -> MemberStore.loadVerified(layout, r));
+        IntegrityException e = assertThrows(IntegrityException.class, () -> VerifiedModels.loadVerified(layout, r));
         assertTrue(e.getMessage().contains("member m003") && e.getMessage().contains("model.zip")
                 && e.getMessage().contains("SHA-256") && e.getMessage().contains(r.sha256()), e.getMessage());
-        assertNull(new MemberStore(layout, "m003").finishedRecord(), "a changed file is not a finished member");
+        assertNull(MemberCommit.of(layout, "m003").finishedRecord(), "a changed file is not a finished member");
         // flipped on disk behind the filesystem's back: the SHA-256 tells
         Fs.writeAtomically(layout.resolve(r.path()), true, out -> out.write(original));
         Files.write(file, bytes);
-        e = assertThrows(IntegrityException.class, () -> MemberStore.loadVerified(layout, r));
+        e = assertThrows(IntegrityException.class, () -> VerifiedModels.loadVerified(layout, r));
         assertTrue(e.getMessage().contains("member m003") && e.getMessage().contains("SHA-256"), e.getMessage());
         // a file with a checksum sidecar (as HDFS keeps, or Hadoop's local writer): its checksum tells first
         Files.delete(file);
@@ -173,17 +174,17 @@ class MemberStoreTest {
             out.write(original);
         }
         Files.write(file, bytes);
-        e = assertThrows(IntegrityException.class, () -> MemberStore.loadVerified(layout, r));
+        e = assertThrows(IntegrityException.class, () -> VerifiedModels.loadVerified(layout, r));
         assertTrue(e.getMessage().contains("member m003") && e.getMessage().contains("corrupted"), e.getMessage());
         Files.delete(file);
-        e = assertThrows(IntegrityException.class, () -> MemberStore.loadVerified(layout, r));
+        e = assertThrows(IntegrityException.class, () -> VerifiedModels.loadVerified(layout, r));
         assertTrue(e.getMessage().contains("missing"), e.getMessage());
     }
 
     @Test
     void checkpointsReplaceEachOtherAndRestoreTheUpdater() throws Exception {
         EnsembleLayout layout = new EnsembleLayout(dir.toUri().toString());
-        MemberStore store = new MemberStore(layout, "m001");
+        MemberCheckpoints store = new MemberCheckpoints(layout, "m001");
         assertNull(store.load());
         ComputationGraph n = net(1);
         EpochMetrics e1 = new EpochMetrics(1, 1.0, 0.5, 1.1, 0.1, 2.0);
@@ -211,14 +212,14 @@ class MemberStoreTest {
         ComputationGraph n2 = net(2);
         ComputationGraph n3 = net(3);
         // the first attempt keeps two epochs, then dies
-        MemberStore first = new MemberStore(layout, "m004", true);
+        MemberCheckpoints first = new MemberCheckpoints(layout, "m004", true);
         first.save(new Checkpoint(n1, 1, List.of(e1), 2.0));
         first.save(new Checkpoint(n2, 2, List.of(e1, e2), 4.0));
         // the retry resumes from epoch 2, trains epoch 3 and finishes
-        MemberStore retry = new MemberStore(layout, "m004", true);
+        MemberCheckpoints retry = new MemberCheckpoints(layout, "m004", true);
         assertEquals(2, retry.load().epochsDone());
         retry.save(new Checkpoint(n3, 3, List.of(e1, e2, e3), 6.0));
-        MemberRecord r = retry.storeFinal(n3, record("m004"));
+        MemberRecord r = new MemberCommit(retry).storeFinal(n3, record("m004"));
         assertNotNull(r.trajectory());
         assertEquals(List.of(1, 2, 3), r.trajectory().stream().map(MemberRecord.EpochCheckpoint::epoch).toList());
         assertEquals(List.of(0.5, 0.6, 0.7),
@@ -229,37 +230,37 @@ class MemberStoreTest {
             assertTrue(e.path().matches("members/m004/trajectory/e000" + (k + 1) + "-[0-9a-f]{12}\\.zip"), e.path());
             assertEquals(Fs.sha256Hex(layout.resolve(e.path())), e.sha256());
             // the kept file is the weights of that epoch, verified like a member
-            assertEquals(nets[k].params(), MemberStore.loadVerified(layout, r.withFile(e.path(), e.sha256())).params());
+            assertEquals(nets[k].params(), VerifiedModels.loadVerified(layout, r.withFile(e.path(), e.sha256())).params());
         }
         // the resume checkpoints are gone, the kept weights are not
         assertEquals(Set.of("model.zip", "result.json", "trajectory"), names("m004"));
         try (var files = Files.list(dir.resolve("members/m004/trajectory"))) {
             assertEquals(3, files.count());
         }
-        assertEquals(r, new MemberStore(layout, "m004", true).finishedRecord());
+        assertEquals(r, new MemberCommit(new MemberCheckpoints(layout, "m004", true)).finishedRecord());
     }
 
     @Test
     void withoutKeepingOrWhenTheMemberFailsNoEpochWeightsRemain() throws Exception {
         EnsembleLayout layout = new EnsembleLayout(dir.toUri().toString());
         EpochMetrics e1 = new EpochMetrics(1, 1.0, 0.5, 1.1, 0.1, 2.0);
-        MemberStore plain = new MemberStore(layout, "m005");
+        MemberCheckpoints plain = new MemberCheckpoints(layout, "m005");
         plain.save(new Checkpoint(net(1), 1, List.of(e1), 2.0));
-        assertNull(plain.storeFinal(net(1), record("m005")).trajectory());
+        assertNull(new MemberCommit(plain).storeFinal(net(1), record("m005")).trajectory());
         assertEquals(Set.of("model.zip", "result.json"), names("m005"));
         // a diverged member clears its store: the epochs it kept go with it
-        MemberStore diverged = new MemberStore(layout, "m006", true);
+        MemberCheckpoints diverged = new MemberCheckpoints(layout, "m006", true);
         diverged.save(new Checkpoint(net(1), 1, List.of(e1), 2.0));
         assertTrue(Files.exists(dir.resolve("members/m006/trajectory")));
         diverged.clear();
         assertEquals(Set.of(), names("m006"));
         // a speculative copy overtaken by the stored member leaves none of its own epochs behind
-        MemberStore winner = new MemberStore(layout, "m007", true);
-        MemberStore loser = new MemberStore(layout, "m007", true);
+        MemberCheckpoints winner = new MemberCheckpoints(layout, "m007", true);
+        MemberCheckpoints loser = new MemberCheckpoints(layout, "m007", true);
         winner.save(new Checkpoint(net(1), 1, List.of(e1), 2.0));
         loser.save(new Checkpoint(net(2), 1, List.of(e1), 2.0));
-        MemberRecord r = winner.storeFinal(net(1), record("m007"));
-        assertThrows(MemberStore.AlreadyStoredException.class,
+        MemberRecord r = new MemberCommit(winner).storeFinal(net(1), record("m007"));
+        assertThrows(AlreadyStoredException.class,
                 () -> loser.save(new Checkpoint(net(2), 2, List.of(e1, e1), 4.0)));
         try (var files = Files.list(dir.resolve("members/m007/trajectory"))) {
             assertEquals(List.of(r.trajectory().get(0).path().substring("members/m007/trajectory/".length())),
@@ -281,7 +282,7 @@ class MemberStoreTest {
     @Test
     void staleTemporaryFilesOfAKilledWriterAreRemoved() throws Exception {
         EnsembleLayout layout = new EnsembleLayout(dir.toUri().toString());
-        MemberStore store = new MemberStore(layout, "m009");
+        MemberCheckpoints store = new MemberCheckpoints(layout, "m009");
         java.nio.file.Path member = dir.resolve("members").resolve("m009");
         java.nio.file.Files.createDirectories(member);
         java.nio.file.Path stale = member.resolve("._tmp-progress.json-1234");
@@ -289,7 +290,7 @@ class MemberStoreTest {
         java.nio.file.Files.writeString(stale, "{");
         java.nio.file.Files.writeString(live, "{");
         java.nio.file.Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.fromMillis(
-                System.currentTimeMillis() - MemberStore.STALE_TEMPORARY_MILLIS - 5_000));
+                System.currentTimeMillis() - MemberCheckpoints.STALE_TEMPORARY_MILLIS - 5_000));
         store.clear();
         assertTrue(!java.nio.file.Files.exists(stale), "the killed writer's file is gone");
         assertTrue(java.nio.file.Files.exists(live), "a write in progress is left alone");

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.ensembles.fs.Fs;
 
 /**
  * An unreadable data file and a read-only output location (a filesystem that refuses reads and
@@ -54,7 +55,7 @@ class PermissionDeniedTest {
         EnsembleLayout layout = new EnsembleLayout("denied://" + dir.toAbsolutePath());
         var net = StoreFixtures.net(1);
         MemberRecord r = StoreFixtures.record("m000");
-        IOException e = assertThrows(IOException.class, () -> new MemberStore(layout, "m000").storeFinal(net, r));
+        IOException e = assertThrows(IOException.class, () -> MemberCommit.of(layout, "m000").storeFinal(net, r));
         assertTrue(e.getMessage().startsWith("Permission denied: denied:") && e.getMessage().contains("m000"),
                 e.getMessage());
         try (var files = Files.list(dir.resolve("members/m000"))) {

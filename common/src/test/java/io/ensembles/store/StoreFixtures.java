@@ -2,7 +2,7 @@ package io.ensembles.store;
 
 import com.typesafe.config.ConfigFactory;
 import io.ensembles.config.EnsembleConfig;
-import io.ensembles.model.Architecture;
+import io.ensembles.config.Architecture;
 import io.ensembles.model.ModelFactory;
 import io.ensembles.train.EpochMetrics;
 import java.util.List;

@@ -10,9 +10,9 @@ import io.ensembles.FashionMnist;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.DataLoader;
 import io.ensembles.data.TrainingData;
-import io.ensembles.model.Architecture;
+import io.ensembles.config.Architecture;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.MemberStore;
+import io.ensembles.store.MemberCheckpoints;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +32,7 @@ class MemberTrainerTest {
         TrainingData data = DataLoader.training(c.data());
         MemberSpec spec = new MemberSpec(0, "m000", Architecture.CNN, 11, false);
         List<Integer> epochsSeen = new ArrayList<>();
-        MemberStore store = new MemberStore(new EnsembleLayout(dir.toUri().toString()), spec.id());
+        MemberCheckpoints store = new MemberCheckpoints(new EnsembleLayout(dir.toUri().toString()), spec.id());
         MemberOutcome o = new MemberTrainer(c).train(spec, data, store, new TrainingListener() {
             @Override
             public void onEpochEnd(MemberSpec m, EpochMetrics e, int epochs) {
@@ -62,10 +62,10 @@ class MemberTrainerTest {
         MemberSpec spec = new MemberSpec(1, "m001", Architecture.MLP, 5, false);
         MemberTrainer trainer = new MemberTrainer(c);
 
-        MemberStore straight = new MemberStore(new EnsembleLayout(dir.resolve("a").toUri().toString()), spec.id());
+        MemberCheckpoints straight = new MemberCheckpoints(new EnsembleLayout(dir.resolve("a").toUri().toString()), spec.id());
         MemberOutcome full = trainer.train(spec, data, straight, TrainingListener.NONE);
 
-        MemberStore interrupted = new MemberStore(new EnsembleLayout(dir.resolve("b").toUri().toString()), spec.id());
+        MemberCheckpoints interrupted = new MemberCheckpoints(new EnsembleLayout(dir.resolve("b").toUri().toString()), spec.id());
         try {
             trainer.train(spec, data, interrupted, new TrainingListener() {
                 @Override
@@ -93,7 +93,7 @@ class MemberTrainerTest {
                 """);
         TrainingData data = DataLoader.training(c.data());
         MemberSpec spec = new MemberSpec(0, "m000", Architecture.MLP, 3, false);
-        MemberStore store = new MemberStore(new EnsembleLayout(dir.toUri().toString()), spec.id());
+        MemberCheckpoints store = new MemberCheckpoints(new EnsembleLayout(dir.toUri().toString()), spec.id());
         MemberOutcome o = new MemberTrainer(c).train(spec, data, store, TrainingListener.NONE);
         assertFalse(o.completed());
         assertNull(o.net());

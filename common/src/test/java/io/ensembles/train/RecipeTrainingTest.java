@@ -9,9 +9,9 @@ import io.ensembles.FashionMnist;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.DataLoader;
 import io.ensembles.data.TrainingData;
-import io.ensembles.model.Architecture;
+import io.ensembles.config.Architecture;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.MemberStore;
+import io.ensembles.store.MemberCheckpoints;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +56,7 @@ class RecipeTrainingTest {
         EnsembleConfig c = FashionMnist.config(SLICE + extra);
         TrainingData data = DataLoader.training(c.data());
         MemberSpec spec = new MemberSpec(0, "run", Architecture.CNN, seed, false);
-        MemberStore store = new MemberStore(new EnsembleLayout(dir.resolve("s" + seed + "-" + Math.abs(extra.hashCode()))
+        MemberCheckpoints store = new MemberCheckpoints(new EnsembleLayout(dir.resolve("s" + seed + "-" + Math.abs(extra.hashCode()))
                 .toUri().toString()), spec.id());
         MemberOutcome o = new MemberTrainer(c).train(spec, data, store, TrainingListener.NONE);
         assertEquals(1, o.history().size());
@@ -74,7 +74,7 @@ class RecipeTrainingTest {
         TrainingData data = DataLoader.training(c.data());
         MemberSpec spec = new MemberSpec(0, "m000", Architecture.MLP, 3, false);
         List<double[]> seen = new ArrayList<>();
-        MemberStore store = new MemberStore(new EnsembleLayout(dir.resolve("apart").toUri().toString()), spec.id());
+        MemberCheckpoints store = new MemberCheckpoints(new EnsembleLayout(dir.resolve("apart").toUri().toString()), spec.id());
         MemberOutcome o = new MemberTrainer(c).train(spec, data, store, new TrainingListener() {
             @Override
             public void onIteration(MemberSpec m, int epoch, long iteration, double loss, double penalty, double lr) {
@@ -102,9 +102,9 @@ class RecipeTrainingTest {
         MemberTrainer trainer = new MemberTrainer(c);
         MemberSpec good = new MemberSpec(0, "m000", Architecture.MLP, 11, false);
         MemberSpec shuffled = new MemberSpec(1, "m001", Architecture.MLP, 12, false);
-        MemberOutcome g = trainer.train(good, data, new MemberStore(new EnsembleLayout(dir.resolve("g").toUri()
+        MemberOutcome g = trainer.train(good, data, new MemberCheckpoints(new EnsembleLayout(dir.resolve("g").toUri()
                 .toString()), good.id()), TrainingListener.NONE);
-        MemberOutcome s = trainer.train(shuffled, data, new MemberStore(new EnsembleLayout(dir.resolve("s").toUri()
+        MemberOutcome s = trainer.train(shuffled, data, new MemberCheckpoints(new EnsembleLayout(dir.resolve("s").toUri()
                 .toString()), shuffled.id()), TrainingListener.NONE);
         assertTrue(g.completed());
         assertNull(g.collapseReason(), "the member on true labels learned: " + g.last().validationAccuracy());

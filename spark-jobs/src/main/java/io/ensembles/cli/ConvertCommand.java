@@ -2,7 +2,7 @@ package io.ensembles.cli;
 
 import io.ensembles.jobs.ConvertJob;
 import io.ensembles.jobs.SparkSupport;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;

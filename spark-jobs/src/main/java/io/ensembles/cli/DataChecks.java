@@ -1,7 +1,7 @@
 package io.ensembles.cli;
 
 import io.ensembles.config.EnsembleConfig.DataSection;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 
 /** Checks, before Spark starts, that the configured data files are there. */
 final class DataChecks {

@@ -5,7 +5,7 @@ import io.ensembles.jobs.SparkSupport;
 import io.ensembles.report.Comparison;
 import io.ensembles.report.EvaluationReport;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.Manifest;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.ensembles.cli;
 
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.config.Method;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import java.io.File;
 import java.util.LinkedHashMap;
 import java.util.Map;

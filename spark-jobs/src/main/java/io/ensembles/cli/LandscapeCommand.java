@@ -4,7 +4,7 @@ import io.ensembles.jobs.LandscapeJob;
 import io.ensembles.jobs.SparkSupport;
 import io.ensembles.landscape.LandscapeResult;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.Manifest;
 import java.util.List;
 import java.util.concurrent.Callable;

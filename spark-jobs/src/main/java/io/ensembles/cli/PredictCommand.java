@@ -1,9 +1,9 @@
 package io.ensembles.cli;
 
-import io.ensembles.jobs.PredictJob;
+import io.ensembles.ml.PredictJob;
 import io.ensembles.jobs.SparkSupport;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.Manifest;
 import java.util.LinkedHashMap;
 import java.util.List;

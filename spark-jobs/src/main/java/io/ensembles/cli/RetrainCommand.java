@@ -6,7 +6,7 @@ import io.ensembles.config.EnsembleConfig;
 import io.ensembles.jobs.RetrainJob;
 import io.ensembles.jobs.SparkSupport;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.Json;
 import io.ensembles.store.Manifest;
 import io.ensembles.versions.EnsembleVersions;

@@ -4,7 +4,7 @@ import io.ensembles.config.SourceSpec;
 import io.ensembles.data.DataLoader;
 import io.ensembles.data.ExampleSet;
 import io.ensembles.data.ImageDecoder;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -7,7 +7,8 @@ import io.ensembles.data.Normalisation;
 import io.ensembles.data.TrainingData;
 import io.ensembles.store.EnsembleLayout;
 import io.ensembles.store.MemberRecord;
-import io.ensembles.store.MemberStore;
+import io.ensembles.store.MemberCommit;
+import io.ensembles.store.MemberCheckpoints;
 import io.ensembles.store.SnapshotStore;
 import io.ensembles.train.Checkpoint;
 import io.ensembles.train.EpochMetrics;
@@ -67,7 +68,7 @@ final class DataParallelRun {
             LOG.info("all {} snapshots of this run are stored and verified, not training again", done.size());
             return done;
         }
-        MemberStore checkpoints = new MemberStore(layout, SnapshotTask.RUN_ID);
+        MemberCheckpoints checkpoints = new MemberCheckpoints(layout, SnapshotTask.RUN_ID);
         SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method().id(), plan, 0, executor(workers),
                 DATA_PARALLEL_DEVICE);
         fit(jsc, config, rounds, run, workers, trace, plan, checkpoints, sink, null);
@@ -84,8 +85,8 @@ final class DataParallelRun {
     static MemberRecord trainMember(JavaSparkContext jsc, EnsembleConfig config, EnsembleLayout layout,
                                     io.ensembles.sources.Inputs.Training data, MemberSpec spec, int workers, Trace trace,
                                     io.ensembles.train.WarmStart warmStart) throws IOException {
-        MemberStore store = new MemberStore(layout, spec.id(), config.training().keepCheckpoints());
-        MemberRecord done = store.finishedRecord();
+        MemberCheckpoints store = new MemberCheckpoints(layout, spec.id(), config.training().keepCheckpoints());
+        MemberRecord done = new MemberCommit(store).finishedRecord();
         if (done != null) {
             LOG.info("{}: already complete and verified, not training again", spec.id());
             return done;
@@ -97,7 +98,7 @@ final class DataParallelRun {
                 data.stream() != null ? "streamed" : "broadcast");
         MemberOutcome o = fit(jsc, config, rounds, spec, workers, trace, plan, store, SnapshotSink.NONE, warmStart);
         MemberRecord record = MemberTask.record(config, spec, o, 0, executor(workers), DATA_PARALLEL_DEVICE);
-        MemberRecord stored = store.storeFinal(o.net(), record);
+        MemberRecord stored = new MemberCommit(store).storeFinal(o.net(), record);
         TaskProgress.write(layout, spec.id(), Map.of("state", "completed", "epoch", config.training().epochs()));
         return stored;
     }
@@ -214,7 +215,7 @@ final class DataParallelRun {
 
     /** The training loop over {@code rounds}' minibatches. */
     private static MemberOutcome fit(JavaSparkContext jsc, EnsembleConfig config, RoundData source, MemberSpec run,
-                                     int workers, Trace trace, TrainingPlan plan, MemberStore checkpoints,
+                                     int workers, Trace trace, TrainingPlan plan, MemberCheckpoints checkpoints,
                                      SnapshotSink sink, io.ensembles.train.WarmStart warmStart) throws IOException {
         io.ensembles.train.TrainingSource data = source.source();
         int b = config.training().batchSize();

@@ -14,11 +14,11 @@ import io.ensembles.report.HtmlReport;
 import io.ensembles.report.OodEvaluation;
 import io.ensembles.report.ShiftEvaluation;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.Json;
 import io.ensembles.store.Manifest;
 import io.ensembles.store.MemberRecord;
-import io.ensembles.store.MemberStore;
+import io.ensembles.store.VerifiedModels;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -153,7 +153,7 @@ public final class EvaluateJob {
             List<MemberRecord> good = new ArrayList<>();
             for (MemberRecord r : members) {
                 try {
-                    MemberStore.verify(layout, r);
+                    VerifiedModels.verify(layout, r);
                     good.add(r);
                 } catch (io.ensembles.store.IntegrityException e) {
                     LOG.warn("member {} is left out (--skip-bad-members): {}", r.id(), e.getMessage());

@@ -14,12 +14,12 @@ import io.ensembles.metrics.ClassificationMetrics;
 import io.ensembles.report.HtmlReport;
 import io.ensembles.report.LandscapeReport;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.IntegrityException;
 import io.ensembles.store.Json;
 import io.ensembles.store.Manifest;
 import io.ensembles.store.MemberRecord;
-import io.ensembles.store.MemberStore;
+import io.ensembles.store.VerifiedModels;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -94,7 +94,7 @@ public final class LandscapeJob {
         if (units.size() < 2) throw new IntegrityException("the landscape needs two or more completed members; got "
                 + units.size());
         // a changed or missing file stops the job here, with its name, before any task starts
-        for (Unit u : units) MemberStore.verify(new EnsembleLayout(u.root()), u.record());
+        for (Unit u : units) VerifiedModels.verify(new EnsembleLayout(u.root()), u.record());
         EnsembleConfig cfg = EnsembleConfig.from(ConfigFactory.parseString(first.config().toString()), Map.of());
         ExampleSet all = Inputs.test(spark, cfg, first.input());
         ExampleSet test = all.slice(0, Math.min(points, all.size()));
@@ -113,7 +113,7 @@ public final class LandscapeJob {
         try {
             measured = jsc.parallelize(units, units.size()).map(u -> {
                 TaskDevice.startTask(hadoop, gpu, threads);
-                ComputationGraph net = MemberStore.loadVerified(new EnsembleLayout(u.root()), u.record());
+                ComputationGraph net = VerifiedModels.loadVerified(new EnsembleLayout(u.root()), u.record());
                 float[] probs = Predictor.probabilities(net, bTest.value(), u.norm(), 500);
                 return new Measured(probs, net.params().toFloatVector());
             }).collect();
@@ -214,8 +214,8 @@ public final class LandscapeJob {
                                              int steps) throws IOException {
         Unit ua = units.get(a);
         Unit ub = units.get(b);
-        ComputationGraph na = MemberStore.loadVerified(new EnsembleLayout(ua.root()), ua.record());
-        ComputationGraph nb = MemberStore.loadVerified(new EnsembleLayout(ub.root()), ub.record());
+        ComputationGraph na = VerifiedModels.loadVerified(new EnsembleLayout(ua.root()), ua.record());
+        ComputationGraph nb = VerifiedModels.loadVerified(new EnsembleLayout(ub.root()), ub.record());
         if (na.numParams() != nb.numParams()) {
             return new LandscapeResult.Line(name + " (different architectures: no line)", ua.name(), ub.name(), List.of());
         }

@@ -1,9 +1,9 @@
 package io.ensembles.jobs;
 
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.MemberRecord;
-import io.ensembles.store.MemberStore;
+import io.ensembles.store.VerifiedModels;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -53,7 +53,7 @@ final class MemberCache {
 
     static Lease lease(EnsembleLayout layout, MemberRecord r) throws IOException {
         String uri = layout.resolve(r.path());
-        if (!Fs.exists(uri)) MemberStore.verify(layout, r); // throws the integrity error naming the member
+        if (!Fs.exists(uri)) VerifiedModels.verify(layout, r); // throws the integrity error naming the member
         Path p = Fs.path(uri);
         FileStatus st = Fs.fs(p).getFileStatus(p);
         String key = uri + "|" + r.sha256() + "|" + st.getLen() + "|" + st.getModificationTime();
@@ -70,7 +70,7 @@ final class MemberCache {
                 }
                 if (e == null) {
                     long t0 = System.nanoTime();
-                    ComputationGraph net = MemberStore.loadVerified(layout, r);
+                    ComputationGraph net = VerifiedModels.loadVerified(layout, r);
                     LOADS.incrementAndGet();
                     LOG.info("member {}: loaded and verified {} in {} ms (cached for this executor)", r.id(), uri,
                             (System.nanoTime() - t0) / 1_000_000);

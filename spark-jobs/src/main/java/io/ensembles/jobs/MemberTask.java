@@ -3,9 +3,11 @@ package io.ensembles.jobs;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.TrainingData;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.MemberRecord;
-import io.ensembles.store.MemberStore;
+import io.ensembles.store.MemberCommit;
+import io.ensembles.store.MemberCheckpoints;
+import io.ensembles.store.AlreadyStoredException;
 import io.ensembles.train.EpochMetrics;
 import io.ensembles.train.MemberOutcome;
 import io.ensembles.train.MemberSpec;
@@ -55,9 +57,9 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
     public MemberRecord call(MemberSpec spec) throws IOException {
         io.ensembles.device.Device device = TaskDevice.startTask(hadoop, config.device().gpu(), threads);
         EnsembleLayout layout = new EnsembleLayout(root);
-        MemberStore store = new MemberStore(layout, spec.id(), config.training().keepCheckpoints());
+        MemberCheckpoints store = new MemberCheckpoints(layout, spec.id(), config.training().keepCheckpoints());
         int attempt = TaskContext.get() != null ? TaskContext.get().attemptNumber() : 0;
-        MemberRecord done = store.finishedRecord();
+        MemberRecord done = new MemberCommit(store).finishedRecord();
         if (done != null) {
             LOG.info("member {}: already complete and verified, not training again", spec.id());
             return done;
@@ -68,17 +70,17 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
         TrainingSource source = stream != null ? new StreamedSource(stream) : new InMemorySource(config, data.value());
         try {
             o = trainer.train(spec, source, store, new TaskProgress(config, layout, attempt));
-        } catch (MemberStore.AlreadyStoredException superseded) {
+        } catch (AlreadyStoredException superseded) {
             // a speculative copy or an earlier attempt finished first: its copy is the member
             LOG.info("{}; this attempt stops", superseded.getMessage());
-            MemberRecord winner = store.finishedRecord();
+            MemberRecord winner = new MemberCommit(store).finishedRecord();
             if (winner == null) throw superseded;
             return winner;
         }
         MemberRecord record = record(config, spec, o, attempt, SparkSupport.executorDescription(),
                 device.description());
         if (!o.completed()) return record;
-        MemberRecord stored = store.storeFinal(o.net(), record);
+        MemberRecord stored = new MemberCommit(store).storeFinal(o.net(), record);
         TaskProgress.write(layout, spec.id(), Map.of("state", "completed", "epoch", config.training().epochs()));
         return stored;
     }

@@ -2,7 +2,7 @@ package io.ensembles.jobs;
 
 import io.ensembles.metrics.ClassificationMetrics;
 import io.ensembles.metrics.OodDetection;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;

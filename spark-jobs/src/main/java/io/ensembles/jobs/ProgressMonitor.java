@@ -2,7 +2,7 @@ package io.ensembles.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.Json;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;

@@ -5,7 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.report.EvaluationReport;
 import io.ensembles.store.Json;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.Manifest;
 import io.ensembles.store.MemberRecord;
 import io.ensembles.store.StoredWarmStart;

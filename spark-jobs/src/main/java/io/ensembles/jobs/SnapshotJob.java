@@ -5,7 +5,7 @@ import io.ensembles.config.EnsembleConfig;
 import io.ensembles.sources.Inputs;
 import io.ensembles.data.TrainingData;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.Json;
 import io.ensembles.store.Manifest;
 import io.ensembles.store.MemberRecord;

@@ -3,9 +3,10 @@ package io.ensembles.jobs;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.TrainingData;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.MemberRecord;
-import io.ensembles.store.MemberStore;
+import io.ensembles.store.MemberCommit;
+import io.ensembles.store.MemberCheckpoints;
 import io.ensembles.store.SnapshotStore;
 import io.ensembles.train.MemberOutcome;
 import io.ensembles.train.MemberSpec;
@@ -60,7 +61,7 @@ final class SnapshotTask implements Function<MemberSpec, List<MemberRecord>> {
             LOG.info("all {} snapshots of this run are stored and verified, not training again", done.size());
             return done;
         }
-        MemberStore checkpoints = new MemberStore(layout, RUN_ID);
+        MemberCheckpoints checkpoints = new MemberCheckpoints(layout, RUN_ID);
         SnapshotStore sink = new SnapshotStore(layout, config.ensemble().method().id(), plan, attempt,
                 SparkSupport.executorDescription(), device.description());
         LOG.info("{} run ({} updates, {} captures) starts on {} with {} thread(s)", config.ensemble().method().id(),
@@ -68,7 +69,7 @@ final class SnapshotTask implements Function<MemberSpec, List<MemberRecord>> {
         MemberOutcome o = trainer.train(run, data.value(), checkpoints, new TaskProgress(config, layout, attempt), sink);
         List<MemberRecord> records = new ArrayList<>();
         for (TrainingPlan.Capture c : plan.captures()) {
-            MemberRecord r = new MemberStore(layout, SnapshotStore.idOf(c.index())).finishedRecord();
+            MemberRecord r = MemberCommit.of(layout, SnapshotStore.idOf(c.index())).finishedRecord();
             if (r != null) {
                 records.add(r);
             } else {

@@ -2,7 +2,7 @@ package io.ensembles.jobs;
 
 import io.ensembles.device.Device;
 import io.ensembles.device.DeviceSelection;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.train.NativeRuntime;
 import java.util.List;
 import java.util.Map;

@@ -2,7 +2,7 @@ package io.ensembles.jobs;
 
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.Json;
 import io.ensembles.train.EpochMetrics;
 import io.ensembles.train.MemberSpec;

@@ -5,7 +5,7 @@ import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.TrainingData;
 import io.ensembles.sources.Inputs;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.IntegrityException;
 import io.ensembles.store.Json;
 import io.ensembles.store.Manifest;
@@ -189,7 +189,7 @@ public final class TrainJob {
         var e = config.ensemble();
         if (e.method() == io.ensembles.config.Method.PACKED) {
             // network n is seeded like member n * M would be: its heads' ids follow on from there
-            io.ensembles.model.Packing packing = config.packed().packing(e);
+            io.ensembles.config.Packing packing = config.packed().packing(e);
             for (int n = 0; n < config.packed().networks(e); n++) {
                 specs.add(new MemberSpec(n, MemberSpec.packedIdOf(n), config.model().architectureOf(n),
                         e.memberSeed(n * packing.heads()), e.bagging(), packing));

@@ -11,7 +11,7 @@ import io.ensembles.jobs.EnsemblePredictor;
 import io.ensembles.jobs.SparkSupport;
 import io.ensembles.sources.RowDecoder;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.Manifest;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -6,7 +6,7 @@ import io.ensembles.config.SourceSpec;
 import io.ensembles.data.DataFormatException;
 import io.ensembles.data.ExampleSet;
 import io.ensembles.data.InputShape;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -5,7 +5,7 @@ import io.ensembles.data.ExampleSet;
 import io.ensembles.data.InputShape;
 import io.ensembles.data.Normalisation;
 import io.ensembles.data.TrainingData;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

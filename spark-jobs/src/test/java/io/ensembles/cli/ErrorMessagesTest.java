@@ -12,7 +12,7 @@ class ErrorMessagesTest {
         SparkException e = new SparkException("Job aborted due to stage failure: Task 1 in stage 2.0 failed 4 times, "
                 + "most recent failure: Lost task 1.3 in stage 2.0 (TID 9) (127.0.0.1 executor 0): "
                 + "io.ensembles.store.IntegrityException: member m001: model file x has SHA-256 a but the manifest records b\n"
-                + "\tat io.ensembles.store.MemberStore.loadVerified(MemberStore.java:1)\n");
+                + "\tat io.ensembles.store.VerifiedModels.loadVerified(MemberStore.java:1)\n");
         assertEquals("member m001: model file x has SHA-256 a but the manifest records b",
                 ErrorMessages.taskFailure(new RuntimeException("wrapped", e)));
     }

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.Manifest;
 import io.ensembles.store.MemberRecord;
-import io.ensembles.store.MemberStore;
+import io.ensembles.store.VerifiedModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -226,7 +226,7 @@ class FaultToleranceClusterIT {
         for (MemberRecord r : m.members()) assertTrue(r.completed(), r.id() + ": " + r.failureReason());
         assertOnlyFinishedFiles(out, m);
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out.toString()));
-        for (MemberRecord r : m.members()) io.ensembles.store.MemberStore.loadVerified(layout, r);
+        for (MemberRecord r : m.members()) io.ensembles.store.VerifiedModels.loadVerified(layout, r);
         System.out.printf("[cluster] speculation on: %d task attempts for 3 members, %d speculative (member(s) %s); "
                         + "one final model per member, verified; winners' attempts %s; tasks %s%n", starts.size(),
                 speculative.size(), speculative.stream().map(t -> "m00" + t.path("Index").asInt()).distinct().toList(),
@@ -273,7 +273,7 @@ class FaultToleranceClusterIT {
             }
             assertEquals(kept, onDisk, r.id());
             // the last kept epoch is the member's own weights
-            assertEquals(MemberStore.loadVerified(layout, r).params(), MemberStore.loadVerified(layout,
+            assertEquals(VerifiedModels.loadVerified(layout, r).params(), VerifiedModels.loadVerified(layout,
                     r.withFile(r.trajectory().get(3).path(), r.trajectory().get(3).sha256())).params(), r.id());
         }
         try (Stream<Path> dirs = Files.list(out.resolve("members"))) {

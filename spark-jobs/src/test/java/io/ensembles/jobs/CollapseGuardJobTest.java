@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.report.EvaluationReport;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.Json;
 import io.ensembles.store.Manifest;
 import io.ensembles.store.MemberRecord;

@@ -64,7 +64,7 @@ class LandscapeJobTest {
         }
         // the last kept epoch is the member itself: its error is the stored member's
         float[] member = io.ensembles.ensemble.Predictor.probabilities(
-                io.ensembles.store.MemberStore.loadVerified(new io.ensembles.store.EnsembleLayout(d),
+                io.ensembles.store.VerifiedModels.loadVerified(new io.ensembles.store.EnsembleLayout(d),
                         io.ensembles.store.Manifest.read(new io.ensembles.store.EnsembleLayout(d)).completedMembers().get(0)),
                 io.ensembles.data.DataLoader.test(deep.data()).slice(0, 500),
                 io.ensembles.store.Manifest.read(new io.ensembles.store.EnsembleLayout(d)).normalisation(), 500);

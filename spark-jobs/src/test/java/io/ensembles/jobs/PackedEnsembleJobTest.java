@@ -13,11 +13,11 @@ import io.ensembles.ensemble.Predictor;
 import io.ensembles.metrics.ClassificationMetrics;
 import io.ensembles.report.EvaluationReport;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.Json;
 import io.ensembles.store.Manifest;
 import io.ensembles.store.MemberRecord;
-import io.ensembles.store.MemberStore;
+import io.ensembles.store.VerifiedModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,7 +84,7 @@ class PackedEnsembleJobTest {
             assertEquals(0.5, r.epochsSpent(), 1e-12, "2 epochs of the network over its 4 members");
             assertEquals(Fs.sha256Hex(layout.resolve(r.path())), r.sha256());
             files.add(r.path());
-            var net = MemberStore.loadVerified(layout, r);
+            var net = VerifiedModels.loadVerified(layout, r);
             assertEquals(net.numParams(), r.parameters(), "the parameters of the network the member lives in");
             assertEquals(4, net.getNumOutputArrays());
         }
@@ -106,7 +106,7 @@ class PackedEnsembleJobTest {
         ExampleSet test = DataLoader.test(config.data());
         int[] labels = test.labels();
         for (int n = 0; n < 2; n++) {
-            ComputationGraph net = MemberStore.loadVerified(layout, manifest.members().get(n * 4));
+            ComputationGraph net = VerifiedModels.loadVerified(layout, manifest.members().get(n * 4));
             float[][] heads = Predictor.heads(net, test, manifest.normalisation(), 500);
             for (int h = 1; h < 4; h++) assertFalse(Arrays.equals(heads[0], heads[h]), "head " + h + " differs");
             double meanHeadNll = Arrays.stream(heads).mapToDouble(p -> ClassificationMetrics.nll(p, labels, 10))
@@ -135,7 +135,7 @@ class PackedEnsembleJobTest {
         ExampleSet test = DataLoader.test(config.data());
         List<float[]> all = new ArrayList<>();
         for (int n = 0; n < 2; n++) {
-            ComputationGraph net = MemberStore.loadVerified(layout, manifest.members().get(n * 4));
+            ComputationGraph net = VerifiedModels.loadVerified(layout, manifest.members().get(n * 4));
             all.addAll(Arrays.asList(Predictor.heads(net, test, manifest.normalisation(), 500)));
         }
         int[] labels = test.labels();

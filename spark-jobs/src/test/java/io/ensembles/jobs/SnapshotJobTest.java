@@ -9,11 +9,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.report.EvaluationReport;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.Json;
 import io.ensembles.store.Manifest;
 import io.ensembles.store.MemberRecord;
-import io.ensembles.store.MemberStore;
+import io.ensembles.store.VerifiedModels;
+import io.ensembles.store.MemberCommit;
+import io.ensembles.store.MemberCheckpoints;
 import io.ensembles.train.TrainingPlan;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,7 +39,7 @@ class SnapshotJobTest {
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
         return m.members().stream().map(r -> {
             try {
-                return MemberStore.loadVerified(layout, r).params().dup();
+                return VerifiedModels.loadVerified(layout, r).params().dup();
             } catch (Exception e) {
                 throw new RuntimeException(e);
             }
@@ -185,7 +187,7 @@ class SnapshotJobTest {
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> SnapshotJob.run(TestSpark.get(), c, out));
         assertTrue(e.getMessage().contains("injected fault"), e.getMessage());
-        MemberRecord first = new MemberStore(layout, "m000").finishedRecord();
+        MemberRecord first = MemberCommit.of(layout, "m000").finishedRecord();
         assertTrue(first != null, "the snapshot of cycle 1 was stored before the driver died");
         assertTrue(Fs.exists(layout.checkpointIndex(SnapshotTask.RUN_ID)), "and the run's checkpoint of epoch 1");
 
@@ -216,7 +218,7 @@ class SnapshotJobTest {
         assertTrue(rep.ensembleOfSize(4).nll() <= rep.meanMember().nll());
         // the ensemble row is the mean of the passes, computed here independently of the job
         Manifest m = Manifest.read(new EnsembleLayout(Fs.qualify(out)));
-        ComputationGraph net = MemberStore.loadVerified(new EnsembleLayout(Fs.qualify(out)), m.members().get(0));
+        ComputationGraph net = VerifiedModels.loadVerified(new EnsembleLayout(Fs.qualify(out)), m.members().get(0));
         var test = io.ensembles.data.DataLoader.test(c.data());
         List<float[]> ps = io.ensembles.ensemble.McDropout.passes(net, test, m.normalisation(), 500, 4,
                 m.members().get(0).seed());

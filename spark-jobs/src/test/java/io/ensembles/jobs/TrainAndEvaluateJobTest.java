@@ -15,12 +15,12 @@ import io.ensembles.ensemble.Predictor;
 import io.ensembles.metrics.ClassificationMetrics;
 import io.ensembles.report.EvaluationReport;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.IntegrityException;
 import io.ensembles.store.Json;
 import io.ensembles.store.Manifest;
 import io.ensembles.store.MemberRecord;
-import io.ensembles.store.MemberStore;
+import io.ensembles.store.VerifiedModels;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +103,7 @@ class TrainAndEvaluateJobTest {
         ExampleSet test = DataLoader.test(config.data());
         List<float[]> probs = new ArrayList<>();
         for (MemberRecord r : manifest.members()) {
-            probs.add(Predictor.probabilities(MemberStore.loadVerified(layout, r), test, manifest.normalisation(), 500));
+            probs.add(Predictor.probabilities(VerifiedModels.loadVerified(layout, r), test, manifest.normalisation(), 500));
         }
         assertFalse(Arrays.equals(probs.get(0), probs.get(1)));
         assertFalse(Arrays.equals(probs.get(1), probs.get(2)));
@@ -158,7 +158,7 @@ class TrainAndEvaluateJobTest {
         List<float[]> t = new ArrayList<>();
         List<float[]> o = new ArrayList<>();
         for (MemberRecord r : manifest.members()) {
-            var net = MemberStore.loadVerified(layout, r);
+            var net = VerifiedModels.loadVerified(layout, r);
             t.add(Predictor.probabilities(net, test, manifest.normalisation(), 500));
             o.add(Predictor.probabilities(net, ood, manifest.normalisation(), 500));
         }

@@ -11,7 +11,7 @@ import io.ensembles.jobs.ConvertJob;
 import io.ensembles.jobs.TestSpark;
 import io.ensembles.jobs.TrainJob;
 import io.ensembles.store.EnsembleLayout;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.store.Manifest;
 import io.ensembles.store.MemberRecord;
 import io.ensembles.store.ModelIO;

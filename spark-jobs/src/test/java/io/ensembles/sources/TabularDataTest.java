@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.jobs.EvaluateJob;
-import io.ensembles.jobs.PredictJob;
+import io.ensembles.ml.PredictJob;
 import io.ensembles.jobs.TestSpark;
 import io.ensembles.jobs.TrainJob;
 import io.ensembles.ml.EnsembleModel;
@@ -84,7 +84,7 @@ class TabularDataTest {
         EvaluationReport.Row ens = r.rows().stream().filter(x -> x.kind().equals("ensemble") && x.size() == 3)
                 .findFirst().orElseThrow();
         assertTrue(ens.error() < 0.1, "ensemble error " + ens.error());
-        Manifest.Scoring s = Manifest.read(new EnsembleLayout(io.ensembles.store.Fs.qualify(out))).scoring();
+        Manifest.Scoring s = Manifest.read(new EnsembleLayout(io.ensembles.fs.Fs.qualify(out))).scoring();
         assertNotNull(s, "the evaluation stores the scoring settings");
         assertEquals(0.95, s.oodTpr());
         assertTrue(s.temperature() > 0 && s.oodThreshold() >= 0, s.toString());
@@ -145,7 +145,7 @@ class TabularDataTest {
                         org.apache.spark.sql.functions.monotonically_increasing_id().equalTo(3), "borderline")
                 .otherwise(test.col("label")))
                 .coalesce(1).write().option("header", "true").csv(odd);
-        Path folder = Path.of(java.net.URI.create(io.ensembles.store.Fs.qualify(out)));
+        Path folder = Path.of(java.net.URI.create(io.ensembles.fs.Fs.qualify(out)));
         String before = Files.readString(folder.resolve("manifest.json")) + Files.readString(folder.resolve("metrics.json"));
         var run = io.ensembles.cli.EnsembleCliTest.run("evaluate", "--ensemble", out, "--set", "data.test.path=" + odd,
                 "--in-spark");

@@ -1,4 +1,4 @@
-package io.ensembles.store;
+package io.ensembles.fs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.ensembles.fs.Fs;
 
 /** Atomic writes: a replaced file is the old or the new one, never half of either, and nothing temporary stays. */
 class FsTest {

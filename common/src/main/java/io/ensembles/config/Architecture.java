@@ -1,4 +1,4 @@
-package io.ensembles.model;
+package io.ensembles.config;
 
 import java.util.Arrays;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.ensembles.store;
+package io.ensembles.fs;
 
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;

@@ -1,9 +1,9 @@
-package io.ensembles.jobs;
+package io.ensembles.ml;
 
 import io.ensembles.config.SourceSpec;
 import io.ensembles.ml.EnsembleModel;
 import io.ensembles.sources.TableReader;
-import io.ensembles.store.Fs;
+import io.ensembles.fs.Fs;
 import io.ensembles.versions.EnsembleVersions;
 import java.io.IOException;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.ensembles.model;
+package io.ensembles.config;
 
 import java.io.Serializable;
 
@@ -8,7 +8,7 @@ import java.io.Serializable;
  * (a block-diagonal weight, channels laid out member-major), except the first layer, which reads
  * the raw input densely, and the last, which maps each member's features to its own head.
  * <p>
- * {@link ModelFactory} builds it in one of two {@link Layout}s that compute the same function.
+ * {@code io.ensembles.model.ModelFactory} builds it in one of two {@link Layout}s that compute the same function.
  * {@code GROUPED}, the default: the architecture at width alpha*C, every inner layer a grouped
  * dense or convolution layer ({@link io.ensembles.model.grouped}) that computes all its groups in
  * one batched product; batch norms, activations and shortcuts run once over all channels; head m
@@ -21,6 +21,9 @@ import java.io.Serializable;
  * before the grouped layers existed have this layout, and the tests check one against the other.
  */
 public record Packing(double alpha, int gamma, int heads) implements Serializable {
+    /** The output vertex of a plain network, and the prefix of a packed network's head outputs. */
+    public static final String OUTPUT = "out";
+
     /** How a packed network is laid out (see above). */
     public enum Layout { GROUPED, PATHS }
 
@@ -65,13 +68,13 @@ public record Packing(double alpha, int gamma, int heads) implements Serializabl
 
     /** The output vertex of head {@code m}. */
     public static String headName(int m) {
-        return ModelFactory.OUTPUT + m;
+        return OUTPUT + m;
     }
 
     /** The member whose parameters a layer of the packed network holds, or -1 for a vertex without a member. */
     public int memberOfVertex(String name) {
-        if (name.startsWith(ModelFactory.OUTPUT) && name.length() > ModelFactory.OUTPUT.length()) {
-            return Integer.parseInt(name.substring(ModelFactory.OUTPUT.length()));
+        if (name.startsWith(OUTPUT) && name.length() > OUTPUT.length()) {
+            return Integer.parseInt(name.substring(OUTPUT.length()));
         }
         if (name.startsWith("p")) {
             int end = name.indexOf('_');
