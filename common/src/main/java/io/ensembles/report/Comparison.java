@@ -54,12 +54,13 @@ public final class Comparison {
                 double auroc = e.report().ood().stream()
                         .filter(o -> o.size() == r.size() && o.score().equals("entropy"))
                         .mapToDouble(OodEvaluation.Row::auroc).findFirst().orElse(Double.NaN);
-                Map<String, Object> cost = e.report().cost();
+                EvaluationReport.Cost cost = e.report().cost() != null ? e.report().cost()
+                        : new EvaluationReport.Cost(null, null, null);
                 double shift = e.report().shift().stream().mapToDouble(ShiftEvaluation.Row::error).average()
                         .orElse(Double.NaN);
                 rows.add(new Row(e.name(), e.method(), r.size(), r.budget(), r.error(), r.nll(), r.calibratedNll(),
-                        r.ece(), auroc, dee, number(cost.get("parameters")), number(cost.get("trainingWallSeconds")),
-                        number(cost.get("inferenceSecondsPer1000")), shift));
+                        r.ece(), auroc, dee, number(cost.parameters()), number(cost.trainingWallSeconds()),
+                        number(cost.inferenceSecondsPer1000()), shift));
             }
         }
         return rows;

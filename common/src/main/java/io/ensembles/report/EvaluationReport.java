@@ -3,10 +3,7 @@ package io.ensembles.report;
 import io.ensembles.metrics.ClassificationMetrics;
 import io.ensembles.metrics.Diversity;
 import io.ensembles.metrics.TemperatureScaling;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The evaluation of one ensemble on one test set: every member alone, the mean of the members,
@@ -35,7 +32,7 @@ public final class EvaluationReport {
     private final List<Row> rows;
     private List<OodEvaluation.Row> ood = List.of();
     private List<ShiftEvaluation.Row> shift = List.of();
-    private Map<String, Object> cost = Map.of();
+    private Cost cost;
     private List<Reliability> reliability = List.of();
     private List<OodEvaluation.Histogram> oodHistograms = List.of();
     private List<LeftOut> leftOut = List.of();
@@ -107,32 +104,7 @@ public final class EvaluationReport {
 
     /** Every set of members whose ensemble a report of K members with {@code randomOrders} orders shows, once each. */
     public static List<int[]> subsets(int k, int randomOrders) {
-        Map<List<Integer>, int[]> sets = new LinkedHashMap<>();
-        for (List<Integer> idx : orders(k, randomOrders)) {
-            for (int size = 1; size <= k; size++) {
-                int[] set = idx.subList(0, size).stream().mapToInt(Integer::intValue).sorted().toArray();
-                sets.putIfAbsent(java.util.Arrays.stream(set).boxed().toList(), set);
-            }
-        }
-        for (int m = 0; m < k; m++) sets.putIfAbsent(List.of(m), new int[] {m});
-        return List.copyOf(sets.values());
-    }
-
-    /** The manifest order, then {@code randomOrders} seeded random orders (none for one member). */
-    private static List<List<Integer>> orders(int k, int randomOrders) {
-        List<List<Integer>> out = new ArrayList<>();
-        List<Integer> manifest = new ArrayList<>();
-        for (int i = 0; i < k; i++) manifest.add(i);
-        out.add(manifest);
-        if (randomOrders > 0 && k > 1) {
-            java.util.Random rnd = new java.util.Random(ORDER_SEED);
-            for (int o = 0; o < randomOrders; o++) {
-                List<Integer> order = new ArrayList<>(manifest);
-                java.util.Collections.shuffle(order, rnd);
-                out.add(order);
-            }
-        }
-        return out;
+        return ReportRows.subsets(k, randomOrders);
     }
 
     /**
@@ -141,37 +113,8 @@ public final class EvaluationReport {
      */
     public static EvaluationReport assemble(String ensemble, List<String> memberIds, double[] epochsSpent,
                                             double baseEpochs, int examples, int randomOrders, SubsetMetrics metrics) {
-        // every row depends only on which members it averages: each set is measured once (the
-        // calibration is the costly part), whatever order, size or kind asks for it again
-        Map<List<Integer>, Row> bySet = new java.util.HashMap<>();
-        java.util.function.BiFunction<List<Integer>, String[], Row> rowOf = (idx, label) -> {
-            int[] set = idx.stream().mapToInt(Integer::intValue).sorted().toArray();
-            Row r = bySet.computeIfAbsent(java.util.Arrays.stream(set).boxed().toList(), x -> metrics.of(set));
-            double cost = idx.stream().mapToDouble(m -> epochsSpent[m]).sum();
-            return new Row(label[0], label[1], idx.size(), cost / baseEpochs, r.accuracy(), r.error(), r.nll(), r.ece(),
-                    r.adaptiveEce(), r.brier(), r.calibratedNll(), r.temperature(), r.disagreement(),
-                    r.disagreementOverError(), r.kl());
-        };
-        int k = memberIds.size();
-        List<List<Integer>> orders = orders(k, randomOrders);
-        List<Row> rows = new ArrayList<>();
-        List<Row> members = new ArrayList<>();
-        for (int m = 0; m < k; m++) members.add(rowOf.apply(List.of(m), new String[] {memberIds.get(m), "member"}));
-        rows.addAll(members);
-        rows.add(meanOf(members));
-        for (int size = 1; size <= k; size++) {
-            rows.add(rowOf.apply(orders.get(0).subList(0, size), new String[] {"ensemble", "ensemble"}));
-        }
-        if (orders.size() > 1) {
-            for (int size = 1; size <= k; size++) {
-                List<Row> same = new ArrayList<>();
-                for (List<Integer> order : orders.subList(1, orders.size())) {
-                    same.add(rowOf.apply(order.subList(0, size), new String[] {"ensemble", "ensemble-random-order"}));
-                }
-                rows.add(mean(same, "ensemble", "ensemble-random-order", size));
-            }
-        }
-        return new EvaluationReport(ensemble, examples, rows);
+        return new EvaluationReport(ensemble, examples, ReportRows.rows(memberIds, epochsSpent, baseEpochs,
+                randomOrders, metrics));
     }
 
     /** A row of measured metrics (model, kind and budget are set by {@link #assemble}). */
@@ -193,26 +136,6 @@ public final class EvaluationReport {
                 ClassificationMetrics.adaptiveEce(p, labels, classes, bins),
                 ClassificationMetrics.brier(p, labels, classes), cal, Diversity.meanDisagreement(of, classes),
                 Diversity.meanKl(of, classes));
-    }
-
-    /** The mean member: every metric averaged over the members (no diversity within one member). */
-    private static Row meanOf(List<Row> m) {
-        Row r = mean(m, "mean member", "mean-member", 1);
-        return new Row(r.model(), r.kind(), 1, Double.NaN, r.accuracy(), r.error(), r.nll(), r.ece(), r.adaptiveEce(),
-                r.brier(), r.calibratedNll(), r.temperature(), 0, 0, 0);
-    }
-
-    /** Every metric averaged over {@code m}. */
-    private static Row mean(List<Row> m, String model, String kind, int size) {
-        int k = m.size();
-        java.util.function.ToDoubleFunction<java.util.function.ToDoubleFunction<Row>> avg =
-                f -> m.stream().mapToDouble(f).sum() / k;
-        return new Row(model, kind, size, avg.applyAsDouble(Row::budget), avg.applyAsDouble(Row::accuracy),
-                avg.applyAsDouble(Row::error), avg.applyAsDouble(Row::nll), avg.applyAsDouble(Row::ece),
-                avg.applyAsDouble(Row::adaptiveEce), avg.applyAsDouble(Row::brier),
-                avg.applyAsDouble(Row::calibratedNll), avg.applyAsDouble(Row::temperature),
-                avg.applyAsDouble(Row::disagreement), avg.applyAsDouble(Row::disagreementOverError),
-                avg.applyAsDouble(Row::kl));
     }
 
     public List<Row> rows() { return rows; }
@@ -267,11 +190,17 @@ public final class EvaluationReport {
         return this;
     }
 
-    /** The ensemble's cost (parameters, training and inference seconds), as in metrics.json. */
-    public Map<String, Object> cost() { return cost; }
+    /**
+     * The whole ensemble's cost: its parameters (each model file once), the training run's wall time,
+     * and the inference time of all its predictors per 1000 test examples; a figure not recorded is null.
+     */
+    public record Cost(Long parameters, Double trainingWallSeconds, Double inferenceSecondsPer1000) {}
 
-    public EvaluationReport withCost(Map<String, Object> costs) {
-        this.cost = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(costs));
+    /** The ensemble's cost, or null when the evaluation did not record it. */
+    public Cost cost() { return cost; }
+
+    public EvaluationReport withCost(Cost c) {
+        this.cost = c;
         return this;
     }
 
@@ -328,17 +257,11 @@ public final class EvaluationReport {
         return sb.toString();
     }
 
-    public Map<String, Object> toJson(Map<String, Object> extra) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("ensemble", ensemble);
-        m.put("testExamples", examples);
-        m.putAll(extra);
-        m.put("leftOut", leftOut);
-        m.put("rows", rows);
-        if (!ood.isEmpty()) m.put("ood", ood);
-        if (!shift.isEmpty()) m.put("shift", shift);
-        if (!reliability.isEmpty()) m.put("reliability", reliability);
-        if (!oodHistograms.isEmpty()) m.put("oodHistograms", oodHistograms);
-        return m;
+    /** The number of test examples the report was measured on. */
+    public int examples() { return examples; }
+
+    /** A report read back from its rows ({@link MetricsFile}); the other parts are added with the {@code with} methods. */
+    static EvaluationReport restored(String ensemble, int examples, List<Row> rows) {
+        return new EvaluationReport(ensemble, examples, List.copyOf(rows));
     }
 }

@@ -42,40 +42,40 @@ public final class LandscapeReport {
                     + "(perplexity ").append(String.format("%.1f", r.embedding().perplexity())).append(") places "
                     + "checkpoints that predict alike close together. One path per trajectory, from its first "
                     + "checkpoint to its last; a member without kept epochs is a single point.</p>\n")
-                    .append(HtmlReport.img(map(r)));
+                    .append(ReportCharts.img(map(r)));
         }
         if (!r.sizeCurves().isEmpty()) {
-            XYChart nll = HtmlReport.chart("Ensemble NLL against size", "ensemble size", "NLL");
-            XYChart acc = HtmlReport.chart("Ensemble accuracy against size", "ensemble size", "accuracy");
+            XYChart nll = ReportCharts.chart("Ensemble NLL against size", "ensemble size", "NLL");
+            XYChart acc = ReportCharts.chart("Ensemble accuracy against size", "ensemble size", "accuracy");
             legendBelow(nll, acc);
             for (LandscapeResult.SizeCurve c : r.sizeCurves()) {
                 double[] k = new double[c.nll().length];
                 for (int i = 0; i < k.length; i++) k[i] = i + 1;
-                HtmlReport.add(nll, c.name(), k, c.nll());
-                HtmlReport.add(acc, c.name(), k, c.accuracy());
+                ReportCharts.add(nll, c.name(), k, c.nll());
+                ReportCharts.add(acc, c.name(), k, c.accuracy());
             }
             h.append("<h2>Ensembles of independent members against snapshots of one run</h2>\n")
-                    .append(HtmlReport.img(nll)).append(HtmlReport.img(acc));
+                    .append(ReportCharts.img(nll)).append(ReportCharts.img(acc));
         }
         if (!r.lines().isEmpty()) {
-            XYChart loss = HtmlReport.chart("NLL along the line between two solutions", "lambda", "NLL");
-            XYChart acc = HtmlReport.chart("Accuracy along the line between two solutions", "lambda", "accuracy");
+            XYChart loss = ReportCharts.chart("NLL along the line between two solutions", "lambda", "NLL");
+            XYChart acc = ReportCharts.chart("Accuracy along the line between two solutions", "lambda", "accuracy");
             legendBelow(loss, acc);
             for (LandscapeResult.Line l : r.lines()) {
                 List<Interpolation.Point> p = l.points();
                 double[] x = p.stream().mapToDouble(Interpolation.Point::lambda).toArray();
-                HtmlReport.add(loss, l.name(), x, p.stream().mapToDouble(Interpolation.Point::nll).toArray());
-                HtmlReport.add(acc, l.name(), x, p.stream().mapToDouble(Interpolation.Point::accuracy).toArray());
+                ReportCharts.add(loss, l.name(), x, p.stream().mapToDouble(Interpolation.Point::nll).toArray());
+                ReportCharts.add(acc, l.name(), x, p.stream().mapToDouble(Interpolation.Point::accuracy).toArray());
             }
-            h.append("<h2>Interpolation: the barrier between modes</h2>\n").append(HtmlReport.img(loss))
-                    .append(HtmlReport.img(acc));
+            h.append("<h2>Interpolation: the barrier between modes</h2>\n").append(ReportCharts.img(loss))
+                    .append(ReportCharts.img(acc));
         }
         return h.append("</body></html>\n").toString();
     }
 
     /** One series per trajectory, its checkpoints joined in order. */
     private static XYChart map(LandscapeResult r) {
-        XYChart c = HtmlReport.chart("Checkpoints in function space (t-SNE)", "t-SNE 1", "t-SNE 2");
+        XYChart c = ReportCharts.chart("Checkpoints in function space (t-SNE)", "t-SNE 1", "t-SNE 2");
         java.util.Map<String, List<Integer>> byTrajectory = new java.util.LinkedHashMap<>();
         for (int i = 0; i < r.trajectories().size(); i++) {
             byTrajectory.computeIfAbsent(r.trajectories().get(i), k -> new java.util.ArrayList<>()).add(i);
@@ -84,7 +84,7 @@ public final class LandscapeReport {
         for (var t : byTrajectory.entrySet()) {
             double[] x = t.getValue().stream().mapToDouble(i -> xy[i][0]).toArray();
             double[] y = t.getValue().stream().mapToDouble(i -> xy[i][1]).toArray();
-            HtmlReport.add(c, t.getKey(), x, y);
+            ReportCharts.add(c, t.getKey(), x, y);
         }
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         return c;

@@ -21,6 +21,15 @@ public record EnsembleLayout(String root) {
         while (root.endsWith("/") && root.length() > 1) root = root.substring(0, root.length() - 1);
     }
 
+    /** The last segment of a folder URI: how reports name an ensemble. */
+    public static String folderName(String uri) {
+        String u = uri.replaceAll("/+$", "");
+        return u.substring(u.lastIndexOf('/') + 1);
+    }
+
+    /** The folder's own name (see {@link #folderName}). */
+    public String name() { return folderName(root); }
+
     public String manifest() { return root + "/manifest.json"; }
     public String metrics() { return root + "/metrics.json"; }
     /** Per-example predictions of the last evaluation, a Parquet data set (folder). */

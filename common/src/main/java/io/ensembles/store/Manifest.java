@@ -64,6 +64,15 @@ public record Manifest(
         return members.stream().filter(MemberRecord::completed).toList();
     }
 
+    /**
+     * The configuration the ensemble was trained with, validated, with {@code overrides} (configuration
+     * keys) over it: every job that re-reads a stored ensemble's settings reads them here.
+     */
+    public io.ensembles.config.EnsembleConfig configuration(Map<String, Object> overrides) {
+        return io.ensembles.config.EnsembleConfig.from(
+                com.typesafe.config.ConfigFactory.parseString(config.toString()), overrides);
+    }
+
     /** The same manifest with the scoring settings of an evaluation. */
     public Manifest withScoring(Scoring s) {
         return new Manifest(formatVersion, name, method, createdAt, codeVersion, input, data, run, members, config, s);

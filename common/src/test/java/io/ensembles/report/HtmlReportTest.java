@@ -3,7 +3,6 @@ package io.ensembles.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ensembles.data.Corruptions;
@@ -66,7 +65,7 @@ class HtmlReportTest {
             shifted.add(each);
         }
         r.withShift(ShiftEvaluation.compute(shifted, y, C, 15));
-        r.withCost(Map.of("parameters", 1000 * k, "trainingWallSeconds", 12.5, "inferenceSecondsPer1000", 0.02 * k));
+        r.withCost(new EvaluationReport.Cost(1000L * k, 12.5, 0.02 * k));
         return new Comparison.Entry(name, method, r);
     }
 
@@ -99,21 +98,62 @@ class HtmlReportTest {
     }
 
     @Test
-    void theLandscapePartIsReplacedInPlaceOrAddedToAnOlderReport() {
-        String none = HtmlReport.landscapeSection(null, "file:/data/<deep>");
+    void theLandscapePartLinksTheFoldersLandscapeOrSaysHowToMakeOne() {
+        String none = new LandscapeLink("file:/data/<deep>", null).html();
         assertTrue(none.contains("Not measured yet") && none.contains("file:/data/&lt;deep&gt;"), none);
-        String html = "<html><body><h1>x</h1>\n" + none + "<p>after</p></body></html>\n";
-        String linked = HtmlReport.withLandscape(html, HtmlReport.landscapeSection("within 0.9 & across 0.1", "f"));
-        assertEquals("<html><body><h1>x</h1>\n", linked.substring(0, linked.indexOf("<section")));
+        String linked = new LandscapeLink("f", "within 0.9 & across 0.1").html();
         assertTrue(linked.contains("<a href=\"landscape.html\">") && linked.contains("within 0.9 &amp; across 0.1")
-                && !linked.contains("Not measured yet") && linked.endsWith("<p>after</p></body></html>\n"), linked);
-        // running it again replaces, never duplicates
-        String again = HtmlReport.withLandscape(linked, HtmlReport.landscapeSection("second", "f"));
-        assertEquals(1, again.split("<section id=\"landscape\">", -1).length - 1);
-        assertTrue(again.contains("second") && !again.contains("within 0.9"));
-        // a report written before the section existed gets it before </body>
-        String old = HtmlReport.withLandscape("<html><body><h1>x</h1></body></html>", none);
-        assertTrue(old.startsWith("<html><body><h1>x</h1><section") && old.endsWith("</section>\n</body></html>"), old);
-        assertThrows(IllegalArgumentException.class, () -> HtmlReport.withLandscape("plain text", none));
+                && !linked.contains("Not measured yet"), linked);
+        Random rnd = new Random(6);
+        List<Comparison.Entry> one = List.of(entry("deep", "deep", 2, rnd));
+        String page = HtmlReport.render("x", one, Comparison.compute(one), new LandscapeLink("f", "s"), "then");
+        // one section, at the end of the page
+        assertEquals(1, page.split("<section id=\"landscape\">", -1).length - 1);
+        assertTrue(page.endsWith("</section>\n</body></html>\n"), page.substring(page.length() - 80));
+        assertTrue(page.contains("Generated then."));
+    }
+
+    /**
+     * metrics.json round-trips: the report read back has the same rows and parts, and the page
+     * rendered from the file is the page the evaluation wrote, so a later landscape changes only
+     * its own part of it.
+     */
+    @Test
+    void theMetricsFileReadsBackAndTheReportIsRenderedAgainFromIt(@org.junit.jupiter.api.io.TempDir
+                                                                 java.nio.file.Path dir) throws Exception {
+        Random rnd = new Random(7);
+        EvaluationReport r = entry("deep", "deep", 3, rnd).report();
+        r.withLeftOut(List.of(new EvaluationReport.LeftOut("m009", "failed", "diverged")));
+        r.withInput(new EvaluationReport.Input("[3]", List.of("a", "b", "c")));
+        io.ensembles.store.EnsembleLayout folder = new io.ensembles.store.EnsembleLayout(dir.toUri().toString());
+        MetricsFile.write(folder, r, Map.of("method", "deep", "eceBins", 15), "deep", "2026-12-02T10:00:00Z");
+        String written = java.nio.file.Files.readString(dir.resolve("report.html"));
+        assertTrue(written.contains("Not measured yet"));
+
+        MetricsFile.Stored back = MetricsFile.read(folder.metrics());
+        assertEquals("deep", back.method());
+        assertEquals("2026-12-02T10:00:00Z", back.evaluatedAt());
+        assertEquals(r.rows(), back.report().rows());
+        assertEquals(r.ood(), back.report().ood());
+        assertEquals(r.shift(), back.report().shift());
+        assertEquals(r.leftOut(), back.report().leftOut());
+        assertEquals(r.input(), back.report().input());
+        assertEquals(r.cost(), back.report().cost());
+        assertEquals(r.reliability(), back.report().reliability());
+        assertEquals(r.oodHistograms().size(), back.report().oodHistograms().size());
+        assertEquals(r.table(), back.report().table());
+
+        assertTrue(MetricsFile.refreshReport(folder));
+        assertEquals(written, java.nio.file.Files.readString(dir.resolve("report.html")), "the same page again");
+        java.nio.file.Files.writeString(dir.resolve("landscape.json"), io.ensembles.store.Json.write(
+                new io.ensembles.landscape.LandscapeResult(10, List.of(), List.of(), null, null, null, null, List.of(),
+                        List.of())));
+        assertTrue(MetricsFile.refreshReport(folder));
+        String after = java.nio.file.Files.readString(dir.resolve("report.html"));
+        int section = written.indexOf("<section id=\"landscape\">");
+        assertEquals(written.substring(0, section), after.substring(0, section), "the rest of the report is kept");
+        assertTrue(after.contains("<a href=\"landscape.html\">") && !after.contains("Not measured yet"));
+        assertFalse(MetricsFile.refreshReport(new io.ensembles.store.EnsembleLayout(dir.resolve("none").toUri()
+                .toString())), "no evaluation, no report");
     }
 }

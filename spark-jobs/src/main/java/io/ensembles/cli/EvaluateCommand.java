@@ -1,5 +1,6 @@
 package io.ensembles.cli;
 
+import io.ensembles.evaluation.EvaluationOptions;
 import io.ensembles.jobs.EvaluateJob;
 import io.ensembles.jobs.SparkSupport;
 import io.ensembles.report.Comparison;
@@ -81,6 +82,44 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         spark.validate();
+        validate();
+        java.util.Map<String, Object> settings = new java.util.LinkedHashMap<>(set);
+        List<String> uris = new ArrayList<>();
+        List<Manifest> manifests = new ArrayList<>();
+        for (String e : ensembles) {
+            // a versioned folder (made by 'retrain') stands for its current version
+            String uri = io.ensembles.versions.EnsembleVersions.resolve(Fs.qualify(e));
+            manifests.add(checked(uri, settings));
+            uris.add(uri);
+        }
+        if (!spark.inSpark) {
+            List<String> args = SparkOptions.subcommandArgs(spec);
+            return spark.launcher().launch("evaluate", args);
+        }
+        SparkSession session = SparkSupport.session("ensemble evaluate " + manifests.get(0).name()
+                + (manifests.size() > 1 ? " and " + (manifests.size() - 1) + " more" : ""));
+        try {
+            EvaluationOptions options = EvaluationOptions.defaults().testLimit(testLimit == null ? -1 : testLimit)
+                    .mcPasses(mcPasses == null ? 0 : mcPasses).ood(ood).skipBadMembers(skipBadMembers).shift(shift)
+                    .settings(settings);
+            List<Comparison.Entry> entries = new ArrayList<>();
+            for (int i = 0; i < uris.size(); i++) {
+                EvaluationReport evaluated = EvaluateJob.run(session, uris.get(i), options);
+                System.out.println(evaluated.table());
+                System.out.println("metrics: " + new EnsembleLayout(uris.get(i)).metrics());
+                System.out.println("report: " + new EnsembleLayout(uris.get(i)).report());
+                entries.add(new Comparison.Entry(EnsembleLayout.folderName(uris.get(i)), manifests.get(i).method(),
+                        evaluated));
+            }
+            compare(uris, entries);
+            return EnsembleCli.OK;
+        } finally {
+            session.stop();
+        }
+    }
+
+    /** The options' one-line errors, before anything is read. */
+    private void validate() {
         if (testLimit != null && testLimit < 0) {
             throw new CliException("invalid value for --test-limit: " + testLimit + " (expected a whole number >= 0)");
         }
@@ -99,63 +138,42 @@ final class EvaluateCommand implements Callable<Integer> {
                         + "evaluation.* keys, data.test.*, data.ood.* and " + new java.util.TreeSet<>(DATA_KEYS) + ")");
             }
         }
-        java.util.Map<String, Object> settings = new java.util.LinkedHashMap<>(set);
-        List<String> uris = new java.util.ArrayList<>();
-        List<Manifest> manifests = new java.util.ArrayList<>();
-        for (String e : ensembles) {
-            // a versioned folder (made by 'retrain') stands for its current version
-            String uri = io.ensembles.versions.EnsembleVersions.resolve(Fs.qualify(e));
-            Manifest m = Manifest.read(new EnsembleLayout(uri));
-            if (m.completedMembers().isEmpty()) {
-                throw new CliException(uri + ": the ensemble has no completed member to evaluate");
-            }
-            // the overrides must make a valid configuration for every ensemble (validated before Spark starts)
-            io.ensembles.config.EnsembleConfig cfg = io.ensembles.config.EnsembleConfig.from(
-                    com.typesafe.config.ConfigFactory.parseString(m.config().toString()), settings);
-            if (set.containsKey("data.test-images")) DataChecks.requireFile("data.test-images", cfg.data().testImages());
-            if (set.containsKey("data.test-labels")) DataChecks.requireFile("data.test-labels", cfg.data().testLabels());
-            if (set.containsKey("data.ood-images") && !cfg.data().oodImages().isEmpty()) {
-                DataChecks.requireFile("data.ood-images", cfg.data().oodImages());
-            }
-            uris.add(uri);
-            manifests.add(m);
+    }
+
+    /**
+     * The manifest at {@code uri}, once the overrides make a valid configuration for it and the files
+     * they name exist (checked before Spark starts).
+     */
+    private Manifest checked(String uri, java.util.Map<String, Object> settings) {
+        Manifest m = Manifest.read(new EnsembleLayout(uri));
+        if (m.completedMembers().isEmpty()) {
+            throw new CliException(uri + ": the ensemble has no completed member to evaluate");
         }
-        if (!spark.inSpark) {
-            List<String> args = SparkOptions.subcommandArgs(spec);
-            return spark.launcher().launch("evaluate", args);
+        io.ensembles.config.EnsembleConfig cfg = m.configuration(settings);
+        if (set.containsKey("data.test-images")) DataChecks.requireFile("data.test-images", cfg.data().testImages());
+        if (set.containsKey("data.test-labels")) DataChecks.requireFile("data.test-labels", cfg.data().testLabels());
+        if (set.containsKey("data.ood-images") && !cfg.data().oodImages().isEmpty()) {
+            DataChecks.requireFile("data.ood-images", cfg.data().oodImages());
         }
-        SparkSession session = SparkSupport.session("ensemble evaluate " + manifests.get(0).name()
-                + (manifests.size() > 1 ? " and " + (manifests.size() - 1) + " more" : ""));
-        try {
-            List<Comparison.Entry> entries = new java.util.ArrayList<>();
-            for (int i = 0; i < uris.size(); i++) {
-                EvaluationReport evaluated = EvaluateJob.run(session, uris.get(i), new EvaluateJob.Options(
-                        testLimit == null ? -1 : testLimit, mcPasses == null ? 0 : mcPasses, ood, skipBadMembers, shift, settings));
-                System.out.println(evaluated.table());
-                System.out.println("metrics: " + new EnsembleLayout(uris.get(i)).metrics());
-                System.out.println("report: " + new EnsembleLayout(uris.get(i)).report());
-                entries.add(new Comparison.Entry(EvaluateJob.folderName(uris.get(i)), manifests.get(i).method(),
-                        evaluated));
-            }
-            List<Comparison.Row> rows = Comparison.compute(entries);
-            if (report != null) {
-                Fs.writeString(Fs.qualify(report), io.ensembles.report.HtmlReport.render("Evaluation of "
-                        + String.join(", ", entries.stream().map(Comparison.Entry::name).toList()), entries, rows), true);
-                System.out.println("HTML report: " + Fs.qualify(report));
-            }
-            if (entries.size() > 1) {
-                System.out.println();
-                System.out.println("Side by side (DEE: deep-ensemble equivalent, from the calibrated NLL)");
-                System.out.println(Comparison.table(rows));
-                if (comparison != null) {
-                    Fs.writeString(Fs.qualify(comparison), io.ensembles.store.Json.write(
-                            java.util.Map.of("ensembles", uris, "rows", rows)), true);
-                    System.out.println("comparison: " + Fs.qualify(comparison));
-                }
-            }
-            return EnsembleCli.OK;
-        } finally {
-            session.stop();
+        return m;
+    }
+
+    /** The HTML report of all the ensembles (--report) and, with several, the side-by-side table. */
+    private void compare(List<String> uris, List<Comparison.Entry> entries) throws java.io.IOException {
+        List<Comparison.Row> rows = Comparison.compute(entries);
+        if (report != null) {
+            Fs.writeString(Fs.qualify(report), io.ensembles.report.HtmlReport.render("Evaluation of "
+                    + String.join(", ", entries.stream().map(Comparison.Entry::name).toList()), entries, rows), true);
+            System.out.println("HTML report: " + Fs.qualify(report));
+        }
+        if (entries.size() < 2) return;
+        System.out.println();
+        System.out.println("Side by side (DEE: deep-ensemble equivalent, from the calibrated NLL)");
+        System.out.println(Comparison.table(rows));
+        if (comparison != null) {
+            Fs.writeString(Fs.qualify(comparison), io.ensembles.store.Json.write(
+                    java.util.Map.of("ensembles", uris, "rows", rows)), true);
+            System.out.println("comparison: " + Fs.qualify(comparison));
         }
     }
 }

@@ -58,7 +58,7 @@ final class AdaptiveEce {
         return lo;
     }
 
-    static Keys keys(EvaluateJob.Block b, int[][] subsets, int classes) {
+    static Keys keys(PredictionStage.Block b, int[][] subsets, int classes) {
         int n = b.labels().length;
         long[][] sorted = new long[subsets.length][n];
         boolean[][] correct = new boolean[subsets.length][n];
@@ -92,12 +92,12 @@ final class AdaptiveEce {
         }
     }
 
-    static double[] compute(JavaRDD<EvaluateJob.Block> test, int[][] subsets, int classes, int bins, long n) {
+    static double[] compute(JavaRDD<PredictionStage.Block> test, int[][] subsets, int classes, int bins, long n) {
         return compute(test, subsets, classes, bins, n, GATHER);
     }
 
     /** As above, gathering a range once it holds at most {@code gather} keys. */
-    static double[] compute(JavaRDD<EvaluateJob.Block> test, int[][] subsets, int classes, int bins, long n, int gather) {
+    static double[] compute(JavaRDD<PredictionStage.Block> test, int[][] subsets, int classes, int bins, long n, int gather) {
         JavaRDD<Keys> keys = test.map(b -> keys(b, subsets, classes)).persist(StorageLevel.MEMORY_AND_DISK());
         try {
             int b = (int) Math.min(bins, n);

@@ -1,45 +1,39 @@
 package io.ensembles.jobs;
 
 import io.ensembles.config.EnsembleConfig;
+import io.ensembles.config.Method;
 import io.ensembles.data.ExampleSet;
 import io.ensembles.data.Normalisation;
+import io.ensembles.ensemble.McDropout;
+import io.ensembles.ensemble.Predictor;
+import io.ensembles.evaluation.Predictors;
+import io.ensembles.evaluation.Slot;
 import io.ensembles.store.EnsembleLayout;
 import io.ensembles.store.Manifest;
 import io.ensembles.store.MemberRecord;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
- * Every member's probabilities on a set of examples, on an executor: the members (the distinct
- * model files: a packed network's heads share one) are leased from this JVM's {@link MemberCache},
- * so an executor loads and verifies each once however many tasks it runs. An MC-dropout member
- * counts as {@code evaluation.mc-passes} members. Used by scoring; the evaluation plans its own
- * slots the same way.
+ * Every predictor's probabilities on a set of examples, on an executor: the members' model files
+ * are leased from this JVM's {@link MemberCache}, so an executor loads and verifies each once
+ * however many tasks it runs. An MC-dropout member counts as {@code evaluation.mc-passes}
+ * predictors. Scoring and the evaluation's prediction tasks both predict through this.
  */
 public final class EnsemblePredictor implements Serializable {
     private final String root;
-    private final List<MemberRecord> records;
-    private final List<MemberRecord> units;
-    private final int[] unitOf;
-    private final List<EvaluateJob.Slot> slots;
+    private final Predictors predictors;
     private final Normalisation norm;
     private final int batch;
-    private final int passes;
 
-    private EnsemblePredictor(String root, List<MemberRecord> records, List<MemberRecord> units, int[] unitOf,
-                              List<EvaluateJob.Slot> slots, Normalisation norm, int batch, int passes) {
-        this.root = root;
-        this.records = List.copyOf(records);
-        this.units = List.copyOf(units);
-        this.unitOf = unitOf;
-        this.slots = List.copyOf(slots);
+    public EnsemblePredictor(EnsembleLayout layout, Predictors predictors, Normalisation norm, int batch) {
+        this.root = layout.root();
+        this.predictors = predictors;
         this.norm = norm;
         this.batch = batch;
-        this.passes = passes;
     }
 
     /** The completed members of {@code manifest} (the first {@code evaluation.max-members} when set). */
@@ -48,49 +42,74 @@ public final class EnsemblePredictor implements Serializable {
         if (members.isEmpty()) throw new IllegalStateException(layout.manifest() + ": no completed member");
         int max = config.evaluation().maxMembers();
         if (max > 0 && members.size() > max) members = members.subList(0, max);
-        int passes = config.evaluation().mcPasses();
-        List<EvaluateJob.Slot> slots = new ArrayList<>();
-        for (int i = 0; i < members.size(); i++) {
-            MemberRecord r = members.get(i);
-            if (io.ensembles.config.Method.MC_DROPOUT.is(r.method())) {
-                for (int p = 0; p < passes; p++) slots.add(new EvaluateJob.Slot(EvaluateJob.passId(r.id(), p), i, p));
-            } else {
-                slots.add(new EvaluateJob.Slot(r.id(), i, -1));
-            }
-        }
-        List<MemberRecord> units = new ArrayList<>();
-        int[] unitOf = new int[members.size()];
-        Map<String, Integer> byPath = new LinkedHashMap<>();
-        for (int i = 0; i < members.size(); i++) {
-            Integer u = byPath.get(members.get(i).path());
-            if (u == null) {
-                u = units.size();
-                byPath.put(members.get(i).path(), u);
-                units.add(members.get(i));
-            }
-            unitOf[i] = u;
-        }
-        return new EnsemblePredictor(layout.root(), members, units, unitOf, slots, manifest.normalisation(),
-                config.evaluation().batchSize(), passes);
+        return new EnsemblePredictor(layout, Predictors.of(members, config.evaluation().mcPasses()),
+                manifest.normalisation(), config.evaluation().batchSize());
     }
 
     /** The ids of the predictors, in the order of {@link #predict}'s rows ({@code m003}, {@code m001/p02}, ...). */
     public List<String> ids() {
-        return slots.stream().map(EvaluateJob.Slot::id).toList();
+        return predictors.ids();
     }
 
     /** {@code probs[slot][i * classes + k]} on {@code d}; {@code first} is the index of its first row (MC-dropout masks). */
     public float[][] predict(ExampleSet d, long first) throws IOException {
-        float[][] probs = new float[slots.size()][];
-        double[] seconds = new double[slots.size()];
-        List<MemberCache.Lease> leases = new ArrayList<>();
+        float[][] probs = new float[predictors.slots().size()][];
+        double[] seconds = new double[probs.length];
+        List<MemberCache.Lease> leases = lease(d, false);
         try {
-            for (MemberRecord r : units) leases.add(MemberCache.lease(new EnsembleLayout(root), r));
-            new EvaluateJob.Predictions(records, units, unitOf, slots, norm, batch, passes)
-                    .all(d, first, leases, probs, seconds);
+            predict(d, first, leases, probs, seconds);
             return probs;
         } finally {
             for (MemberCache.Lease l : leases) l.close();
+        }
+    }
+
+    /**
+     * Leases every model file, in the order of the units; with {@code warmUp}, a network new to this
+     * JVM first predicts one batch of {@code d} untimed (it pays native start-up on its first batch).
+     * The caller closes the leases.
+     */
+    List<MemberCache.Lease> lease(ExampleSet d, boolean warmUp) throws IOException {
+        List<MemberCache.Lease> leases = new ArrayList<>();
+        try {
+            for (MemberRecord r : predictors.units()) {
+                MemberCache.Lease l = MemberCache.lease(new EnsembleLayout(root), r);
+                leases.add(l);
+                if (warmUp && l.fresh()) Predictor.probabilities(l.net(), d.head(Math.min(batch, d.size())), norm, batch);
+            }
+            return leases;
+        } catch (IOException | RuntimeException e) {
+            for (MemberCache.Lease l : leases) l.close();
+            throw e;
+        }
+    }
+
+    /** Fills {@code probs[slot]} and {@code seconds[slot]}; {@code leases} are those of {@link #lease}. */
+    void predict(ExampleSet d, long first, List<MemberCache.Lease> leases, float[][] probs, double[] seconds) {
+        List<Slot> slots = predictors.slots();
+        for (int u = 0; u < predictors.units().size(); u++) {
+            MemberRecord r = predictors.units().get(u);
+            ComputationGraph net = leases.get(u).net();
+            long t0 = System.nanoTime();
+            float[][] outputs;
+            if (Method.MC_DROPOUT.is(r.method())) {
+                // masks seeded by the member and the task's first row: reproducible for the same
+                // rows-per-task, and for a set evaluated in one task the member's own seed
+                outputs = McDropout.passes(net, d, norm, batch, predictors.passes(), r.seed() + first * 1_000_003L)
+                        .toArray(new float[0][]);
+            } else {
+                // one forward pass gives every head of a packed network (a plain one has one)
+                outputs = Predictor.heads(net, d, norm, batch);
+            }
+            double each = (System.nanoTime() - t0) / 1e9 / outputs.length;
+            for (int s = 0; s < slots.size(); s++) {
+                Slot slot = slots.get(s);
+                if (predictors.unitOf()[slot.record()] != u) continue;
+                MemberRecord m = predictors.members().get(slot.record());
+                int output = slot.pass() >= 0 ? slot.pass() : m.packed() == null ? 0 : m.packed().head();
+                probs[s] = outputs[output];
+                seconds[s] = each;
+            }
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.ensembles.jobs;
 
-import com.typesafe.config.ConfigFactory;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.sources.Inputs;
 import io.ensembles.data.ExampleSet;
@@ -11,7 +10,7 @@ import io.ensembles.landscape.Interpolation;
 import io.ensembles.landscape.LandscapeResult;
 import io.ensembles.landscape.WeightSpace;
 import io.ensembles.metrics.ClassificationMetrics;
-import io.ensembles.report.HtmlReport;
+import io.ensembles.report.MetricsFile;
 import io.ensembles.report.LandscapeReport;
 import io.ensembles.store.EnsembleLayout;
 import io.ensembles.fs.Fs;
@@ -70,7 +69,7 @@ public final class LandscapeJob {
             EnsembleLayout layout = new EnsembleLayout(Fs.qualify(uri));
             Manifest m = Manifest.read(layout);
             if (first == null) first = m;
-            String name = EvaluateJob.folderName(layout.root());
+            String name = layout.name();
             for (MemberRecord r : m.completedMembers()) {
                 if (r.packed() != null) {
                     throw new IntegrityException(layout.root() + ": a Packed-Ensemble keeps its members in one "
@@ -95,7 +94,7 @@ public final class LandscapeJob {
                 + units.size());
         // a changed or missing file stops the job here, with its name, before any task starts
         for (Unit u : units) VerifiedModels.verify(new EnsembleLayout(u.root()), u.record());
-        EnsembleConfig cfg = EnsembleConfig.from(ConfigFactory.parseString(first.config().toString()), Map.of());
+        EnsembleConfig cfg = first.configuration(Map.of());
         ExampleSet all = Inputs.test(spark, cfg, first.input());
         ExampleSet test = all.slice(0, Math.min(points, all.size()));
         int classes = first.classes();
@@ -163,29 +162,13 @@ public final class LandscapeJob {
         String folder = Fs.qualify(out);
         Fs.writeString(folder + "/landscape.json", Json.write(result), true);
         Fs.writeString(folder + "/landscape.html", LandscapeReport.render("Loss landscape of "
-                + String.join(", ", ensembleUris.stream().map(EvaluateJob::folderName).toList()), result), true);
+                + String.join(", ", ensembleUris.stream().map(EnsembleLayout::folderName).toList()), result), true);
         LOG.info("wrote {}/landscape.json and landscape.html", folder);
-        String report = new EnsembleLayout(folder).report();
-        if (Fs.exists(report)) {
-            Fs.writeString(report, HtmlReport.withLandscape(Fs.readString(report), section(folder)), true);
-            LOG.info("linked it from {}", report);
+        // the evaluation report there is rendered again from its metrics.json, now with the link
+        if (MetricsFile.refreshReport(new EnsembleLayout(folder))) {
+            LOG.info("linked it from {}", new EnsembleLayout(folder).report());
         }
         return result;
-    }
-
-    /** The evaluation report's loss-landscape part for {@code folder}: a link when it has a landscape. */
-    static String section(String folder) throws IOException {
-        String json = folder + "/landscape.json";
-        if (!Fs.exists(json)) return HtmlReport.landscapeSection(null, folder);
-        String summary;
-        try {
-            summary = Json.read(Fs.readString(json), LandscapeResult.class).summary();
-        } catch (IOException | RuntimeException e) {
-            // the evaluation must not fail over the landscape's file: link it, say what is wrong
-            LOG.warn("{} is unreadable ({}); the report links it without its summary", json, e.getMessage());
-            summary = json + " could not be read: " + e.getMessage();
-        }
-        return HtmlReport.landscapeSection(summary, folder);
     }
 
     /** The checkpoints of the longest trajectory of a kind (the first of equals), in order; empty if none. */

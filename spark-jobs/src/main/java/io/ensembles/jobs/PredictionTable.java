@@ -54,14 +54,14 @@ public final class PredictionTable {
 
     private PredictionTable() {}
 
-    static void write(SparkSession spark, JavaRDD<EvaluateJob.Block> blocks, List<String> ids, int classes, String uri)
+    static void write(SparkSession spark, JavaRDD<PredictionStage.Block> blocks, List<String> ids, int classes, String uri)
             throws IOException {
         JavaRDD<Row> rows = blocks.flatMap(b -> {
             List<float[]> members = Arrays.asList(b.probs());
             float[] avg = ClassificationMetrics.average(members);
             double[] entropy = OodDetection.entropy(avg, classes);
             double[] mi = OodDetection.mutualInformation(members, classes);
-            boolean test = b.set().equals(EvaluateJob.TEST);
+            boolean test = b.set().equals(PredictionStage.TEST);
             List<Row> out = new ArrayList<>(b.labels().length);
             for (int i = 0; i < b.labels().length; i++) {
                 Map<String, float[]> each = new LinkedHashMap<>();

@@ -69,11 +69,11 @@ final class RankingJobs {
     }
 
     /** OOD detection of the first k members, k = 1..members, with the test blocks in and the OOD blocks out. */
-    static List<OodEvaluation.Row> ood(JavaRDD<EvaluateJob.Block> test, JavaRDD<EvaluateJob.Block> ood, int members,
+    static List<OodEvaluation.Row> ood(JavaRDD<PredictionStage.Block> test, JavaRDD<PredictionStage.Block> ood, int members,
                                        int classes) {
         int scores = OodEvaluation.SCORES.size();
         JavaPairRDD<Key, long[]> recs = test.union(ood).flatMapToPair(b -> {
-            boolean out = b.set().equals(EvaluateJob.OOD);
+            boolean out = b.set().equals(PredictionStage.OOD);
             List<Tuple2<Key, long[]>> list = new ArrayList<>();
             for (int size = 1; size <= members; size++) {
                 List<float[]> first = java.util.Arrays.asList(b.probs()).subList(0, size);

@@ -17,10 +17,10 @@ class AdaptiveEceTest {
     private static final int[][] SUBSETS = {{0}, {1}, {0, 1}};
 
     /** Blocks whose rows take one of three probability vectors: few distinct confidences, long runs of ties. */
-    private static List<EvaluateJob.Block> tied(int n, int perBlock, long seed) {
+    private static List<PredictionStage.Block> tied(int n, int perBlock, long seed) {
         float[][] rows = {{0.6f, 0.1f, 0.1f, 0.1f, 0.1f}, {0.2f, 0.5f, 0.1f, 0.1f, 0.1f}, {1f, 0f, 0f, 0f, 0f}};
         Random r = new Random(seed);
-        List<EvaluateJob.Block> out = new ArrayList<>();
+        List<PredictionStage.Block> out = new ArrayList<>();
         for (int first = 0; first < n; first += perBlock) {
             int m = Math.min(perBlock, n - first);
             int[] labels = new int[m];
@@ -29,17 +29,17 @@ class AdaptiveEceTest {
                 labels[i] = r.nextInt(2);
                 for (float[] p : probs) System.arraycopy(rows[r.nextInt(rows.length)], 0, p, i * C, C);
             }
-            out.add(new EvaluateJob.Block("test", first, labels, probs, new double[2], null));
+            out.add(new PredictionStage.Block("test", first, labels, probs, new double[2], null));
         }
         return out;
     }
 
-    private static void check(List<EvaluateJob.Block> bs, int n, int bins, int slices) {
-        JavaRDD<EvaluateJob.Block> rdd = JavaSparkContext.fromSparkContext(TestSpark.get().sparkContext())
+    private static void check(List<PredictionStage.Block> bs, int n, int bins, int slices) {
+        JavaRDD<PredictionStage.Block> rdd = JavaSparkContext.fromSparkContext(TestSpark.get().sparkContext())
                 .parallelize(bs, slices);
         int[] labels = new int[n];
         List<float[]> members = List.of(new float[n * C], new float[n * C]);
-        for (EvaluateJob.Block b : bs) {
+        for (PredictionStage.Block b : bs) {
             System.arraycopy(b.labels(), 0, labels, (int) b.first(), b.labels().length);
             for (int m = 0; m < 2; m++) System.arraycopy(b.probs()[m], 0, members.get(m), (int) b.first() * C, b.probs()[m].length);
         }

@@ -17,9 +17,9 @@ class ScoringFitTest {
     static final int C = 5;
 
     /** Blocks of two members' probabilities: overconfident, and many rows nearly certain (a crowded low-entropy bin). */
-    static List<EvaluateJob.Block> blocks(int n, int perBlock, long seed) {
+    static List<PredictionStage.Block> blocks(int n, int perBlock, long seed) {
         Random r = new Random(seed);
-        List<EvaluateJob.Block> out = new ArrayList<>();
+        List<PredictionStage.Block> out = new ArrayList<>();
         for (int first = 0; first < n; first += perBlock) {
             int m = Math.min(perBlock, n - first);
             int[] labels = new int[m];
@@ -37,20 +37,20 @@ class ScoringFitTest {
                     for (int k = 0; k < C; k++) p[i * C + k] = (float) (z[k] / sum);
                 }
             }
-            out.add(new EvaluateJob.Block("test", first, labels, probs, new double[2], null));
+            out.add(new PredictionStage.Block("test", first, labels, probs, new double[2], null));
         }
         return out;
     }
 
     @Test
     void theTemperatureAndTheEntropyQuantileMatchTheOneMachineFit() {
-        List<EvaluateJob.Block> bs = blocks(20_000, 700, 3);
-        JavaRDD<EvaluateJob.Block> rdd = JavaSparkContext.fromSparkContext(TestSpark.get().sparkContext())
+        List<PredictionStage.Block> bs = blocks(20_000, 700, 3);
+        JavaRDD<PredictionStage.Block> rdd = JavaSparkContext.fromSparkContext(TestSpark.get().sparkContext())
                 .parallelize(bs, 7);
         int n = 20_000;
         float[] mean = new float[n * C];
         int[] labels = new int[n];
-        for (EvaluateJob.Block b : bs) {
+        for (PredictionStage.Block b : bs) {
             System.arraycopy(ScoringFit.mean(b), 0, mean, (int) b.first() * C, b.labels().length * C);
             System.arraycopy(b.labels(), 0, labels, (int) b.first(), b.labels().length);
         }
