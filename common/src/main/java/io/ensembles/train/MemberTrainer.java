@@ -10,8 +10,6 @@ import io.ensembles.metrics.ClassificationMetrics;
 import io.ensembles.model.ModelFactory;
 import io.ensembles.schedule.Dl4jSchedule;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -21,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains one member: minibatch SGD under the configured schedule, a divergence guard checked at
- * every iteration, validation metrics and a checkpoint at the end of every epoch, and resumption
- * from the newest checkpoint. Spark-free: a Spark task, a test or a benchmark calls it alike.
+ * Trains one member in this JVM: the network it starts from, its plan, and the {@link TrainingLoop}
+ * with a {@link LocalStep} (minibatch SGD under the configured schedule). Spark-free: a Spark task,
+ * a test or a benchmark calls it alike.
  */
 public final class MemberTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(MemberTrainer.class);
@@ -151,93 +149,11 @@ public final class MemberTrainer {
     /** As above, on any {@link TrainingSource}: examples in memory, or a table streamed as the epochs go. */
     public MemberOutcome train(MemberSpec member, TrainingSource data, Checkpoint.Store store,
                                TrainingListener listener, SnapshotSink sink) throws IOException {
-        TrainingSection t = config.training();
         TrainingPlan plan = planFor(data.epochExamples(member));
-        CollapseGuard guard = data.collapseGuard(config.training().collapseMargin());
-        Checkpoint resumed = store.load();
-        ComputationGraph net;
-        List<EpochMetrics> history = new ArrayList<>();
-        int startEpoch = 0;
-        double priorSeconds = 0;
-        if (resumed != null) {
-            net = resumed.net();
-            startEpoch = resumed.epochsDone();
-            history.addAll(resumed.history());
-            priorSeconds = resumed.trainingSeconds();
-            LOG.info("member {}: resuming from the checkpoint of epoch {}", member.id(), startEpoch);
-        } else {
-            net = initialNetwork(config, member, data.shape(), data.classes(), plan.schedule(), warmStart);
+        try (LocalStep step = new LocalStep(data, config.training())) {
+            return new TrainingLoop(config, plan, data, store, listener, sink).run(member, step,
+                    () -> initialNetwork(config, member, data.shape(), data.classes(), plan.schedule(), warmStart));
         }
-        Dl4jSchedule schedule = plan.schedule();
-        long attemptStart = System.nanoTime();
-        int epochsDone = startEpoch;
-        for (int epoch = startEpoch; epoch < t.epochs() && net.getIterationCount() < plan.iterations(); epoch++) {
-            long epochStart = System.nanoTime();
-            // The data order of an epoch depends only on (member seed, epoch): a resumed member sees
-            // exactly the batches it would have seen without the interruption.
-            double lossSum = 0;
-            double penaltySum = 0;
-            double penalty = Double.NaN;
-            int batches = 0;
-            try (TrainingSource.Epoch epochBatches = data.epoch(member, epoch, t.batchSize())) {
-                while (epochBatches.hasNext() && net.getIterationCount() < plan.iterations()) {
-                    long iteration = net.getIterationCount();
-                    // DL4J's score is the data loss plus the weight-decay term of the weights before the
-                    // update; both are reported, apart. The term moves slowly and costs a pass over the
-                    // weights (2% of an MLP's update), so it is measured at every logged iteration only.
-                    if (Double.isNaN(penalty) || iteration % t.logEveryIterations() == 0) {
-                        penalty = t.weightDecay() > 0 ? net.calcRegularizationScore(true) : 0;
-                    }
-                    fit(net, epochBatches.next());
-                    // a packed network's score is the sum of its M heads' losses: report the mean head's
-                    double loss = (net.score() - penalty) / net.getNumOutputArrays();
-                    if (!Double.isFinite(loss) || loss > t.divergenceLoss()) {
-                        String reason = String.format("training diverged: loss %s at epoch %d, iteration %d "
-                                        + "(limit training.divergence-loss = %s; learning rate %.4g may be too high)",
-                                loss, epoch + 1, iteration, t.divergenceLoss(), schedule.valueAt((int) iteration, epoch));
-                        LOG.warn("member {}: {}", member.id(), reason);
-                        store.clear();
-                        return new MemberOutcome(member, false, reason, null, history, epoch - startEpoch, startEpoch,
-                                priorSeconds + seconds(attemptStart));
-                    }
-                    lossSum += loss;
-                    penaltySum += penalty;
-                    batches++;
-                    if (iteration % t.logEveryIterations() == 0) {
-                        listener.onIteration(member, epoch + 1, iteration, loss, penalty,
-                                schedule.valueAt((int) iteration, epoch));
-                    }
-                    TrainingPlan.Capture capture = plan.captureAfter(net.getIterationCount());
-                    if (capture != null) {
-                        double[] v = validate(net, data);
-                        double rate = plan.rateOfUpdate(net.getIterationCount());
-                        LOG.info("member {}: capture {} (cycle {}) after update {} at rate {}", member.id(),
-                                capture.index() + 1, capture.cycle(), capture.iteration(), String.format("%.3g", rate));
-                        String collapsed = guard.verdict(v[0]);
-                        if (collapsed != null) LOG.warn("member {}: capture {} {}", member.id(), capture.index() + 1, collapsed);
-                        sink.capture(member, new SnapshotSink.Taken(capture, rate, plan.epochsAt(net.getIterationCount()),
-                                v[0], v[1], List.copyOf(history), priorSeconds + seconds(attemptStart), collapsed), net);
-                    }
-                }
-            }
-            net.incrementEpochCount();
-            epochsDone = epoch + 1;
-            double[] v = validate(net, data);
-            double valAcc = v[0];
-            double valNll = v[1];
-            EpochMetrics m = new EpochMetrics(epoch + 1, lossSum / batches, valAcc, valNll,
-                    schedule.valueAt(net.getIterationCount(), epoch), seconds(epochStart), penaltySum / batches);
-            history.add(m);
-            store.save(new Checkpoint(net, epoch + 1, List.copyOf(history), priorSeconds + seconds(attemptStart)));
-            LOG.info("member {}: epoch {}/{} loss {} (+ weight decay {}) val acc {} val nll {} ({} s)", member.id(),
-                    epoch + 1, t.epochs(), fmt(m.trainLoss()), fmt(m.penalty()), fmt(valAcc), fmt(valNll),
-                    fmt(m.seconds()));
-            listener.onEpochEnd(member, m, t.epochs());
-        }
-        MemberOutcome done = new MemberOutcome(member, true, null, net, List.copyOf(history), epochsDone - startEpoch,
-                startEpoch, priorSeconds + seconds(attemptStart)).judgedBy(guard);
-        if (done.collapseReason() != null) LOG.warn("member {}: {}", member.id(), done.collapseReason());
-        return done;
     }
 
     /**
@@ -262,10 +178,6 @@ public final class MemberTrainer {
         return new MultiDataSet(new INDArray[] {batch.getFeatures()}, labels);
     }
 
-    private double[] validate(ComputationGraph net, TrainingSource data) {
-        return data.validate(net, config.evaluation().batchSize());
-    }
-
     /** Validation accuracy and NLL (of the mean of the heads, for a packed network), NaN without a validation split. */
     public static double[] validate(ComputationGraph net, TrainingData data, int batchSize) {
         if (data.validation().size() == 0) return new double[] {Double.NaN, Double.NaN};
@@ -273,13 +185,5 @@ public final class MemberTrainer {
         int[] labels = data.validation().labels();
         int c = data.validation().classes();
         return new double[] {ClassificationMetrics.accuracy(p, labels, c), ClassificationMetrics.nll(p, labels, c)};
-    }
-
-    private static double seconds(long startNanos) {
-        return (System.nanoTime() - startNanos) / 1e9;
-    }
-
-    private static String fmt(double v) {
-        return String.format("%.4f", v);
     }
 }
