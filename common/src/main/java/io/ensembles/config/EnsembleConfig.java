@@ -6,10 +6,8 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
-import com.typesafe.config.ConfigValueFactory;
 import java.io.File;
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -230,9 +228,21 @@ public record EnsembleConfig(
     /**
      * Fault injection for tests: {@code failMember} throws after epoch {@code failAfterEpoch} on its
      * first attempt; {@code shuffleLabelsMember} trains on randomly permuted training labels, so it
-     * learns nothing that generalises (what the collapse guard must catch). -1 = off.
+     * learns nothing that generalises (what the collapse guard must catch). -1 = off. The first
+     * attempt of each of {@code holdMembers} waits after the checkpoint of {@code holdAfterEpoch}
+     * at a file barrier in {@code holdDir} (see ensembles-defaults.conf).
      */
-    public record DebugSection(int failMember, int failAfterEpoch, int shuffleLabelsMember) implements Serializable {}
+    public record DebugSection(int failMember, int failAfterEpoch, int shuffleLabelsMember, List<Integer> holdMembers,
+                               int holdAfterEpoch, String holdDir) implements Serializable {
+        public DebugSection {
+            holdMembers = List.copyOf(holdMembers);
+        }
+
+        /** Whether the first attempt of member {@code index} waits at the barrier after {@code epoch}. */
+        public boolean holds(int index, int epoch) {
+            return holdMembers.contains(index) && epoch == holdAfterEpoch;
+        }
+    }
 
     /** Defaults only. */
     public static EnsembleConfig defaults() {
@@ -275,309 +285,9 @@ public record EnsembleConfig(
                 throw new ConfigValidationException("unknown configuration key '" + o.getKey() + "' (value "
                         + o.getValue() + "); see " + DEFAULTS_RESOURCE + " for the known keys");
             }
-            merged = merged.withValue(o.getKey(), overrideValue(o.getValue()));
+            merged = merged.withValue(o.getKey(), ConfigReader.overrideValue(o.getValue()));
         }
         merged = merged.withFallback(defaults).resolve();
-        return parse(merged);
-    }
-
-    /** Command-line text is read as a HOCON value (numbers, lists, booleans), else kept as a string. */
-    private static ConfigValue overrideValue(Object v) {
-        if (v instanceof String text) {
-            try {
-                return ConfigFactory.parseString("v = " + text).getValue("v");
-            } catch (ConfigException e) {
-                return ConfigValueFactory.fromAnyRef(text);
-            }
-        }
-        return ConfigValueFactory.fromAnyRef(v);
-    }
-
-    private static EnsembleConfig parse(Config c) {
-        Reader r = new Reader(c);
-        String name = r.nonBlank("ensemble.name");
-        // the name becomes a folder (the default output ensembles/<name>): it may not lead elsewhere
-        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*") || name.contains("..")) {
-            r.fail("ensemble.name", "\"" + name + "\"", "letters, digits, '.', '_' and '-', starting with a letter "
-                    + "or digit, without '..' (it names a folder)");
-        }
-        EnsembleSection ens = new EnsembleSection(
-                name,
-                Method.of(r.oneOf("ensemble.method", Method.ids())),
-                r.intIn("ensemble.members", 1, MAX_MEMBERS),
-                r.longAny("ensemble.seed"),
-                r.bool("ensemble.bagging"));
-        DataSection data = new DataSection(
-                r.nonBlank("data.train-images"), r.nonBlank("data.train-labels"),
-                r.nonBlank("data.test-images"), r.nonBlank("data.test-labels"),
-                r.intAtLeast("data.classes", 2),
-                r.intAtLeast("data.limit", 0),
-                r.intAtLeast("data.test-limit", 0),
-                r.doubleIn("data.validation-fraction", 0.0, true, 0.9, true),
-                r.longAny("data.split-seed"),
-                r.string("data.ood-images"),
-                r.oneOf("data.normalisation", Set.of(DataSection.NORM_STANDARDISE, DataSection.NORM_UNIT_RANGE)),
-                source(r, c, "train"), source(r, c, "test"), source(r, c, "ood"),
-                resize(r), r.oneOf("data.split", Set.of(DataSection.SPLIT_AUTO, DataSection.SPLIT_PERMUTATION,
-                        DataSection.SPLIT_HASH)),
-                new DataSection.Streaming(r.doubleIn("data.broadcast-max-mb", 0.0, true, 1e9, true),
-                        r.intAtLeast("data.shuffle-buffer", 1), r.oneOf("data.local-cache", Set.of(DataSection.Streaming.CACHE_AUTO,
-                        DataSection.Streaming.CACHE_ON, DataSection.Streaming.CACHE_OFF))));
-        if (data.train().configured() != data.test().configured()) {
-            String missing = data.train().configured() ? "data.test" : "data.train";
-            r.fail(missing + ".format", "\"\"", "a source as well: data.train and data.test are both source blocks "
-                    + "or both left empty (the data.train-images ... keys)");
-        }
-        List<Architecture> archs = new ArrayList<>();
-        List<String> names = r.stringList("model.architectures");
-        if (names.isEmpty()) r.fail("model.architectures", "[]", "a non-empty list of " + Architecture.names());
-        for (String n : names) {
-            Architecture a = Architecture.byName(n);
-            if (a == null) r.fail("model.architectures", "\"" + n + "\"", "one of " + Architecture.names());
-            archs.add(a);
-        }
-        ModelSection model = new ModelSection(List.copyOf(archs),
-                r.doubleIn("model.dropout", 0.0, true, 1.0, false),
-                r.positiveInts("model.mlp.hidden", MAX_WIDTH),
-                r.positiveInts("model.cnn.channels", MAX_WIDTH),
-                r.intIn("model.cnn.kernel", 1, MAX_KERNEL),
-                r.intIn("model.cnn.dense", 1, MAX_WIDTH),
-                r.positiveInts("model.resnet.widths", MAX_WIDTH),
-                r.intIn("model.resnet.blocks-per-stage", 1, MAX_BLOCKS),
-                r.oneOf("model.weight-init", WEIGHT_INITS));
-        if (model.cnnChannels().size() > 4) {
-            r.fail("model.cnn.channels", model.cnnChannels().toString(), "at most 4 conv stages for 28x28 inputs");
-        }
-        if (model.resnetWidths().size() > 4) {
-            r.fail("model.resnet.widths", model.resnetWidths().toString(), "at most 4 stages for 28x28 inputs");
-        }
-        TrainingSection tr = new TrainingSection(
-                r.intIn("training.epochs", 1, MAX_EPOCHS),
-                r.intIn("training.batch-size", 1, MAX_BATCH),
-                r.doubleIn("training.learning-rate", 0.0, false, 10.0, true),
-                r.doubleIn("training.momentum", 0.0, true, 1.0, false),
-                r.doubleIn("training.weight-decay", 0.0, true, 1.0, true),
-                r.oneOf("training.weight-decay-mode", DECAY_MODES),
-                r.doubleIn("training.warmup-epochs", 0.0, true, 10000.0, true),
-                r.doubleIn("training.clip-norm", 0.0, true, Double.MAX_VALUE, true),
-                r.oneOf("training.schedule", SCHEDULES),
-                r.intAtLeast("training.step-epochs", 1),
-                r.doubleIn("training.step-factor", 0.0, false, 1.0, true),
-                r.doubleIn("training.divergence-loss", 0.0, false, Double.MAX_VALUE, true),
-                r.doubleIn("training.collapse-margin", 0.0, true, 1.0, false),
-                r.intAtLeast("training.log-every-iterations", 1),
-                r.bool("training.data-parallel"),
-                r.bool("training.keep-checkpoints"));
-        EvaluationSection ev = new EvaluationSection(
-                r.intAtLeast("evaluation.batch-size", 1),
-                r.intAtLeast("evaluation.ece-bins", 1),
-                r.intIn("evaluation.mc-passes", 1, MAX_PASSES),
-                r.intIn("evaluation.random-orders", 0, MAX_ORDERS),
-                r.intAtLeast("evaluation.rows-per-task", 1),
-                r.intAtLeast("evaluation.max-members", 0),
-                r.bool("evaluation.write-predictions"),
-                r.doubleIn("evaluation.ood-tpr", 0.0, false, 1.0, false));
-        BudgetSection budget = new BudgetSection(r.intAtLeast("budget.base-epochs", 0));
-        SnapshotSection snap = new SnapshotSection(
-                r.intIn("snapshot.cycles", 1, MAX_CYCLES),
-                r.intAtLeast("snapshot.fge.pretrain-epochs", 0),
-                r.doubleIn("snapshot.fge.pretrain-final-ratio", 0.0, false, 1.0, true),
-                r.doubleIn("snapshot.fge.cycle-epochs", 0.0, false, 1000.0, true),
-                r.doubleIn("snapshot.fge.rate-high", 0.0, false, 10.0, true),
-                r.doubleIn("snapshot.fge.rate-low", 0.0, false, 10.0, true),
-                r.doubleIn("snapshot.nocycle.drop-factor", 0.0, false, 1.0, true),
-                r.oneOf("snapshot.mode", SNAPSHOT_MODES),
-                r.intAtLeast("snapshot.data-parallel-min-examples", 1),
-                r.intAtLeast("snapshot.averaging-frequency", 1),
-                r.intAtLeast("snapshot.workers", 0));
-        PackedSection packed = new PackedSection(
-                r.doubleIn("packed.alpha", 0.0, false, 64.0, true),
-                r.intIn("packed.gamma", 1, MAX_GAMMA),
-                r.intIn("packed.heads", 0, MAX_MEMBERS));
-        checkMethod(r, ens.method(), model, tr, snap);
-        if (ens.method() == Method.PACKED) checkPacking(r, ens, model, packed);
-        RetrainSection retrain = new RetrainSection(
-                r.oneOf("retrain.init", RETRAIN_INITS),
-                r.oneOf("retrain.metric", RETRAIN_METRICS),
-                r.doubleIn("retrain.tolerance", 0.0, true, 1e6, true),
-                r.intAtLeast("retrain.keep-versions", 1));
-        DeviceSection device = new DeviceSection(r.oneOf("device.gpu", GPU_POLICIES));
-        DebugSection dbg = new DebugSection(r.intAtLeast("debug.fail-member", -1),
-                r.intAtLeast("debug.fail-after-epoch", 1), r.intAtLeast("debug.shuffle-labels-member", -1));
-        String rendered = c.root().render(ConfigRenderOptions.concise().setFormatted(true));
-        return new EnsembleConfig(ens, data, model, tr, ev, budget, snap, packed, retrain, device, dbg, rendered);
-    }
-
-    /** {@code data.<set>}: a source block, or not configured ({@code format = ""}). */
-    private static SourceSpec source(Reader r, Config c, String set) {
-        String k = "data." + set + ".";
-        String format = r.string(k + "format").trim();
-        Map<String, String> options = new java.util.TreeMap<>();
-        if (c.hasPath(k + "options")) {
-            for (Map.Entry<String, ConfigValue> o : c.getConfig(k + "options").entrySet()) {
-                Object v = o.getValue().unwrapped();
-                options.put(com.typesafe.config.ConfigUtil.splitPath(o.getKey()).stream()
-                        .collect(java.util.stream.Collectors.joining(".")), String.valueOf(v));
-            }
-        }
-        SourceSpec spec = new SourceSpec(set, format, r.string(k + "path").trim(), options,
-                r.string(k + "label-column").trim(), r.string(k + "image-column").trim(),
-                r.string(k + "features-column").trim(), List.copyOf(r.stringList(k + "feature-columns")),
-                r.string(k + "id-column").trim());
-        if (!spec.configured()) return spec;
-        if (spec.path().isEmpty()) r.fail(k + "path", "\"\"", "the URI of the " + set + " table (any Hadoop URI, globs allowed)");
-        int inputs = (spec.imageColumn().isEmpty() ? 0 : 1) + (spec.featuresColumn().isEmpty() ? 0 : 1)
-                + (spec.featureColumns().isEmpty() ? 0 : 1);
-        if (inputs > 1) {
-            r.fail(k + "image-column", "\"" + spec.imageColumn() + "\"", "only one of image-column, features-column and "
-                    + "feature-columns");
-        }
-        if (inputs == 0 && !SourceSpec.IMPLIED_INPUT.contains(format)) {
-            r.fail(k + "image-column", "\"\"", "an image-column, a features-column or feature-columns for format '"
-                    + format + "'");
-        }
-        if (SourceSpec.IDX.equals(format) && !options.containsKey("labels")) {
-            r.fail(k + "options.labels", "(missing)", "the URI of the IDX label file for format idx");
-        }
-        return spec;
-    }
-
-    /** {@code data.image.resize}: [] (no resizing) or [height, width]. */
-    private static List<Integer> resize(Reader r) {
-        List<Integer> v = r.get("data.image.resize", () -> r.c().getIntList("data.image.resize"), "[] or [height, width]");
-        if (!v.isEmpty() && (v.size() != 2 || v.get(0) < 1 || v.get(1) < 1 || v.get(0) > 4096 || v.get(1) > 4096)) {
-            r.fail("data.image.resize", r.raw("data.image.resize"), "[] or [height, width] of whole numbers 1..4096");
-        }
-        return List.copyOf(v);
-    }
-
-    /** Cross-key rules of the methods, checked before any data is read (for library callers as for the CLI). */
-    private static void checkMethod(Reader r, Method method, ModelSection model, TrainingSection t, SnapshotSection s) {
-        switch (method) {
-            case MC_DROPOUT -> {
-                if (model.dropout() <= 0) {
-                    r.fail("model.dropout", String.valueOf(model.dropout()), "a rate > 0 for mc-dropout, e.g. --set model.dropout=0.2");
-                }
-            }
-            case SSE, NOCYCLE -> {
-                if (s.cycles() < 2) r.fail("snapshot.cycles", String.valueOf(s.cycles()), "2 or more for " + method);
-            }
-            case FGE -> {
-                if (s.fgeRateHigh() <= s.fgeRateLow()) {
-                    r.fail("snapshot.fge.rate-high", String.valueOf(s.fgeRateHigh()),
-                            "a rate above snapshot.fge.rate-low = " + s.fgeRateLow() + " (a1 > a2)");
-                }
-                int pre = s.fgePretrainEpochs(t);
-                if (pre < 1 || pre + s.fgeCycleEpochs() / 2 > t.epochs()) {
-                    r.fail("snapshot.fge.pretrain-epochs", String.valueOf(pre), "at least 1 and leaving room for half a "
-                            + "cycle (" + s.fgeCycleEpochs() / 2 + " epochs) within training.epochs = " + t.epochs());
-                }
-            }
-            default -> { }
-        }
-    }
-
-    /** M must divide K, and every width of every architecture must split into gamma * M equal groups. */
-    private static void checkPacking(Reader r, EnsembleSection e, ModelSection m, PackedSection p) {
-        int heads = p.heads(e);
-        if (e.members() % heads != 0) {
-            r.fail("packed.heads", String.valueOf(heads), "a divisor of ensemble.members = " + e.members()
-                    + " (each packed network holds M of the K members)");
-        }
-        io.ensembles.config.Packing packing = p.packing(e);
-        for (Architecture a : m.architectures()) {
-            for (var w : m.widthsOf(a).entrySet()) {
-                try {
-                    packing.pathWidth(w.getValue(), w.getKey());
-                } catch (IllegalArgumentException ex) {
-                    throw new ConfigValidationException("invalid packing " + packing + " for the " + a.id() + ": "
-                            + ex.getMessage() + "; change packed.alpha, packed.gamma, the number of members or "
-                            + w.getKey());
-                }
-            }
-        }
-    }
-
-    /** Typed reads that turn every wrong type or range into a message naming key, value and what is allowed. */
-    private record Reader(Config c) {
-        String raw(String key) {
-            return c.getValue(key).render(ConfigRenderOptions.concise());
-        }
-
-        void fail(String key, String value, String allowed) {
-            throw new ConfigValidationException("invalid value for " + key + ": " + value + " (expected " + allowed + ")");
-        }
-
-        String string(String key) {
-            return get(key, () -> c.getString(key), "a string");
-        }
-
-        String nonBlank(String key) {
-            String v = get(key, () -> c.getString(key), "a string");
-            if (v.isBlank()) fail(key, "\"\"", "a non-empty string");
-            return v;
-        }
-
-        String oneOf(String key, Set<String> allowed) {
-            String v = get(key, () -> c.getString(key), "one of " + allowed);
-            if (!allowed.contains(v)) fail(key, "\"" + v + "\"", "one of " + new java.util.TreeSet<>(allowed));
-            return v;
-        }
-
-        boolean bool(String key) {
-            return get(key, () -> c.getBoolean(key), "true or false");
-        }
-
-        long longAny(String key) {
-            return get(key, () -> c.getLong(key), "a whole number");
-        }
-
-        /** A whole number in [min, max]; max is a sanity bound, named as such in the error. */
-        int intIn(String key, int min, int max) {
-            int v = intAtLeast(key, min);
-            if (v > max) {
-                fail(key, raw(key), "a whole number from " + min + " to " + max + "; larger can only be a mistake "
-                        + "(the maximum is documented in ensembles-defaults.conf)");
-            }
-            return v;
-        }
-
-        int intAtLeast(String key, int min) {
-            int v = get(key, () -> c.getInt(key), "a whole number >= " + min);
-            if (v < min) fail(key, raw(key), "a whole number >= " + min);
-            return v;
-        }
-
-        double doubleIn(String key, double lo, boolean loIncl, double hi, boolean hiIncl) {
-            String allowed = "a number " + (loIncl ? ">= " : "> ") + lo
-                    + (hi == Double.MAX_VALUE ? "" : " and " + (hiIncl ? "<= " : "< ") + hi);
-            double v = get(key, () -> c.getDouble(key), allowed);
-            boolean ok = !Double.isNaN(v) && (loIncl ? v >= lo : v > lo) && (hiIncl ? v <= hi : v < hi);
-            if (!ok) fail(key, raw(key), allowed);
-            return v;
-        }
-
-        List<String> stringList(String key) {
-            return get(key, () -> c.getStringList(key), "a list of strings");
-        }
-
-        List<Integer> positiveInts(String key, int max) {
-            List<Integer> v = get(key, () -> c.getIntList(key), "a non-empty list of whole numbers >= 1");
-            if (v.isEmpty() || v.stream().anyMatch(x -> x < 1)) fail(key, raw(key), "a non-empty list of whole numbers >= 1");
-            if (v.stream().anyMatch(x -> x > max)) {
-                fail(key, raw(key), "a list of whole numbers from 1 to " + max + "; larger can only be a mistake "
-                        + "(the maximum is documented in ensembles-defaults.conf)");
-            }
-            return List.copyOf(v);
-        }
-
-        <T> T get(String key, java.util.function.Supplier<T> read, String allowed) {
-            try {
-                return read.get();
-            } catch (ConfigException.WrongType | ConfigException.BadValue e) {
-                fail(key, raw(key), allowed);
-                return null; // unreachable
-            }
-        }
+        return ConfigParser.parse(merged);
     }
 }

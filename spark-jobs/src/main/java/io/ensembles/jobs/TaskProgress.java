@@ -74,9 +74,37 @@ final class TaskProgress implements TrainingListener {
         p.put("attempt", attempt);
         write(layout, m.id(), p);
         var d = config.debug();
+        if (attempt == 0 && d.holds(m.index(), e.epoch())) hold(m.id(), d.holdDir(), e.epoch());
         if (d.failMember() == m.index() && d.failAfterEpoch() == e.epoch() && attempt == 0 && e.epoch() < epochs) {
             throw new UncheckedIOException(new IOException("injected fault (debug.fail-member = " + m.index()
                     + ") after the checkpoint of epoch " + e.epoch()));
+        }
+    }
+
+    /**
+     * The fault tests' file barrier ({@code debug.hold-members}): says it is here with
+     * {@code <dir>/<id>.held}, then waits for {@code <dir>/<id>.release}. A task that Spark kills
+     * meanwhile (a speculative copy won, the stage failed) stops.
+     */
+    private void hold(String id, String dir, int epoch) {
+        String folder = Fs.qualify(dir);
+        String release = folder + "/" + id + ".release";
+        try {
+            if (Fs.exists(release)) return;
+            Fs.writeString(folder + "/" + id + ".held", "attempt " + attempt + " of " + id + " after epoch " + epoch
+                    + "\n", true);
+            LOG.info("member {}: held after epoch {} until {} exists (debug.hold-members)", id, epoch, release);
+            while (!Fs.exists(release)) {
+                stopIfKilled();
+                Thread.sleep(100);
+            }
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            stopIfKilled();
+            throw new UncheckedIOException(new java.io.InterruptedIOException("member " + id
+                    + ": interrupted at the debug.hold-members barrier"));
         }
     }
 }

@@ -27,8 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Faults on a real standalone cluster (a Master and two Workers on loopback, executors in JVMs of
  * their own): an executor killed while its member trains, a driver killed mid-run and the
- * command run again, and speculative execution racing two copies of a slow member. Each time every member ends complete and verified, the interrupted one
- * resumed from its last epoch checkpoint, and no partial or duplicate file is left in the store.
+ * command run again, and speculative execution racing two copies of a slow member. Each time every
+ * member ends complete and verified, the interrupted one resumed from its last epoch checkpoint,
+ * and no partial or duplicate file is left in the store. No step depends on timing: the members
+ * wait at a file barrier ({@code debug.hold-members}) where the fault must find them, and every
+ * wait has a bound that only a broken run reaches.
  * Prints the figures docs/operations.md quotes (epochs redone, time lost).
  */
 @Tag("cluster")
@@ -53,6 +56,29 @@ class FaultToleranceClusterIT {
     @AfterAll
     static void stopCluster() throws Exception {
         if (cluster != null) cluster.close();
+    }
+
+    /** The training command holding {@code members} after their epoch-1 checkpoint at the barrier in {@code barrier}. */
+    private static String[] held(Path out, Path barrier, String members) {
+        List<String> a = new java.util.ArrayList<>(List.of(train(out)));
+        a.addAll(List.of("--set", "debug.hold-members=" + members, "--set", "debug.hold-after-epoch=1",
+                "--set", "debug.hold-dir=" + barrier.toUri()));
+        return a.toArray(String[]::new);
+    }
+
+    /** Lets every held member of {@code ids} go on. */
+    private static void release(Path barrier, String... ids) throws IOException {
+        for (String id : ids) Files.writeString(barrier.resolve(id + ".release"), "go\n");
+    }
+
+    /** Waits, up to a bound only a broken run reaches, until {@code done} holds. */
+    private static boolean within(long seconds, java.util.function.BooleanSupplier done) throws InterruptedException {
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) return false;
+            Thread.sleep(100);
+        }
+        return true;
     }
 
     private static String[] train(Path out) {
@@ -80,12 +106,13 @@ class FaultToleranceClusterIT {
 
         Path out = dir.resolve("killed");
         Path log = dir.resolve("killed.log");
+        Path barrier = Files.createDirectories(dir.resolve("barrier-executor"));
         t0 = System.nanoTime();
-        Process run = LocalCluster.launch(log, train(out));
-        // 3 s after both members have written their first epoch checkpoint, kill an executor JVM (SIGKILL)
-        assertTrue(LocalCluster.await(out.resolve("members/m000/checkpoint.json"), 300), "no checkpoint appeared");
-        assertTrue(LocalCluster.await(out.resolve("members/m001/checkpoint.json"), 300), "no checkpoint appeared");
-        Thread.sleep(3000); // into the next epoch: the partial epoch is the work a kill loses
+        Process run = LocalCluster.launch(log, held(out, barrier, "[0,1]"));
+        // both members wait at the barrier after their epoch-1 checkpoint: the kill finds them there
+        // however fast or slow the machine is
+        assertTrue(LocalCluster.await(barrier.resolve("m000.held"), 600), "m000 never reached the barrier");
+        assertTrue(LocalCluster.await(barrier.resolve("m001.held"), 600), "m001 never reached the barrier");
         List<ProcessHandle> executors = cluster.executors();
         assertEquals(2, executors.size(), "one executor per worker");
         ProcessHandle victim = executors.get(0);
@@ -93,6 +120,7 @@ class FaultToleranceClusterIT {
         long killedAt = System.currentTimeMillis();
         victim.destroyForcibly();
         victim.onExit().get(30, TimeUnit.SECONDS);
+        release(barrier, "m000", "m001"); // the survivor goes on; the retry is a second attempt, never held
         // recovery: until the retried task trains again (its progress file says attempt 1)
         long recoveredAt = -1;
         while (run.isAlive() && recoveredAt < 0) {
@@ -118,10 +146,11 @@ class FaultToleranceClusterIT {
         assertOnlyFinishedFiles(out, m);
         double epochSeconds = resumed.history().stream().mapToDouble(e -> e.seconds()).average().orElseThrow();
         double lostSeconds = (killedAt - checkpointed[resumed.index()]) / 1000.0;
-        System.out.printf("[cluster] executor killed: member %s retried (attempt %d) and resumed from epoch %d of 4; "
-                        + "work lost since its checkpoint %.1f s = %.2f epochs (an epoch takes %.1f s); training "
-                        + "again %.1f s after the kill; wall %.1f s against %.1f s undisturbed%n", resumed.id(),
-                resumed.attempts(), resumed.resumedFromEpoch(), lostSeconds, lostSeconds / epochSeconds, epochSeconds,
+        System.out.printf("[cluster] executor killed at the barrier after the epoch-1 checkpoint: member %s retried "
+                        + "(attempt %d) and resumed from epoch %d of 4; held %.1f s since its checkpoint (an epoch "
+                        + "takes %.1f s); training again %.1f s after the kill; wall %.1f s against %.1f s "
+                        + "undisturbed%n", resumed.id(), resumed.attempts(), resumed.resumedFromEpoch(), lostSeconds,
+                epochSeconds,
                 recoveredAt < 0 ? Double.NaN : (recoveredAt - killedAt) / 1000.0, killedSeconds, cleanSeconds);
 
         // the evaluation runs on the cluster too
@@ -145,20 +174,23 @@ class FaultToleranceClusterIT {
     @Test
     void aKilledDriverLeavesNoManifestAndTheSameCommandFinishesTheJob() throws Exception {
         Path out = dir.resolve("driver");
-        Process run = LocalCluster.launch(dir.resolve("driver-1.log"), train(out));
-        assertTrue(LocalCluster.await(out.resolve("members/m000/checkpoint.json"), 300), "no checkpoint appeared");
-        assertTrue(LocalCluster.await(out.resolve("members/m001/checkpoint.json"), 300), "no checkpoint appeared");
+        Path barrier = Files.createDirectories(dir.resolve("barrier-driver"));
+        String[] command = held(out, barrier, "[0,1]");
+        Process run = LocalCluster.launch(dir.resolve("driver-1.log"), command);
+        assertTrue(LocalCluster.await(barrier.resolve("m000.held"), 600), "m000 never reached the barrier");
+        assertTrue(LocalCluster.await(barrier.resolve("m001.held"), 600), "m001 never reached the barrier");
         ProcessHandle driver = LocalCluster.driverOf(run).orElseThrow();
         driver.destroyForcibly();
         assertTrue(run.waitFor(120, TimeUnit.SECONDS));
         assertNotEquals(0, run.exitValue(), "the command reports the lost driver");
         assertFalse(Files.exists(out.resolve("manifest.json")), "no manifest for an unfinished ensemble");
         // the cluster removes the dead application's executors before the next one gets cores
-        long end = System.nanoTime() + 60_000_000_000L;
-        while (!cluster.executors().isEmpty() && System.nanoTime() < end) Thread.sleep(200);
+        assertTrue(within(120, () -> cluster.executors().isEmpty()),
+                "the lost application's executors are still running: " + cluster.executors());
+        release(barrier, "m000", "m001"); // the same command again passes the barrier at once
 
         long t0 = System.nanoTime();
-        LocalCluster.Cmd again = cluster.ensemble(dir.resolve("driver-2.log"), 600, train(out));
+        LocalCluster.Cmd again = cluster.ensemble(dir.resolve("driver-2.log"), 600, command);
         double rerunSeconds = (System.nanoTime() - t0) / 1e9;
         assertEquals(0, again.exitCode(), again.output());
         Manifest m = Manifest.read(new EnsembleLayout(Fs.qualify(out.toString())));
@@ -175,7 +207,7 @@ class FaultToleranceClusterIT {
                 + "took %.1f s%n", resumedEpochs, rerunSeconds);
 
         // and once more: everything is complete and verified, nothing trains again
-        LocalCluster.Cmd third = cluster.ensemble(dir.resolve("driver-3.log"), 600, train(out));
+        LocalCluster.Cmd third = cluster.ensemble(dir.resolve("driver-3.log"), 600, command);
         assertEquals(0, third.exitCode(), third.output());
         Manifest same = Manifest.read(new EnsembleLayout(Fs.qualify(out.toString())));
         for (int i = 0; i < 2; i++) {
@@ -186,21 +218,28 @@ class FaultToleranceClusterIT {
 
     @Test
     void withSpeculationASlowMembersSecondCopyNeverMakesASecondFinalFile() throws Exception {
-        // two quick MLP members and a slow CNN one: once the MLPs are done, the CNN's task runs far
-        // longer than their median and Spark starts a speculative copy of it on the free core. The CNN
-        // is widened so that it takes several times an MLP's time on fast and slow machines alike (with
-        // the quick-start width it took only about 1.5 times on a fast one: too close to the 1.2 bar).
+        // three MLP members, m002 held at the barrier after its first epoch: once the other two are
+        // done, its task runs longer than 1.2 times their median however fast the machine is, and
+        // Spark starts a speculative copy on a free core. The copy is a second attempt, never held;
+        // when it wins, Spark kills the held original.
         Path out = dir.resolve("speculative");
         Path events = Files.createDirectories(dir.resolve("events"));
-        LocalCluster.Cmd run = cluster.ensemble(dir.resolve("speculative.log"), 600, "train", "--config",
-                "conf/quickstart.conf", "--members", "3", "--set", "model.architectures=[mlp,mlp,cnn]",
-                "--set", "model.cnn.channels=[32,64]",
-                "--set", "training.keep-checkpoints=true",
+        Path barrier = Files.createDirectories(dir.resolve("barrier-speculation"));
+        Path log = dir.resolve("speculative.log");
+        Process run = LocalCluster.launch(log, "train", "--config",
+                "conf/quickstart.conf", "--members", "3", "--set", "model.architectures=[mlp]",
+                "--set", "training.keep-checkpoints=true", "--set", "debug.hold-members=[2]",
+                "--set", "debug.hold-after-epoch=1", "--set", "debug.hold-dir=" + barrier.toUri(),
                 "--epochs", "4", "--limit", "6000", "--master", cluster.master(), "--out", out.toString(),
                 "--spark-conf", "spark.speculation=true", "--spark-conf", "spark.speculation.multiplier=1.2",
                 "--spark-conf", "spark.speculation.efficiency.enabled=false",
                 "--spark-conf", "spark.eventLog.enabled=true", "--spark-conf", "spark.eventLog.dir=" + events.toUri());
-        assertEquals(0, run.exitCode(), run.output());
+        assertTrue(LocalCluster.await(barrier.resolve("m002.held"), 600), "m002 never reached the barrier");
+        boolean finishedHeld = run.waitFor(600, TimeUnit.SECONDS);
+        release(barrier, "m002"); // never needed when the copy won; lets a run without one end
+        assertTrue(finishedHeld, "the job waited for the held original: Spark started no speculative copy");
+        assertTrue(run.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, run.exitValue(), Files.readString(log));
         // what the scheduler did, from its event log: the task attempts of each partition (= member)
         List<com.fasterxml.jackson.databind.JsonNode> starts = new java.util.ArrayList<>();
         List<String> durations = new java.util.ArrayList<>();
