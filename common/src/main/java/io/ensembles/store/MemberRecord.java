@@ -64,21 +64,15 @@ public record MemberRecord(
     }
 
     public MemberRecord withFile(String newPath, String newSha256) {
-        return new MemberRecord(id, index, method, architecture, seed, bagging, status, failureReason, newPath,
-                newSha256, parameters, epochs, epochsRun, resumedFromEpoch, attempts, trainingSeconds,
-                validationAccuracy, validationNll, history, executor, epochsSpent, snapshot, packed, device, trajectory);
+        return toBuilder().file(newPath, newSha256).build();
     }
 
     public MemberRecord withTrajectory(List<EpochCheckpoint> kept) {
-        return new MemberRecord(id, index, method, architecture, seed, bagging, status, failureReason, path,
-                sha256, parameters, epochs, epochsRun, resumedFromEpoch, attempts, trainingSeconds,
-                validationAccuracy, validationNll, history, executor, epochsSpent, snapshot, packed, device, kept);
+        return toBuilder().trajectory(kept).build();
     }
 
     public MemberRecord withRun(int newAttempts, String newExecutor, double newTrainingSeconds) {
-        return new MemberRecord(id, index, method, architecture, seed, bagging, status, failureReason, path,
-                sha256, parameters, epochs, epochsRun, resumedFromEpoch, newAttempts, newTrainingSeconds,
-                validationAccuracy, validationNll, history, newExecutor, epochsSpent, snapshot, packed, device, trajectory);
+        return toBuilder().attempts(newAttempts).executor(newExecutor).trainingSeconds(newTrainingSeconds).build();
     }
 
     /** A packed network's record split into its M members: ids and indices {@code firstIndex ..}, one head each. */
@@ -87,11 +81,152 @@ public record MemberRecord(
         java.util.List<MemberRecord> out = new java.util.ArrayList<>();
         for (int h = 0; h < packed.heads(); h++) {
             Packed p = new Packed(packed.network(), packed.alpha(), packed.gamma(), packed.heads(), h);
-            out.add(new MemberRecord(idOf.apply(firstIndex + h), firstIndex + h, method, architecture, seed, bagging,
-                    status, failureReason, path, sha256, parameters, epochs, epochsRun, resumedFromEpoch, attempts,
-                    trainingSeconds, validationAccuracy, validationNll, history, executor,
-                    epochsSpent / packed.heads(), snapshot, p, device, trajectory));
+            out.add(toBuilder().member(idOf.apply(firstIndex + h), firstIndex + h, method, architecture, seed, bagging)
+                    .epochsSpent(epochsSpent / packed.heads()).packed(p).build());
         }
         return out;
+    }
+
+    /** A record built field by field, with named steps. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this record's fields, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder().member(id, index, method, architecture, seed, bagging).status(status, failureReason)
+                .file(path, sha256).parameters(parameters).epochs(epochs, epochsRun, resumedFromEpoch)
+                .attempts(attempts).trainingSeconds(trainingSeconds).validation(validationAccuracy, validationNll)
+                .history(history).executor(executor).epochsSpent(epochsSpent).snapshot(snapshot).packed(packed)
+                .device(device).trajectory(trajectory);
+    }
+
+    /**
+     * Named steps instead of the record's 25 positional fields. Unset: no status, path or history,
+     * zero counts, NaN validation metrics.
+     */
+    public static final class Builder {
+        private String id;
+        private int index;
+        private String method;
+        private String architecture;
+        private long seed;
+        private boolean bagging;
+        private String status;
+        private String failureReason;
+        private String path;
+        private String sha256;
+        private long parameters;
+        private int epochs;
+        private int epochsRun;
+        private int resumedFromEpoch;
+        private int attempts;
+        private double trainingSeconds;
+        private double validationAccuracy = Double.NaN;
+        private double validationNll = Double.NaN;
+        private List<EpochMetrics> history = List.of();
+        private String executor;
+        private double epochsSpent;
+        private Snapshot snapshot;
+        private Packed packed;
+        private String device;
+        private List<EpochCheckpoint> trajectory;
+
+        private Builder() {}
+
+        /** Who the member is: its id and index, method, architecture, seed and whether it bags. */
+        public Builder member(String id, int index, String method, String architecture, long seed, boolean bagging) {
+            this.id = id;
+            this.index = index;
+            this.method = method;
+            this.architecture = architecture;
+            this.seed = seed;
+            this.bagging = bagging;
+            return this;
+        }
+
+        /** {@link #COMPLETED}, {@link #FAILED} or {@link #COLLAPSED}, with the reason of the latter two. */
+        public Builder status(String status, String failureReason) {
+            this.status = status;
+            this.failureReason = failureReason;
+            return this;
+        }
+
+        /** The model file, relative to the ensemble folder, and its SHA-256 (null until stored). */
+        public Builder file(String path, String sha256) {
+            this.path = path;
+            this.sha256 = sha256;
+            return this;
+        }
+
+        public Builder parameters(long parameters) {
+            this.parameters = parameters;
+            return this;
+        }
+
+        /** The configured epochs, those the last attempt trained, and those it took over from a checkpoint. */
+        public Builder epochs(int epochs, int epochsRun, int resumedFromEpoch) {
+            this.epochs = epochs;
+            this.epochsRun = epochsRun;
+            this.resumedFromEpoch = resumedFromEpoch;
+            return this;
+        }
+
+        public Builder attempts(int attempts) {
+            this.attempts = attempts;
+            return this;
+        }
+
+        public Builder trainingSeconds(double seconds) {
+            this.trainingSeconds = seconds;
+            return this;
+        }
+
+        public Builder validation(double accuracy, double nll) {
+            this.validationAccuracy = accuracy;
+            this.validationNll = nll;
+            return this;
+        }
+
+        public Builder history(List<EpochMetrics> history) {
+            this.history = history;
+            return this;
+        }
+
+        public Builder executor(String executor) {
+            this.executor = executor;
+            return this;
+        }
+
+        public Builder epochsSpent(double epochsSpent) {
+            this.epochsSpent = epochsSpent;
+            return this;
+        }
+
+        public Builder snapshot(Snapshot snapshot) {
+            this.snapshot = snapshot;
+            return this;
+        }
+
+        public Builder packed(Packed packed) {
+            this.packed = packed;
+            return this;
+        }
+
+        public Builder device(String device) {
+            this.device = device;
+            return this;
+        }
+
+        public Builder trajectory(List<EpochCheckpoint> trajectory) {
+            this.trajectory = trajectory;
+            return this;
+        }
+
+        public MemberRecord build() {
+            return new MemberRecord(id, index, method, architecture, seed, bagging, status, failureReason, path, sha256,
+                    parameters, epochs, epochsRun, resumedFromEpoch, attempts, trainingSeconds, validationAccuracy,
+                    validationNll, history, executor, epochsSpent, snapshot, packed, device, trajectory);
+        }
     }
 }

@@ -41,12 +41,14 @@ public final class SnapshotStore implements SnapshotSink {
     public void capture(MemberSpec run, Taken t, ComputationGraph net) throws IOException {
         TrainingPlan.Capture c = t.capture();
         double previous = c.index() == 0 ? 0 : plan.epochsAt(plan.captures().get(c.index() - 1).iteration());
-        MemberRecord r = new MemberRecord(idOf(c.index()), c.index(), method, run.architecture().id(), run.seed(),
-                run.bagging(), MemberRecord.finishedStatus(t.collapseReason()), t.collapseReason(), null, null,
-                net.numParams(),
-                (int) Math.ceil(t.epochs() - 1e-9), 0, 0, attempt + 1, t.trainingSeconds(), t.validationAccuracy(),
-                t.validationNll(), t.history(), executor, t.epochs() - previous,
-                new MemberRecord.Snapshot(c.cycle(), c.iteration(), t.epochs(), t.rate()), null, device, null);
+        MemberRecord r = MemberRecord.builder()
+                .member(idOf(c.index()), c.index(), method, run.architecture().id(), run.seed(), run.bagging())
+                .status(MemberRecord.finishedStatus(t.collapseReason()), t.collapseReason())
+                .parameters(net.numParams()).epochs((int) Math.ceil(t.epochs() - 1e-9), 0, 0).attempts(attempt + 1)
+                .trainingSeconds(t.trainingSeconds()).validation(t.validationAccuracy(), t.validationNll())
+                .history(t.history()).executor(executor).epochsSpent(t.epochs() - previous)
+                .snapshot(new MemberRecord.Snapshot(c.cycle(), c.iteration(), t.epochs(), t.rate())).device(device)
+                .build();
         MemberCommit.of(layout, r.id()).storeFinal(net, r);
     }
 

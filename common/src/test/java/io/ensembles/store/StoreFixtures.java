@@ -23,7 +23,9 @@ final class StoreFixtures {
 
     /** The record of a completed one-epoch deep member, not yet stored. */
     static MemberRecord record(String id) {
-        return new MemberRecord(id, 0, "deep", "mlp", 1, false, MemberRecord.COMPLETED, null, null, null, 0, 1, 1, 0, 1,
-                1.0, 0.5, 1.2, List.of(new EpochMetrics(1, 1.0, 0.5, 1.2, 0.1, 1.0)), "test", 1.0, null, null, "cpu", null);
+        return MemberRecord.builder().member(id, 0, "deep", "mlp", 1, false).status(MemberRecord.COMPLETED, null)
+                .epochs(1, 1, 0).attempts(1).trainingSeconds(1.0).validation(0.5, 1.2)
+                .history(List.of(new EpochMetrics(1, 1.0, 0.5, 1.2, 0.1, 1.0))).executor("test").epochsSpent(1.0)
+                .device("cpu").build();
     }
 }

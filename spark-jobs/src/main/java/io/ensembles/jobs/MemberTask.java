@@ -89,15 +89,19 @@ final class MemberTask implements Function<MemberSpec, MemberRecord> {
     static MemberRecord record(EnsembleConfig config, MemberSpec spec, MemberOutcome o, int attempt, String executor,
                                String device) {
         EpochMetrics last = o.last();
-        return new MemberRecord(spec.id(), spec.index(), config.ensemble().method().id(),
-                spec.architecture().id(), spec.seed(), spec.bagging(),
-                o.completed() ? MemberRecord.finishedStatus(o.collapseReason()) : MemberRecord.FAILED,
-                o.completed() ? o.collapseReason() : o.failureReason(),
-                null, null, o.net() != null ? o.net().numParams() : 0,
-                config.training().epochs(), o.epochsRun(), o.resumedFromEpoch(), attempt + 1, o.trainingSeconds(),
-                last != null ? last.validationAccuracy() : Double.NaN, last != null ? last.validationNll() : Double.NaN,
-                o.history(), executor, o.epochsRun() + o.resumedFromEpoch(), null,
-                spec.packing() == null ? null : new MemberRecord.Packed(spec.id(), spec.packing().alpha(),
-                        spec.packing().gamma(), spec.packing().heads(), -1), device, null);
+        return MemberRecord.builder()
+                .member(spec.id(), spec.index(), config.ensemble().method().id(), spec.architecture().id(), spec.seed(),
+                        spec.bagging())
+                .status(o.completed() ? MemberRecord.finishedStatus(o.collapseReason()) : MemberRecord.FAILED,
+                        o.completed() ? o.collapseReason() : o.failureReason())
+                .parameters(o.net() != null ? o.net().numParams() : 0)
+                .epochs(config.training().epochs(), o.epochsRun(), o.resumedFromEpoch()).attempts(attempt + 1)
+                .trainingSeconds(o.trainingSeconds())
+                .validation(last != null ? last.validationAccuracy() : Double.NaN,
+                        last != null ? last.validationNll() : Double.NaN)
+                .history(o.history()).executor(executor).epochsSpent(o.epochsRun() + o.resumedFromEpoch())
+                .packed(spec.packing() == null ? null : new MemberRecord.Packed(spec.id(), spec.packing().alpha(),
+                        spec.packing().gamma(), spec.packing().heads(), -1))
+                .device(device).build();
     }
 }

@@ -83,9 +83,12 @@ final class SnapshotTask implements Function<MemberSpec, List<MemberRecord>> {
     }
 
     private MemberRecord failed(MemberSpec run, TrainingPlan.Capture c, String reason, String device) {
-        return new MemberRecord(SnapshotStore.idOf(c.index()), c.index(), config.ensemble().method().id(),
-                run.architecture().id(), run.seed(), run.bagging(), MemberRecord.FAILED, reason, null, null, 0,
-                0, 0, 0, 1, 0, Double.NaN, Double.NaN, List.of(), SparkSupport.executorDescription(), 0,
-                new MemberRecord.Snapshot(c.cycle(), c.iteration(), Double.NaN, Double.NaN), null, device, null);
+        return MemberRecord.builder()
+                .member(SnapshotStore.idOf(c.index()), c.index(), config.ensemble().method().id(),
+                        run.architecture().id(), run.seed(), run.bagging())
+                .status(MemberRecord.FAILED, reason).attempts(1).history(List.of())
+                .executor(SparkSupport.executorDescription())
+                .snapshot(new MemberRecord.Snapshot(c.cycle(), c.iteration(), Double.NaN, Double.NaN)).device(device)
+                .build();
     }
 }
