@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ensembles.FashionMnist;
+import io.ensembles.testing.FashionMnist;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.DataLoader;
 import io.ensembles.data.ExampleSet;

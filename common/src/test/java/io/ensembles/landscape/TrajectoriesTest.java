@@ -2,7 +2,7 @@ package io.ensembles.landscape;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ensembles.FashionMnist;
+import io.ensembles.testing.FashionMnist;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.DataLoader;
 import io.ensembles.data.ExampleSet;

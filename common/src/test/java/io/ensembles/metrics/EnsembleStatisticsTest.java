@@ -39,11 +39,11 @@ class EnsembleStatisticsTest {
         int[][] subsets = {{0}, {1}, {2}, {0, 1}, {0, 2}, {0, 1, 2}};
         int bins = 15;
 
-        TemperatureScaling.CrossValidation[] cv = new TemperatureScaling.CrossValidation[subsets.length];
-        for (int s = 0; s < subsets.length; s++) cv[s] = new TemperatureScaling.CrossValidation(C, 5, 11);
+        TemperatureCrossValidation[] cv = new TemperatureCrossValidation[subsets.length];
+        for (int s = 0; s < subsets.length; s++) cv[s] = new TemperatureCrossValidation(C, 5, 11);
         EnsembleStatistics base = null;
-        TemperatureScaling.Round[] rounds;
-        for (int round = 0; (rounds = TemperatureScaling.CrossValidation.next(cv)) != null; round++) {
+        TemperatureCrossValidation.Round[] rounds;
+        for (int round = 0; (rounds = TemperatureCrossValidation.next(cv)) != null; round++) {
             EnsembleStatistics proto = new EnsembleStatistics(C, bins, K, subsets, round == 0, rounds);
             // uneven blocks, merged in a shuffled order, as partitions would be
             List<EnsembleStatistics> parts = new ArrayList<>();

@@ -3,7 +3,7 @@ package io.ensembles.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ensembles.FashionMnist;
+import io.ensembles.testing.FashionMnist;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.Batches;
 import io.ensembles.data.DataLoader;

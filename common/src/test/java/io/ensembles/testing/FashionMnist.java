@@ -1,4 +1,4 @@
-package io.ensembles;
+package io.ensembles.testing;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,9 +7,20 @@ import io.ensembles.config.EnsembleConfig;
 import java.io.File;
 import java.util.Map;
 
-/** The real Fashion-MNIST files (Debian package dataset-fashion-mnist, installed by submit/setup). */
+/**
+ * The real Fashion-MNIST files (Debian package dataset-fashion-mnist, installed by submit/setup) and
+ * configurations over them: the one place tests get their data settings from.
+ */
 public final class FashionMnist {
     public static final String DIR = "/usr/share/datasets/fashion-mnist";
+    /** The folder as a URI, ending in '/': the files are {@code URI + "t10k-images-idx3-ubyte.gz"} and so on. */
+    public static final String URI = "file://" + DIR + "/";
+
+    /**
+     * The slice most job tests train on: 3,000 training images (a fifth held out for validation)
+     * and 1,000 test images.
+     */
+    public static final String SLICE = "data { limit = 3000, test-limit = 1000, validation-fraction = 0.2 }\n";
 
     private FashionMnist() {}
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ensembles.FashionMnist;
+import io.ensembles.testing.FashionMnist;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.DataLoader;
 import io.ensembles.data.TrainingData;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.ensembles.testing.FashionMnist;
 
 import io.ensembles.store.EnsembleLayout;
 import io.ensembles.fs.Fs;
@@ -35,7 +36,7 @@ class RetrainCommandTest {
     @TempDir
     static Path dir;
 
-    static final String FASHION = "/usr/share/datasets/fashion-mnist";
+    static final String FASHION = FashionMnist.DIR;
     static Path conf;
     static String root;
     static EnsembleVersions versions;

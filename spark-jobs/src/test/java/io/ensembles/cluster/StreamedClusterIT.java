@@ -3,6 +3,7 @@ package io.ensembles.cluster;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.ensembles.testing.FashionMnist;
 
 import io.ensembles.store.EnsembleLayout;
 import io.ensembles.fs.Fs;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("cluster")
 class StreamedClusterIT {
-    static final String FM = "/usr/share/datasets/fashion-mnist/";
+    static final String FM = FashionMnist.DIR + "/";
 
     @TempDir
     static Path dir;

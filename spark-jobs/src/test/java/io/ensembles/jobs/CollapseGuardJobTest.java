@@ -1,8 +1,10 @@
 package io.ensembles.jobs;
 
+import io.ensembles.evaluation.EvaluationOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.ensembles.testing.FashionMnist;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ensembles.config.EnsembleConfig;
@@ -28,9 +30,8 @@ class CollapseGuardJobTest {
 
     @Test
     void aCollapsedMemberIsStoredMarkedAndLeftOutOfTheEvaluation() throws Exception {
-        EnsembleConfig c = TrainAndEvaluateJobTest.config("""
+        EnsembleConfig c = FashionMnist.config(FashionMnist.SLICE + """
                 ensemble { name = "collapse", members = 3, seed = 5 }
-                data { limit = 3000, test-limit = 1000, validation-fraction = 0.2 }
                 model { architectures = [mlp], mlp.hidden = [64] }
                 training { epochs = 2, batch-size = 64, learning-rate = 0.05 }
                 debug.shuffle-labels-member = 1
@@ -46,7 +47,7 @@ class CollapseGuardJobTest {
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
         assertTrue(Fs.exists(layout.resolve(collapsed.path())), "the collapsed member's model is kept for inspection");
 
-        EvaluationReport r = EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(-1));
+        EvaluationReport r = EvaluateJob.run(TestSpark.get(), out, EvaluationOptions.defaults());
         assertEquals(List.of(new EvaluationReport.LeftOut("m001", "collapsed", collapsed.failureReason())), r.leftOut());
         assertEquals(2, r.fullEnsemble().size(), "the ensemble is of the two members that learned");
         assertTrue(r.rows().stream().noneMatch(row -> row.model().equals("m001")), "no row of m001");
@@ -61,7 +62,7 @@ class CollapseGuardJobTest {
 
     @Test
     void aSnapshotRunThatCollapsedHasNothingToEvaluate() throws Exception {
-        EnsembleConfig c = TrainAndEvaluateJobTest.config("""
+        EnsembleConfig c = FashionMnist.config("""
                 ensemble { name = "collapsed-sse", method = sse, seed = 9 }
                 data { limit = 2000, test-limit = 500, validation-fraction = 0.2 }
                 model { architectures = [mlp], mlp.hidden = [32] }
@@ -77,7 +78,7 @@ class CollapseGuardJobTest {
             assertTrue(r.snapshot() != null && r.failureReason().startsWith("collapsed"), r.failureReason());
         }
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(-1)));
+                () -> EvaluateJob.run(TestSpark.get(), out, EvaluationOptions.defaults()));
         assertTrue(e.getMessage().contains("no completed member to evaluate (m000 collapsed, m001 collapsed)"),
                 e.getMessage());
     }

@@ -1,7 +1,9 @@
 package io.ensembles.jobs;
 
+import io.ensembles.evaluation.EvaluationOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.ensembles.testing.FashionMnist;
 
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.landscape.Interpolation;
@@ -30,11 +32,11 @@ class LandscapeJobTest {
     @Test
     void checkpointsOfOneRunStayCloserThanIndependentMembers() throws Exception {
         // three independent members keeping their epochs: three trajectories of three checkpoints
-        EnsembleConfig deep = TrainAndEvaluateJobTest.config(COMMON + """
+        EnsembleConfig deep = FashionMnist.config(COMMON + """
                 ensemble { name = deep, members = 3, seed = 11 }
                 training { epochs = 3, learning-rate = 0.05, keep-checkpoints = true }
                 """);
-        EnsembleConfig sse = TrainAndEvaluateJobTest.config(COMMON + """
+        EnsembleConfig sse = FashionMnist.config(COMMON + """
                 ensemble { name = sse, method = sse, seed = 11 }
                 training { epochs = 6, learning-rate = 0.1 }
                 snapshot.cycles = 3
@@ -43,7 +45,7 @@ class LandscapeJobTest {
         String s = dir.resolve("sse").toUri().toString();
         TrainJob.run(TestSpark.get(), deep, d);
         SnapshotJob.run(TestSpark.get(), sse, s);
-        EvaluateJob.run(TestSpark.get(), d, new EvaluateJob.Options(-1));
+        EvaluateJob.run(TestSpark.get(), d, EvaluationOptions.defaults());
         Path folder = dir.resolve("deep");
         String before = Files.readString(folder.resolve("report.html"));
         assertTrue(before.contains("Not measured yet") && before.contains("submit/ensemble landscape --ensemble"),
@@ -126,7 +128,7 @@ class LandscapeJobTest {
         assertEquals(before.substring(0, section), after.substring(0, section), "the rest of the report is kept");
         assertTrue(after.endsWith("</section>\n</body></html>\n"));
         // an evaluation run after the landscape links it too
-        EvaluateJob.run(TestSpark.get(), d, new EvaluateJob.Options(-1));
+        EvaluateJob.run(TestSpark.get(), d, EvaluationOptions.defaults());
         assertTrue(Files.readString(folder.resolve("report.html")).contains("<a href=\"landscape.html\">"));
 
         // a kept epoch changed on disk is refused by name before any task runs

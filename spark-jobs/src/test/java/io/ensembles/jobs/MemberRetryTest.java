@@ -3,6 +3,7 @@ package io.ensembles.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.ensembles.testing.FashionMnist;
 
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.store.EnsembleLayout;
@@ -20,7 +21,7 @@ class MemberRetryTest {
 
     @Test
     void aFailedTaskResumesFromItsCheckpoint() throws Exception {
-        EnsembleConfig config = TrainAndEvaluateJobTest.config("""
+        EnsembleConfig config = FashionMnist.config("""
                 ensemble { name = "retry", members = 2, seed = 3 }
                 data { limit = 1500, validation-fraction = 0.2 }
                 model { architectures = [mlp], mlp.hidden = [64] }

@@ -1,8 +1,10 @@
 package io.ensembles.jobs;
 
+import io.ensembles.evaluation.EvaluationOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.ensembles.testing.FashionMnist;
 
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.DataLoader;
@@ -35,10 +37,9 @@ class PackedDataParallelJobTest {
 
     @Test
     void packedNetworksTrainDataParallelAndAreStoredAsTheirHeads() throws Exception {
-        EnsembleConfig config = TrainAndEvaluateJobTest.config("""
+        EnsembleConfig config = FashionMnist.config(FashionMnist.SLICE + """
                 ensemble { name = "packed-dp", method = "packed", members = 4, seed = 9 }
                 packed { alpha = 2, gamma = 2, heads = 2 }
-                data { limit = 3000, test-limit = 1000, validation-fraction = 0.2 }
                 model { architectures = [cnn], cnn { channels = [8, 16], dense = 32 } }
                 training { epochs = 2, batch-size = 64, learning-rate = 0.05, data-parallel = true }
                 snapshot { averaging-frequency = 4, workers = 2 }
@@ -91,7 +92,7 @@ class PackedDataParallelJobTest {
         }
         assertEquals(0, ((Number) ((Map<?, ?>) again.run().get("workerRates")).get("updates")).intValue());
 
-        EvaluationReport report = EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(-1));
+        EvaluationReport report = EvaluateJob.run(TestSpark.get(), out, EvaluationOptions.defaults());
         assertEquals(4, report.ensembleOfSize(4).size());
         assertTrue(report.ensembleOfSize(4).nll() <= report.meanMember().nll() + 1e-9);
     }

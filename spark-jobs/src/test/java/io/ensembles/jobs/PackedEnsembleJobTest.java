@@ -1,9 +1,11 @@
 package io.ensembles.jobs;
 
+import io.ensembles.evaluation.EvaluationOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.ensembles.testing.FashionMnist;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ensembles.config.EnsembleConfig;
@@ -49,10 +51,9 @@ class PackedEnsembleJobTest {
 
     @BeforeAll
     static void trainTwoPackedNetworks() throws Exception {
-        config = TrainAndEvaluateJobTest.config("""
+        config = FashionMnist.config(FashionMnist.SLICE + """
                 ensemble { name = "packed", method = "packed", members = 8, seed = 5 }
                 packed { alpha = 2, gamma = 2, heads = 4 }
-                data { limit = 3000, test-limit = 1000, validation-fraction = 0.2 }
                 model { architectures = [cnn], cnn { channels = [16, 32], dense = 64 } }
                 training { epochs = 2, batch-size = 64, learning-rate = 0.05 }
                 evaluation { random-orders = 2 }
@@ -127,7 +128,7 @@ class PackedEnsembleJobTest {
     @Order(3)
     void theEvaluationReadsEveryHeadAsAMemberFromOneLoadPerNetwork() throws Exception {
         int loadsBefore = MemberCache.loads();
-        EvaluationReport report = EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(-1));
+        EvaluationReport report = EvaluateJob.run(TestSpark.get(), out, EvaluationOptions.defaults());
         assertTrue(MemberCache.loads() - loadsBefore <= 2, "two network files, not eight member files: "
                 + (MemberCache.loads() - loadsBefore));
         // the same numbers from the heads computed here

@@ -1,9 +1,11 @@
 package io.ensembles.jobs;
 
+import io.ensembles.evaluation.EvaluationOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.ensembles.testing.FashionMnist;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ensembles.config.EnsembleConfig;
@@ -15,7 +17,6 @@ import io.ensembles.store.Manifest;
 import io.ensembles.store.MemberRecord;
 import io.ensembles.store.VerifiedModels;
 import io.ensembles.store.MemberCommit;
-import io.ensembles.store.MemberCheckpoints;
 import io.ensembles.train.TrainingPlan;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,8 +30,7 @@ class SnapshotJobTest {
     @TempDir
     Path dir;
 
-    private static final String SLICE = """
-            data { limit = 3000, test-limit = 1000, validation-fraction = 0.2 }
+    private static final String SLICE = FashionMnist.SLICE + """
             model { architectures = [cnn], cnn { channels = [8, 16], dense = 64 } }
             training { batch-size = 64 }
             """;
@@ -48,7 +48,7 @@ class SnapshotJobTest {
 
     @Test
     void sseStoresOneSnapshotPerCycleCapturedAtTheCycleEnd() throws Exception {
-        EnsembleConfig c = TrainAndEvaluateJobTest.config(SLICE + """
+        EnsembleConfig c = FashionMnist.config(SLICE + """
                 ensemble { name = sse, method = sse, seed = 3 }
                 data.limit = 6000
                 model { architectures = [mlp], mlp.hidden = [128] }
@@ -77,7 +77,7 @@ class SnapshotJobTest {
         assertFalse(Fs.exists(new EnsembleLayout(Fs.qualify(out)).checkpointIndex(SnapshotTask.RUN_ID)));
         assertEquals(6.0, ((Number) ((java.util.Map<?, ?>) m.run().get("budget")).get("epochsSpent")).doubleValue(), 1e-9);
 
-        EvaluationReport rep = EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(-1));
+        EvaluationReport rep = EvaluateJob.run(TestSpark.get(), out, EvaluationOptions.defaults());
         double last = rep.rows().stream().filter(r -> r.model().equals("m002")).findFirst().orElseThrow().nll();
         double ensemble = rep.ensembleOfSize(3).nll();
         assertTrue(ensemble <= last, "snapshot ensemble NLL " + ensemble + " vs last snapshot " + last);
@@ -91,7 +91,7 @@ class SnapshotJobTest {
 
     @Test
     void fgeCollectsMembersAtTheLowPointAndNoCycleAtTheSseCaptures() throws Exception {
-        EnsembleConfig c = TrainAndEvaluateJobTest.config(SLICE + """
+        EnsembleConfig c = FashionMnist.config(SLICE + """
                 ensemble { name = fge, method = fge, seed = 4 }
                 model { architectures = [mlp], mlp.hidden = [64] }
                 training { epochs = 3, learning-rate = 0.05 }
@@ -108,7 +108,7 @@ class SnapshotJobTest {
         assertEquals(20 / 38.0, m.members().get(1).epochsSpent(), 1e-9);
         assertEquals(plan.captures().size(), m.members().size());
 
-        EnsembleConfig nc = TrainAndEvaluateJobTest.config(SLICE + """
+        EnsembleConfig nc = FashionMnist.config(SLICE + """
                 ensemble { name = nc, method = nocycle, seed = 4 }
                 model { architectures = [mlp], mlp.hidden = [64] }
                 training { epochs = 2, learning-rate = 0.05 }
@@ -122,7 +122,7 @@ class SnapshotJobTest {
 
     @Test
     void dataParallelRunFollowsTheScheduleOnEveryWorker() throws Exception {
-        EnsembleConfig c = TrainAndEvaluateJobTest.config(SLICE + """
+        EnsembleConfig c = FashionMnist.config(SLICE + """
                 ensemble { name = dp, method = sse, seed = 5 }
                 data.limit = 2000
                 model { architectures = [mlp], mlp.hidden = [64] }
@@ -156,7 +156,7 @@ class SnapshotJobTest {
     @Test
     void aSnapshotRunKilledMidwayResumesAndKeepsTheSnapshotsItStored() throws Exception {
         // local[2,3]: the task that fails after epoch 2 is retried and resumes from its checkpoint
-        EnsembleConfig c = TrainAndEvaluateJobTest.config(SLICE + """
+        EnsembleConfig c = FashionMnist.config(SLICE + """
                 ensemble { name = resume, method = sse, seed = 8 }
                 model { architectures = [mlp], mlp.hidden = [64] }
                 training { epochs = 4, learning-rate = 0.05 }
@@ -174,7 +174,7 @@ class SnapshotJobTest {
 
     @Test
     void aDataParallelRunWhoseDriverDiesResumesOnTheNextRun() throws Exception {
-        EnsembleConfig c = TrainAndEvaluateJobTest.config(SLICE + """
+        EnsembleConfig c = FashionMnist.config(SLICE + """
                 ensemble { name = dpresume, method = sse, seed = 9 }
                 data.limit = 2000
                 model { architectures = [mlp], mlp.hidden = [64] }
@@ -203,14 +203,14 @@ class SnapshotJobTest {
 
     @Test
     void mcDropoutEvaluatesEveryPassAsAMember() throws Exception {
-        EnsembleConfig c = TrainAndEvaluateJobTest.config(SLICE + """
+        EnsembleConfig c = FashionMnist.config(SLICE + """
                 ensemble { name = mc, method = mc-dropout, members = 1, seed = 6 }
                 model { architectures = [mlp], mlp.hidden = [128, 64], dropout = 0.3 }
                 training { epochs = 2, learning-rate = 0.05 }
                 """);
         String out = dir.resolve("mc").toUri().toString();
         TrainJob.run(TestSpark.get(), c, out);
-        EvaluationReport rep = EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(-1, 4));
+        EvaluationReport rep = EvaluateJob.run(TestSpark.get(), out, EvaluationOptions.defaults().mcPasses(4));
         List<EvaluationReport.Row> passes = rep.rows().stream().filter(r -> r.kind().equals("member")).toList();
         assertEquals(List.of("m000/p01", "m000/p02", "m000/p03", "m000/p04"),
                 passes.stream().map(EvaluationReport.Row::model).toList());

@@ -1,10 +1,12 @@
 package io.ensembles.jobs;
 
+import io.ensembles.evaluation.EvaluationOptions;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.ensembles.testing.FashionMnist;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
@@ -47,17 +49,10 @@ class TrainAndEvaluateJobTest {
     static Manifest manifest;
     static String out;
 
-    static EnsembleConfig config(String hocon) {
-        assertTrue(new File("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz").isFile(),
-                "Fashion-MNIST is missing: run submit/setup");
-        return EnsembleConfig.from(ConfigFactory.parseString(hocon), Map.of());
-    }
-
     @BeforeAll
     static void trainThreeMembers() throws Exception {
-        config = config("""
+        config = FashionMnist.config(FashionMnist.SLICE + """
                 ensemble { name = "test3", members = 3, seed = 7 }
-                data { limit = 3000, test-limit = 1000, validation-fraction = 0.2 }
                 model { architectures = [cnn], cnn { channels = [8, 16], dense = 64 } }
                 training { epochs = 2, batch-size = 64, learning-rate = 0.05 }
                 """);
@@ -113,7 +108,7 @@ class TrainAndEvaluateJobTest {
         assertTrue(ensNll <= meanNll, "ensemble NLL " + ensNll + " vs mean member " + meanNll);
 
         // the evaluation job computes the same numbers on the cluster
-        EvaluationReport report = EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(-1));
+        EvaluationReport report = EvaluateJob.run(TestSpark.get(), out, EvaluationOptions.defaults());
         assertEquals(ensNll, report.ensembleOfSize(3).nll(), 1e-6);
         assertEquals(meanNll, report.meanMember().nll(), 1e-6);
         assertTrue(report.table().contains("ensemble"));
@@ -136,9 +131,8 @@ class TrainAndEvaluateJobTest {
             assertEquals(manifest.members().get(i).sha256(), again.members().get(i).sha256());
             assertEquals(manifest.members().get(i).trainingSeconds(), again.members().get(i).trainingSeconds());
         }
-        EnsembleConfig other = config("""
+        EnsembleConfig other = FashionMnist.config(FashionMnist.SLICE + """
                 ensemble { name = "test3", members = 4, seed = 7 }
-                data { limit = 3000, test-limit = 1000, validation-fraction = 0.2 }
                 """);
         IntegrityException e = assertThrows(IntegrityException.class, () -> TrainJob.run(TestSpark.get(), other, out));
         assertTrue(e.getMessage().contains("different configuration"), e.getMessage());
@@ -149,7 +143,7 @@ class TrainAndEvaluateJobTest {
     void oodDetectionOnTheDigitsMatchesASingleProcessComputation() throws Exception {
         String digits = "file:///usr/share/datasets/sklearn-digits/digits.csv.gz";
         assertTrue(new File("/usr/share/datasets/sklearn-digits/digits.csv.gz").isFile(), "run submit/setup");
-        EvaluationReport report = EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(-1, 0, digits));
+        EvaluationReport report = EvaluateJob.run(TestSpark.get(), out, EvaluationOptions.defaults().ood(digits));
         assertEquals(3 + 3 + 2, report.ood().size(), "3 sizes x 2 scores, and mutual information from size 2");
         // the same numbers from predictions made here, in one process
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
@@ -184,8 +178,7 @@ class TrainAndEvaluateJobTest {
         String digits = "file:///usr/share/datasets/sklearn-digits/digits.csv.gz";
         int loadsBefore = MemberCache.loads();
         // 1000 test rows in 4 tasks and 1797 OOD rows in 6, on local[2]
-        EvaluationReport report = EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(-1, 0, digits, false,
-                false, Map.of("evaluation.rows-per-task", 300)));
+        EvaluationReport report = EvaluateJob.run(TestSpark.get(), out, EvaluationOptions.defaults().ood(digits).settings(Map.of("evaluation.rows-per-task", 300)));
         assertTrue(MemberCache.loads() - loadsBefore <= 3,
                 "each member file is read once per executor, not once per task: " + (MemberCache.loads() - loadsBefore));
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
@@ -277,7 +270,7 @@ class TrainAndEvaluateJobTest {
     @Test
     @Order(5)
     void distributionShiftIsEvaluatedOnEveryCorruptionAndSeverity() throws Exception {
-        EvaluationReport r = EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(200, 0, null, false, true));
+        EvaluationReport r = EvaluateJob.run(TestSpark.get(), out, EvaluationOptions.defaults().testLimit(200).shift(true));
         assertEquals(25, r.shift().size());
         for (var row : r.shift()) {
             assertTrue(row.nll() <= row.meanMemberNll() + 1e-9, "an ensemble's NLL never exceeds its mean member's: " + row);
@@ -297,11 +290,11 @@ class TrainAndEvaluateJobTest {
         bytes[100] ^= 0x55;
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(out));
         Fs.writeAtomically(layout.resolve("members/m001/model.zip"), true, o -> o.write(bytes));
-        Exception e = assertThrows(Exception.class, () -> EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(200)));
+        Exception e = assertThrows(Exception.class, () -> EvaluateJob.run(TestSpark.get(), out, EvaluationOptions.defaults().testLimit(200)));
         String all = e.toString() + (e.getCause() != null ? e.getCause().toString() : "");
         assertTrue(all.contains("member m001") && all.contains("SHA-256"), all);
         // on request, the tampered member is left out and the others are evaluated
-        EvaluationReport rest = EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(200, 0, null, true));
+        EvaluationReport rest = EvaluateJob.run(TestSpark.get(), out, EvaluationOptions.defaults().testLimit(200).skipBadMembers(true));
         assertEquals(List.of("m000", "m002"), rest.rows().stream().filter(r -> r.kind().equals("member"))
                 .map(EvaluationReport.Row::model).toList());
     }

@@ -1,7 +1,9 @@
 package io.ensembles.sources;
 
+import io.ensembles.evaluation.EvaluationOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.ensembles.testing.FashionMnist;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
@@ -39,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FashionParquetTest {
-    static final String FM = "file:///usr/share/datasets/fashion-mnist/";
+    static final String FM = FashionMnist.URI;
 
     @TempDir
     static Path dir;
@@ -48,7 +50,7 @@ class FashionParquetTest {
 
     @BeforeAll
     static void convert() throws Exception {
-        assertTrue(new File("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz").isFile(), "run submit/setup");
+        FashionMnist.requirePresent();
         SparkSession spark = TestSpark.get();
         trainTable = dir.resolve("fmnist-train").toUri().toString();
         testTable = dir.resolve("fmnist-test").toUri().toString();
@@ -112,7 +114,7 @@ class FashionParquetTest {
         String digits = dir.resolve("digits").toUri().toString();
         assertEquals(1797, ConvertJob.run(spark, "digits-csv", "file:///usr/share/datasets/sklearn-digits/digits.csv.gz",
                 null, 0, digits));
-        var report = EvaluateJob.run(spark, ens, new EvaluateJob.Options(-1, 0, null, false, false, Map.of(
+        var report = EvaluateJob.run(spark, ens, EvaluationOptions.defaults().settings(Map.of(
                 "data.ood.format", "parquet", "data.ood.path", digits, "data.ood.image-column", "image")));
         assertTrue(!report.ood().isEmpty(), "OOD detection rows from the digits table");
         String pred = dir.resolve("pred").toUri().toString();
@@ -147,7 +149,7 @@ class FashionParquetTest {
         assertEquals(1, m.formatVersion());
         assertEquals("1x28x28 image", m.shape().toString());
         assertEquals(10, m.classes());
-        EvaluateJob.run(TestSpark.get(), copy.toUri().toString(), new EvaluateJob.Options(-1));
+        EvaluateJob.run(TestSpark.get(), copy.toUri().toString(), EvaluationOptions.defaults());
         JsonNode expected = Json.MAPPER.readTree(Files.readString(Path.of(
                 "src/test/resources/fixtures/format1-expected-metrics.json")));
         JsonNode got = Json.MAPPER.readTree(Files.readString(copy.resolve("metrics.json")));
@@ -167,18 +169,15 @@ class FashionParquetTest {
         SparkSession spark = TestSpark.get();
         String ens = dir.resolve("from-parquet").toUri().toString();
         // the table: executors read and cut it (120-row tasks, across its partitions); the IDX files: the driver does
-        var table = EvaluateJob.run(spark, ens, new EvaluateJob.Options(-1, 0, null, false, false,
-                Map.of("evaluation.rows-per-task", 120)).writingTo(dir.resolve("eval-table").toUri().toString()));
-        var files = EvaluateJob.run(spark, ens, new EvaluateJob.Options(-1, 0, null, false, false,
-                Map.of("evaluation.rows-per-task", 120, "data.test.format", "idx", "data.test.path",
+        var table = EvaluateJob.run(spark, ens, EvaluationOptions.defaults().settings(Map.of("evaluation.rows-per-task", 120)).writingTo(dir.resolve("eval-table").toUri().toString()));
+        var files = EvaluateJob.run(spark, ens, EvaluationOptions.defaults().settings(Map.of("evaluation.rows-per-task", 120, "data.test.format", "idx", "data.test.path",
                         FM + "t10k-images-idx3-ubyte.gz", "data.test.options.labels", FM + "t10k-labels-idx1-ubyte.gz"))
                 .writingTo(
                 dir.resolve("eval-files").toUri().toString()));
         // the same rows in 3 files: 3 partitions, each cut into tasks of its own (the metrics do not depend on order)
         String multi = dir.resolve("fmnist-test-3").toUri().toString();
         spark.read().parquet(testTable).repartition(3).write().parquet(multi);
-        var three = EvaluateJob.run(spark, ens, new EvaluateJob.Options(-1, 0, null, false, false,
-                Map.of("evaluation.rows-per-task", 120, "data.test.path", multi))
+        var three = EvaluateJob.run(spark, ens, EvaluationOptions.defaults().settings(Map.of("evaluation.rows-per-task", 120, "data.test.path", multi))
                 .writingTo(dir.resolve("eval-3").toUri().toString()));
         assertEquals(files.rows().size(), table.rows().size());
         for (int i = 0; i < files.rows().size(); i++) {

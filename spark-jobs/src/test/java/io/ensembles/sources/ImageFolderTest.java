@@ -1,9 +1,11 @@
 package io.ensembles.sources;
 
+import io.ensembles.evaluation.EvaluationOptions;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.ensembles.testing.FashionMnist;
 
 import com.typesafe.config.ConfigFactory;
 import io.ensembles.config.EnsembleConfig;
@@ -53,8 +55,8 @@ class ImageFolderTest {
 
     /** Writes {@code n} tinted 32x32 RGB PNGs of Fashion-MNIST images {@code from..} into {@code folder}/label=name/. */
     static void tinted(Path folder, int from, int n) throws Exception {
-        ExampleSet fm = IdxReader.read("file:///usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz",
-                "file:///usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz", 10, from + n);
+        ExampleSet fm = IdxReader.read(FashionMnist.URI + "t10k-images-idx3-ubyte.gz",
+                FashionMnist.URI + "t10k-labels-idx1-ubyte.gz", 10, from + n);
         for (int i = from; i < from + n; i++) {
             Random rnd = new Random(1000 + i);
             double[] tint = {0.3 + 0.7 * rnd.nextDouble(), 0.3 + 0.7 * rnd.nextDouble(), 0.3 + 0.7 * rnd.nextDouble()};
@@ -102,7 +104,7 @@ class ImageFolderTest {
         assertEquals(NAMES.stream().sorted().toList(), m.input().classNames(), "folder names as classes, sorted");
         assertEquals(3, m.normalisation().groups(), "per channel");
         assertEquals(2, m.completedMembers().size());
-        var report = EvaluateJob.run(spark, ens, new EvaluateJob.Options(-1));
+        var report = EvaluateJob.run(spark, ens, EvaluationOptions.defaults());
         var ensemble = report.rows().stream().filter(r -> r.kind().equals("ensemble") && r.size() == 2).findFirst()
                 .orElseThrow();
         assertTrue(ensemble.error() < 0.6, "better than chance (0.9): " + ensemble.error());

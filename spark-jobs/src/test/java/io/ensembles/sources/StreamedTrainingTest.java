@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.ensembles.testing.FashionMnist;
 
 import com.typesafe.config.ConfigFactory;
 import io.ensembles.config.EnsembleConfig;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * an undisturbed one; the local cache changes nothing but speed and is gone after the job.
  */
 class StreamedTrainingTest {
-    static final String FM = "file:///usr/share/datasets/fashion-mnist/";
+    static final String FM = FashionMnist.URI;
 
     @TempDir
     static Path dir;
@@ -43,7 +44,7 @@ class StreamedTrainingTest {
 
     @BeforeAll
     static void tables() throws Exception {
-        assertTrue(new File("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz").isFile(), "run submit/setup");
+        FashionMnist.requirePresent();
         SparkSession spark = TestSpark.get();
         String converted = dir.resolve("converted").toUri().toString();
         testTable = dir.resolve("test").toUri().toString();
@@ -242,10 +243,10 @@ class StreamedTrainingTest {
     @Test
     void theAutomaticCacheLeavesATenthOfTheDiskAndAGibibyteFree() {
         long gib = 1L << 30;
-        assertTrue(StreamedTable.roomFor(100 << 20, 50 * gib, 100 * gib));
-        assertFalse(StreamedTable.roomFor(100 << 20, 10 * gib, 100 * gib), "a tenth of the disk stays free");
-        assertFalse(StreamedTable.roomFor(100 << 20, gib, 4 * gib), "and at least 1 GiB");
-        assertTrue(StreamedTable.roomFor(100 << 20, 2 * gib, 4 * gib));
+        assertTrue(UnitRows.roomFor(100 << 20, 50 * gib, 100 * gib));
+        assertFalse(UnitRows.roomFor(100 << 20, 10 * gib, 100 * gib), "a tenth of the disk stays free");
+        assertFalse(UnitRows.roomFor(100 << 20, gib, 4 * gib), "and at least 1 GiB");
+        assertTrue(UnitRows.roomFor(100 << 20, 2 * gib, 4 * gib));
     }
 
     /** A stored member's weights, to compare exactly (INDArray.equals allows a tolerance). */

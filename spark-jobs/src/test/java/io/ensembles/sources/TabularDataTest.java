@@ -1,11 +1,11 @@
 package io.ensembles.sources;
 
+import io.ensembles.evaluation.EvaluationOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.jobs.EvaluateJob;
 import io.ensembles.ml.PredictJob;
@@ -80,7 +80,7 @@ class TabularDataTest {
     @Test
     @Order(2)
     void evaluationScoresTheTestTableAndFitsTheScoringSettings() throws Exception {
-        EvaluationReport r = EvaluateJob.run(TestSpark.get(), out, new EvaluateJob.Options(-1));
+        EvaluationReport r = EvaluateJob.run(TestSpark.get(), out, EvaluationOptions.defaults());
         EvaluationReport.Row ens = r.rows().stream().filter(x -> x.kind().equals("ensemble") && x.size() == 3)
                 .findFirst().orElseThrow();
         assertTrue(ens.error() < 0.1, "ensemble error " + ens.error());
