@@ -1,5 +1,6 @@
 package io.ensembles.bench;
 
+import io.ensembles.evaluation.EvaluationOptions;
 import com.typesafe.config.ConfigFactory;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.jobs.ConvertJob;
@@ -75,58 +76,14 @@ public final class DataScaleBench implements java.util.concurrent.Callable<Integ
                     + "epoch%n%n", heap, master, arch);
 
             // the large table first, streamed (the default for its size), with the peaks of a fresh JVM
-            long rss0 = ResidentMemory.resetPeak();
-            String big = dir.resolve("large-ensemble").toUri().toString();
-            Manifest m = train(spark, large, test, arch, "", dir.resolve("large-ensemble"));
-            long rssPeak = ResidentMemory.peak();
-            long rows = ((Number) m.data().get("trainExamples")).longValue()
-                    + ((Number) m.data().get("validationExamples")).longValue();
-            double decodedMiB = rows * 784.0 / (1 << 20);
-            System.out.printf(Locale.ROOT, "| large table | %d rows, %.0f MiB decoded (%.1fx the heap), %s path, %s units |%n",
-                    rows, decodedMiB, decodedMiB / heap, m.data().get("path"), m.data().getOrDefault("units", "no"));
-            System.out.println("|---|---|");
-            System.out.printf(Locale.ROOT, "| train job | %.0f s, %.0f images/s |%n", seconds(m),
-                    2.0 * ((Number) m.data().get("trainExamples")).longValue() / seconds(m));
-            System.out.printf(Locale.ROOT, "| driver heap, peak live (after a GC) | %s MiB of %d (sum of the pools' peaks, "
-                    + "garbage included: %s MiB) |%n", m.run().get("driverPeakLiveHeapMiB"), heap, m.run().get("driverPeakHeapMiB"));
-            System.out.printf(Locale.ROOT, "| process peak RSS | %d MiB (%d MiB before the job) |%n", rssPeak >> 20, rss0 >> 20);
-            System.out.printf(Locale.ROOT, "| executor peaks (Spark's metrics) | %s |%n%n", m.run().get("executorPeakMemoryMiB"));
-
+            long rows = largeTable(spark, dir, large, test, heap);
             // the small table, every way, alternating (warm-up first: native libraries, JIT, ImageIO)
             System.out.println("| arch | path, 60,000-image table (45 MiB decoded; train job, 2 members x 1 epoch) | "
                     + "images/s (median, range) | ratio to broadcast | driver peak live heap MiB |");
             System.out.println("|---|---|---|---|---|");
-            for (String a : ratioArchs) {
-                train(spark, one, test, a, "", dir.resolve("warm-up"));
-                String[] paths = {"broadcast", "streamed", "streamed, local cache"};
-                String[] settings = {"", "data { broadcast-max-mb = 0, local-cache = false }",
-                        "data { broadcast-max-mb = 0, local-cache = true }"};
-                List<List<Double>> rates = new ArrayList<>();
-                List<List<Double>> liveHeap = new ArrayList<>();
-                for (int p = 0; p < paths.length; p++) {
-                    rates.add(new ArrayList<>());
-                    liveHeap.add(new ArrayList<>());
-                }
-                for (int r = 0; r < repeats; r++) {
-                    for (int p = 0; p < paths.length; p++) {
-                        Manifest run = train(spark, one, test, a, settings[p], dir.resolve("small-" + p));
-                        String expected = p == 0 ? "broadcast" : "streamed";
-                        if (!expected.equals(run.data().get("path"))) {
-                            throw new IllegalStateException(paths[p] + " took the " + run.data().get("path") + " path");
-                        }
-                        rates.get(p).add(2.0 * ((Number) run.data().get("trainExamples")).longValue() / seconds(run));
-                        liveHeap.get(p).add(((Number) run.run().get("driverPeakLiveHeapMiB")).doubleValue());
-                    }
-                }
-                double base = Samples.median(rates.get(0));
-                for (int p = 0; p < paths.length; p++) {
-                    List<Double> v = rates.get(p);
-                    System.out.printf(Locale.ROOT, "| %s | %s | %.0f (%.0f-%.0f) | %.2f | %.0f |%n", a, paths[p],
-                            Samples.median(v), Samples.min(v), Samples.max(v), Samples.median(v) / base,
-                            Samples.median(liveHeap.get(p)));
-                }
-            }
+            for (String a : ratioArchs) smallTable(spark, dir, one, test, a);
             System.out.println();
+            String big = dir.resolve("large-ensemble").toUri().toString();
 
             // evaluation on 1x, 4x, 16x the test set, streamed from the executors
             System.out.println("| test table | rows | decoded | evaluate s | s per 10,000 rows | driver peak live heap MiB |");
@@ -143,14 +100,65 @@ public final class DataScaleBench implements java.util.concurrent.Callable<Integ
         return 0;
     }
 
+    /** Trains on the large table (streamed) and prints its table: sizes, speed, the driver's and the process's peaks. */
+    private long largeTable(SparkSession spark, Path dir, String large, String test, long heap) throws Exception {
+        long rss0 = ResidentMemory.resetPeak();
+        Manifest m = train(spark, large, test, arch, "", dir.resolve("large-ensemble"));
+        long rssPeak = ResidentMemory.peak();
+        long rows = ((Number) m.data().get("trainExamples")).longValue()
+                + ((Number) m.data().get("validationExamples")).longValue();
+        double decodedMiB = rows * 784.0 / (1 << 20);
+        System.out.printf(Locale.ROOT, "| large table | %d rows, %.0f MiB decoded (%.1fx the heap), %s path, %s units |%n",
+                rows, decodedMiB, decodedMiB / heap, m.data().get("path"), m.data().getOrDefault("units", "no"));
+        System.out.println("|---|---|");
+        System.out.printf(Locale.ROOT, "| train job | %.0f s, %.0f images/s |%n", seconds(m),
+                2.0 * ((Number) m.data().get("trainExamples")).longValue() / seconds(m));
+        System.out.printf(Locale.ROOT, "| driver heap, peak live (after a GC) | %s MiB of %d (sum of the pools' peaks, "
+                + "garbage included: %s MiB) |%n", m.run().get("driverPeakLiveHeapMiB"), heap, m.run().get("driverPeakHeapMiB"));
+        System.out.printf(Locale.ROOT, "| process peak RSS | %d MiB (%d MiB before the job) |%n", rssPeak >> 20, rss0 >> 20);
+        System.out.printf(Locale.ROOT, "| executor peaks (Spark's metrics) | %s |%n%n", m.run().get("executorPeakMemoryMiB"));
+        return rows;
+    }
+
+    /** The small table every way (broadcast, streamed, streamed with the local cache), alternating, for {@code a}. */
+    private void smallTable(SparkSession spark, Path dir, String one, String test, String a) throws Exception {
+        train(spark, one, test, a, "", dir.resolve("warm-up"));
+        String[] paths = {"broadcast", "streamed", "streamed, local cache"};
+        String[] settings = {"", "data { broadcast-max-mb = 0, local-cache = false }",
+                "data { broadcast-max-mb = 0, local-cache = true }"};
+        List<List<Double>> rates = new ArrayList<>();
+        List<List<Double>> liveHeap = new ArrayList<>();
+        for (int p = 0; p < paths.length; p++) {
+            rates.add(new ArrayList<>());
+            liveHeap.add(new ArrayList<>());
+        }
+        for (int r = 0; r < repeats; r++) {
+            for (int p = 0; p < paths.length; p++) {
+                Manifest run = train(spark, one, test, a, settings[p], dir.resolve("small-" + p));
+                String expected = p == 0 ? "broadcast" : "streamed";
+                if (!expected.equals(run.data().get("path"))) {
+                    throw new IllegalStateException(paths[p] + " took the " + run.data().get("path") + " path");
+                }
+                rates.get(p).add(2.0 * ((Number) run.data().get("trainExamples")).longValue() / seconds(run));
+                liveHeap.get(p).add(((Number) run.run().get("driverPeakLiveHeapMiB")).doubleValue());
+            }
+        }
+        double base = Samples.median(rates.get(0));
+        for (int p = 0; p < paths.length; p++) {
+            List<Double> v = rates.get(p);
+            System.out.printf(Locale.ROOT, "| %s | %s | %.0f (%.0f-%.0f) | %.2f | %.0f |%n", a, paths[p],
+                    Samples.median(v), Samples.min(v), Samples.max(v), Samples.median(v) / base,
+                    Samples.median(liveHeap.get(p)));
+        }
+    }
+
     /** Evaluates the ensemble {@code big} on {@code table} ({@code n} rows) and prints its row of the table. */
     private static void evaluate(SparkSession spark, Path dir, String big, String table, String name, long n)
             throws Exception {
         String out = dir.resolve("eval-" + name.replace(' ', '-')).toUri().toString();
         Fs.delete(out, true);
         long t0 = System.nanoTime();
-        EvaluateJob.run(spark, big, new EvaluateJob.Options(0, 0, null, false, false, Map.of("data.test.path", table),
-                out));
+        EvaluateJob.run(spark, big, EvaluationOptions.defaults().testLimit(0).settings(Map.of("data.test.path", table)));
         double s = (System.nanoTime() - t0) / 1e9;
         var metrics = io.ensembles.store.Json.MAPPER.readTree(Fs.readString(out + "/metrics.json"));
         System.out.printf(Locale.ROOT, "| %s | %d | %.0f MiB | %.1f | %.2f | %s |%n", name, n, n * 784.0 / (1 << 20), s,

@@ -1,5 +1,6 @@
 package io.ensembles.bench;
 
+import io.ensembles.evaluation.EvaluationOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.data.DataLoader;
@@ -87,8 +88,7 @@ public final class EvaluationBench implements Callable<Integer> {
             throw new IllegalArgumentException(uri + " has " + have + " completed members; --members asks for " + most);
         }
         // the whole test set of the ensemble's data, replicated
-        EnsembleConfig cfg = EnsembleConfig.from(com.typesafe.config.ConfigFactory.parseString(
-                manifest.config().toString()), Map.of("data.test-limit", 0));
+        EnsembleConfig cfg = manifest.configuration(Map.of("data.test-limit", 0));
         ExampleSet test = DataLoader.test(cfg.data(), manifest.shape());
         Path dir = Files.createTempDirectory("evaluation-bench");
         Map<Integer, String[]> files = new LinkedHashMap<>();
@@ -121,6 +121,12 @@ public final class EvaluationBench implements Callable<Integer> {
             for (String[] f : files.values()) for (String u : f) Files.deleteIfExists(Path.of(java.net.URI.create(u)));
             Files.deleteIfExists(dir);
         }
+        printTable(runs);
+        return 0;
+    }
+
+    /** The runs as a Markdown table, each total against the same K on the 1x set. */
+    private void printTable(List<Map<String, Object>> runs) {
         System.out.println();
         System.out.println("| K | test examples | tasks | predict s | examples/s | member predictions/s | Parquet s "
                 + "| metrics s | total s | total vs 1x |");
@@ -138,14 +144,13 @@ public final class EvaluationBench implements Callable<Integer> {
                     (Double) run.getOrDefault("metricsSeconds", Double.NaN), (Double) run.get("totalSeconds"),
                     (Double) run.get("totalSeconds") / base);
         }
-        return 0;
     }
 
-    private EvaluateJob.Options options(int k, String[] testFiles) {
+    private EvaluationOptions options(int k, String[] testFiles) {
         Map<String, Object> s = new LinkedHashMap<>(set);
         s.put("evaluation.max-members", k);
         s.put("data.test-images", testFiles[0]);
         s.put("data.test-labels", testFiles[1]);
-        return new EvaluateJob.Options(0, 0, null, false, false, s);
+        return EvaluationOptions.defaults().testLimit(0).settings(s);
     }
 }

@@ -27,58 +27,58 @@ public final class RecipesTable {
         sb.append("| run | method | rate | clip | members used | error % | NLL | cal NLL | ECE | OOD AUROC max-p | "
                 + "OOD AUROC entropy | lowest val acc used | best member error % |\n");
         sb.append("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (String folder : args) {
-            File run = new File(folder);
-            File mf = new File(run, "manifest.json");
-            if (!mf.isFile()) {
-                sb.append(String.format("| %s | (not trained) |||||||||||%n", run.getName()));
-                continue;
-            }
-            JsonNode manifest = om.readTree(mf);
-            JsonNode training = manifest.path("config").path("training");
-            int used = 0;
-            int total = 0;
-            double lowestVal = Double.NaN;
-            StringBuilder left = new StringBuilder();
-            for (JsonNode m : manifest.get("members")) {
-                total++;
-                String status = m.get("status").asText();
-                if (status.equals("completed")) {
-                    used++;
-                    double v = m.get("validationAccuracy").asDouble();
-                    lowestVal = Double.isNaN(lowestVal) ? v : Math.min(lowestVal, v);
-                } else {
-                    left.append(left.length() == 0 ? "" : ", ").append(m.get("id").asText()).append(' ').append(status);
-                }
-            }
-            String members = used + " of " + total + (left.length() == 0 ? "" : " (" + left + ")");
-            String head = String.format(Locale.ROOT, "| %s | %s | %s | %s | %s ", run.getName(),
-                    manifest.get("method").asText(), training.path("learning-rate").asText(),
-                    training.path("clip-norm").asText(), members);
-            File metricsFile = new File(run, "metrics.json");
-            if (!metricsFile.isFile()) {
-                sb.append(head).append("| - | - | - | - | - | - | - | - |\n");
-                continue;
-            }
-            JsonNode metrics = om.readTree(metricsFile);
-            JsonNode full = null;
-            double bestMember = Double.NaN;
-            for (JsonNode r : metrics.get("rows")) {
-                String kind = r.get("kind").asText();
-                if (kind.equals("ensemble") && (full == null || r.get("size").asInt() > full.get("size").asInt())) full = r;
-                if (kind.equals("member")) {
-                    double e = r.get("error").asDouble();
-                    bestMember = Double.isNaN(bestMember) ? e : Math.min(bestMember, e);
-                }
-            }
-            if (full == null) throw new IOException(metricsFile + ": no ensemble row");
-            int k = full.get("size").asInt();
-            sb.append(head).append(String.format(Locale.ROOT,
-                    "| %.2f | %.4f | %.4f | %.4f | %s | %s | %.4f | %.2f |%n", 100 * full.get("error").asDouble(),
-                    full.get("nll").asDouble(), full.get("calibratedNll").asDouble(), full.get("ece").asDouble(),
-                    auroc(metrics, k, "max-probability"), auroc(metrics, k, "entropy"), lowestVal, 100 * bestMember));
-        }
+        for (String folder : args) sb.append(row(om, new File(folder)));
         System.out.print(sb);
+    }
+
+    /** One folder's row: its members used, then the full ensemble's metrics when it was evaluated. */
+    private static String row(ObjectMapper om, File run) throws IOException {
+        File mf = new File(run, "manifest.json");
+        if (!mf.isFile()) {
+            return String.format("| %s | (not trained) |||||||||||%n", run.getName());
+        }
+        JsonNode manifest = om.readTree(mf);
+        JsonNode training = manifest.path("config").path("training");
+        int used = 0;
+        int total = 0;
+        double lowestVal = Double.NaN;
+        StringBuilder left = new StringBuilder();
+        for (JsonNode m : manifest.get("members")) {
+            total++;
+            String status = m.get("status").asText();
+            if (status.equals("completed")) {
+                used++;
+                double v = m.get("validationAccuracy").asDouble();
+                lowestVal = Double.isNaN(lowestVal) ? v : Math.min(lowestVal, v);
+            } else {
+                left.append(left.length() == 0 ? "" : ", ").append(m.get("id").asText()).append(' ').append(status);
+            }
+        }
+        String members = used + " of " + total + (left.length() == 0 ? "" : " (" + left + ")");
+        String head = String.format(Locale.ROOT, "| %s | %s | %s | %s | %s ", run.getName(),
+                manifest.get("method").asText(), training.path("learning-rate").asText(),
+                training.path("clip-norm").asText(), members);
+        File metricsFile = new File(run, "metrics.json");
+        if (!metricsFile.isFile()) {
+            return head + "| - | - | - | - | - | - | - | - |\n";
+        }
+        JsonNode metrics = om.readTree(metricsFile);
+        JsonNode full = null;
+        double bestMember = Double.NaN;
+        for (JsonNode r : metrics.get("rows")) {
+            String kind = r.get("kind").asText();
+            if (kind.equals("ensemble") && (full == null || r.get("size").asInt() > full.get("size").asInt())) full = r;
+            if (kind.equals("member")) {
+                double e = r.get("error").asDouble();
+                bestMember = Double.isNaN(bestMember) ? e : Math.min(bestMember, e);
+            }
+        }
+        if (full == null) throw new IOException(metricsFile + ": no ensemble row");
+        int k = full.get("size").asInt();
+        return head + String.format(Locale.ROOT,
+                "| %.2f | %.4f | %.4f | %.4f | %s | %s | %.4f | %.2f |%n", 100 * full.get("error").asDouble(),
+                full.get("nll").asDouble(), full.get("calibratedNll").asDouble(), full.get("ece").asDouble(),
+                auroc(metrics, k, "max-probability"), auroc(metrics, k, "entropy"), lowestVal, 100 * bestMember);
     }
 
     private static String auroc(JsonNode metrics, int size, String score) {

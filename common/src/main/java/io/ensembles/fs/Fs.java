@@ -138,7 +138,7 @@ public final class Fs {
         FileSystem fs = fs(target);
         // on the local disk the bytes go without a .crc sidecar: the rename below could not move the
         // pair in one step, and our own SHA-256 checks what matters
-        org.apache.hadoop.fs.LocalFileSystem local = local(fs);
+        org.apache.hadoop.fs.LocalFileSystem local = AtomicMove.local(fs);
         FileSystem writer = local != null ? local.getRaw() : fs;
         Path tmp = new Path(target.getParent(), "._tmp-" + target.getName() + "-" + UUID.randomUUID());
         MessageDigest digest = sha256();
@@ -149,7 +149,7 @@ public final class Fs {
                 out.flush();
                 raw.hsync();
             }
-            moveIntoPlace(fs, tmp, target, overwrite);
+            AtomicMove.moveIntoPlace(fs, tmp, target, overwrite, conf);
         } catch (IOException | RuntimeException e) {
             try {
                 writer.delete(tmp, false);
@@ -161,68 +161,12 @@ public final class Fs {
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    /** The local filesystem behind {@code file://} URIs, or null for any other. */
-    private static org.apache.hadoop.fs.LocalFileSystem local(FileSystem fs) {
-        return fs instanceof org.apache.hadoop.fs.LocalFileSystem l && "file".equals(fs.getUri().getScheme()) ? l : null;
-    }
-
-    /**
-     * Renames {@code tmp} to {@code target}, atomically where the store allows it:
-     * <ul>
-     *   <li>on the local disk with {@code overwrite}: one rename(2), which replaces the target in one
-     *       step, so a crash leaves the old file or the new one, never neither (Hadoop's own rename
-     *       there deletes the target first); without it: a hard link, which fails if the target
-     *       exists, so of two writers exactly one creates the file;</li>
-     *   <li>on HDFS (and other FileContext bindings): the namenode's rename, atomic in both modes;</li>
-     *   <li>elsewhere: exists / delete / rename, in several steps.</li>
-     * </ul>
-     */
-    private static void moveIntoPlace(FileSystem fs, Path tmp, Path target, boolean overwrite) throws IOException {
-        org.apache.hadoop.fs.LocalFileSystem local = local(fs);
-        if (local != null) {
-            java.nio.file.Path src = local.pathToFile(tmp).toPath();
-            java.nio.file.Path dst = local.pathToFile(target).toPath();
-            // a checksum sidecar of an earlier file would no longer describe the bytes
-            java.nio.file.Path staleCrc = local.pathToFile(local.getChecksumFile(target)).toPath();
-            if (overwrite) {
-                java.nio.file.Files.deleteIfExists(staleCrc);
-                java.nio.file.Files.move(src, dst, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            } else {
-                try {
-                    java.nio.file.Files.createLink(dst, src);
-                } catch (java.nio.file.FileAlreadyExistsException e) {
-                    throw new org.apache.hadoop.fs.FileAlreadyExistsException(target + " already exists");
-                }
-                java.nio.file.Files.deleteIfExists(staleCrc); // the target is ours now: any sidecar is stale
-                java.nio.file.Files.delete(src);
-            }
-            java.nio.file.Files.deleteIfExists(local.pathToFile(local.getChecksumFile(tmp)).toPath());
-            return;
-        }
-        org.apache.hadoop.fs.FileContext fc;
-        try {
-            fc = org.apache.hadoop.fs.FileContext.getFileContext(fs.getUri(), conf);
-        } catch (org.apache.hadoop.fs.UnsupportedFileSystemException e) {
-            fc = null;
-        }
-        if (fc != null) {
-            fc.rename(tmp, target, overwrite ? org.apache.hadoop.fs.Options.Rename.OVERWRITE
-                    : org.apache.hadoop.fs.Options.Rename.NONE);
-            return;
-        }
-        if (fs.exists(target)) {
-            if (!overwrite) throw new org.apache.hadoop.fs.FileAlreadyExistsException(target + " already exists");
-            fs.delete(target, false);
-        }
-        if (!fs.rename(tmp, target)) throw new IOException("could not rename " + tmp + " to " + target);
-    }
-
     /** Renames a file in one step where the filesystem allows it (see {@link #writeAtomically}). */
     public static void rename(String from, String to, boolean overwrite) throws IOException {
         Path src = path(from);
         FileSystem fs = fs(src);
         if (!fs.exists(src)) throw new FileNotFoundException(from + ": no such file");
-        moveIntoPlace(fs, src, path(to), overwrite);
+        AtomicMove.moveIntoPlace(fs, src, path(to), overwrite, conf);
     }
 
     /**

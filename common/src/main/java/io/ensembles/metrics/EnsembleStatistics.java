@@ -8,7 +8,7 @@ import java.io.Serializable;
  * requested subset of members (the ensemble averages their probabilities): correct predictions,
  * NLL, Brier score and the equal-width ECE bins; for every pair of members: disagreements and KL;
  * and, when given, one round of each subset's temperature-scaling search
- * ({@link TemperatureScaling.Round}; null for a subset whose search is over). The metrics then come from the merged sums exactly as
+ * ({@link TemperatureCrossValidation.Round}; null for a subset whose search is over). The metrics then come from the merged sums exactly as
  * {@link ClassificationMetrics} and {@link Diversity} compute them from whole arrays.
  * <p>
  * Adaptive ECE needs the examples sorted by confidence, and OOD detection a ranking of scores:
@@ -20,7 +20,7 @@ public final class EnsembleStatistics implements Serializable {
     private final int members;
     private final int[][] subsets;
     private final boolean base;
-    private final TemperatureScaling.Round[] rounds;
+    private final TemperatureCrossValidation.Round[] rounds;
 
     private long n;
     private final long[] correct;
@@ -39,7 +39,7 @@ public final class EnsembleStatistics implements Serializable {
      * @param rounds  one calibration round per subset (null where a subset needs none), or null for none
      */
     public EnsembleStatistics(int classes, int bins, int members, int[][] subsets, boolean base,
-                              TemperatureScaling.Round[] rounds) {
+                              TemperatureCrossValidation.Round[] rounds) {
         if (rounds != null && rounds.length != subsets.length) {
             throw new IllegalArgumentException(rounds.length + " calibration rounds for " + subsets.length + " subsets");
         }
@@ -63,9 +63,9 @@ public final class EnsembleStatistics implements Serializable {
 
     /** Empty statistics of the same shape (the same calibration candidates), for one partition. */
     public EnsembleStatistics emptyCopy() {
-        TemperatureScaling.Round[] r = null;
+        TemperatureCrossValidation.Round[] r = null;
         if (rounds != null) {
-            r = new TemperatureScaling.Round[rounds.length];
+            r = new TemperatureCrossValidation.Round[rounds.length];
             for (int i = 0; i < r.length; i++) r[i] = rounds[i] == null ? null : rounds[i].emptyCopy();
         }
         return new EnsembleStatistics(classes, bins, members, subsets, base, r);
@@ -153,7 +153,7 @@ public final class EnsembleStatistics implements Serializable {
     public long examples() { return n; }
 
     /** The calibration round of subset {@code s}, filled (null if it had none). */
-    public TemperatureScaling.Round round(int s) { return rounds[s]; }
+    public TemperatureCrossValidation.Round round(int s) { return rounds[s]; }
 
     public double accuracy(int s) { return correct[s] / (double) n; }
 

@@ -1,7 +1,6 @@
 package io.ensembles.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.jobs.RetrainJob;
 import io.ensembles.jobs.SparkSupport;
@@ -13,7 +12,6 @@ import io.ensembles.versions.EnsembleVersions;
 import io.ensembles.versions.RetrainRecord;
 import java.io.File;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
@@ -76,7 +74,7 @@ final class RetrainCommand implements Callable<Integer> {
             Map<String, Object> withBase = new LinkedHashMap<>();
             withBase.put("ensemble.seed", rec != null ? rec.baseSeed() : currentManifest.config().at("/ensemble/seed").asLong());
             withBase.putAll(keys);
-            cfg = EnsembleConfig.from(ConfigFactory.parseString(currentManifest.config().toString()), withBase);
+            cfg = currentManifest.configuration(withBase);
         } else {
             throw new CliException(versions.root() + " has no current version (no " + EnsembleVersions.POINTER
                     + "): the first retrain needs --config");

@@ -1,5 +1,6 @@
 package io.ensembles.jobs;
 
+import io.ensembles.evaluation.EvaluationOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import io.ensembles.config.EnsembleConfig;
@@ -85,30 +86,16 @@ public final class RetrainJob {
                 return finish(versions, rec.with(RetrainRecord.FAILED, null, null, why, Instant.now().toString()),
                         current, cfg);
             }
-            EvaluationReport candidate = EvaluateJob.run(spark, out, new EvaluateJob.Options(-1));
-            double cv = Promotion.metricOf(candidate, rt.metric());
+            double cv = Promotion.metricOf(EvaluateJob.run(spark, out, EvaluationOptions.defaults()), rt.metric());
             if (current == null) {
                 rec = rec.with(RetrainRecord.PROMOTED, cv, null, String.format("the first version: %s %.5f", rt.metric(), cv),
                         Instant.now().toString());
                 versions.promote(new EnsembleVersions.Pointer(name, Instant.now().toString(), rt.metric(), cv, null));
                 return finish(versions, rec, versions.current(), cfg);
             }
-            // the current version on the new version's held-out data, its files kept out of its own folder
-            Map<String, Object> sameData = new LinkedHashMap<>();
-            sameData.put("data.test-images", cfg.data().testImages());
-            sameData.put("data.test-labels", cfg.data().testLabels());
-            sameData.put("data.test-limit", cfg.data().testLimit());
-            sameData.put("evaluation.write-predictions", false);
-            sameData.put("evaluation.random-orders", 0);
-            EvaluationReport incumbent = EvaluateJob.run(spark, versions.version(current.version()),
-                    new EvaluateJob.Options(-1, 0, null, false, false, sameData).writingTo(versions.baseline(name)));
-            double kv = Promotion.metricOf(incumbent, rt.metric());
-            Promotion.Decision d = Promotion.decide(rt.metric(), cv, kv, rt.tolerance());
-            if (d.promote()) {
-                versions.promote(new EnsembleVersions.Pointer(name, Instant.now().toString(), rt.metric(), cv,
-                        current.version()));
-            }
-            rec = rec.with(d.promote() ? RetrainRecord.PROMOTED : RetrainRecord.KEPT_OLD, cv, kv, d.reason(),
+            Compared c = againstCurrent(spark, versions, current, cfg, rt, name, cv);
+            rec = rec.with(c.decision().promote() ? RetrainRecord.PROMOTED : RetrainRecord.KEPT_OLD, cv, c.incumbent(),
+                    c.decision().reason(),
                     Instant.now().toString());
             return finish(versions, rec, versions.current(), cfg);
         } catch (io.ensembles.data.DataFormatException bad) {
@@ -122,6 +109,33 @@ public final class RetrainJob {
             throw e;
         }
     }
+
+    /**
+     * Evaluates the current version on the new version's held-out data (its files kept out of its
+     * own folder), decides, and promotes the new version when the rule says so.
+     */
+    private static Compared againstCurrent(SparkSession spark, EnsembleVersions versions,
+                                           EnsembleVersions.Pointer current, EnsembleConfig cfg,
+                                           EnsembleConfig.RetrainSection rt, String name, double cv) throws IOException {
+        Map<String, Object> sameData = new LinkedHashMap<>();
+        sameData.put("data.test-images", cfg.data().testImages());
+        sameData.put("data.test-labels", cfg.data().testLabels());
+        sameData.put("data.test-limit", cfg.data().testLimit());
+        sameData.put("evaluation.write-predictions", false);
+        sameData.put("evaluation.random-orders", 0);
+        EvaluationReport incumbent = EvaluateJob.run(spark, versions.version(current.version()),
+                EvaluationOptions.defaults().settings(sameData).writingTo(versions.baseline(name)));
+        double kv = Promotion.metricOf(incumbent, rt.metric());
+        Promotion.Decision d = Promotion.decide(rt.metric(), cv, kv, rt.tolerance());
+        if (d.promote()) {
+            versions.promote(new EnsembleVersions.Pointer(name, Instant.now().toString(), rt.metric(), cv,
+                    current.version()));
+        }
+        return new Compared(d, kv);
+    }
+
+    /** The promotion rule's decision and the current version's metric it compared against. */
+    private record Compared(Promotion.Decision decision, double incumbent) {}
 
     /**
      * The version this run works on: the newest one when an earlier run left it unfinished with the

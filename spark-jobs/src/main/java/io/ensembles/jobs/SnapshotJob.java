@@ -76,26 +76,11 @@ public final class SnapshotJob {
         List<MemberRecord> records;
         jsc.setJobGroup("snapshot-" + config.ensemble().name(), method + " run of ensemble '"
                 + config.ensemble().name() + "' (" + config.training().epochs() + " epochs, " + mode + ")", false);
-        LOG.info("{} run of '{}' into {}: mode {} ({} task slots, {} training examples; snapshot.mode = {})",
-                method, config.ensemble().name(), layout.root(), mode, slots, data.train().size(),
-                config.snapshot().mode());
-        if (config.training().keepCheckpoints()) {
-            LOG.warn("training.keep-checkpoints has no effect here: it is for 'train' members; this run's snapshots "
-                    + "are its trajectory");
-        }
+        announce(config, layout, mode, slots, data.train().size());
         try {
-            if (mode.equals("data-parallel")) {
-                records = DataParallelRun.train(jsc, config, layout, data, run, workers, trace);
-            } else {
-                Broadcast<TrainingData> bData = jsc.broadcast(data);
-                SnapshotTask task = new SnapshotTask(config, layout.root(), bData, SparkSupport.hadoopSettings(spark),
-                        threads);
-                try (ProgressMonitor ignored = new ProgressMonitor(layout, List.of(SnapshotTask.RUN_ID), 2000)) {
-                    records = new ArrayList<>(jsc.parallelize(List.of(run), 1).map(task).collect().get(0));
-                } finally {
-                    bData.destroy();
-                }
-            }
+            records = mode.equals("data-parallel")
+                    ? DataParallelRun.train(jsc, config, layout, data, run, workers, trace)
+                    : inOneTask(spark, jsc, config, layout, data, run, threads);
         } finally {
             jsc.clearJobGroup();
             spark.sparkContext().removeSparkListener(memory);
@@ -103,16 +88,7 @@ public final class SnapshotJob {
         records = new ArrayList<>(records);
         records.sort(Comparator.comparingInt(MemberRecord::index));
 
-        Map<String, Object> runInfo = new LinkedHashMap<>();
-        runInfo.put("master", spark.sparkContext().master());
-        runInfo.put("applicationId", spark.sparkContext().applicationId());
-        runInfo.put("mode", mode);
-        runInfo.put("taskCpus", threads);
-        runInfo.put("wallSeconds", (System.nanoTime() - start) / 1e9);
-        runInfo.put("executorPeakMemoryMiB", memory.peaksMiB());
-        runInfo.put("driverPeakHeapMiB", ExecutorMemoryPeaks.driverPeakHeapMiB());
-        runInfo.put("driverPeakLiveHeapMiB", ExecutorMemoryPeaks.driverPeakLiveHeapMiB());
-        runInfo.put("budget", TrainJob.budget(config, records));
+        Map<String, Object> runInfo = runInfo(spark, config, mode, threads, start, memory, records);
         if (mode.equals("data-parallel")) {
             runInfo.put("workers", workers);
             runInfo.put("averagingFrequency", config.snapshot().averagingFrequency());
@@ -127,5 +103,43 @@ public final class SnapshotJob {
         LOG.info("wrote {} ({} snapshots stored, {} missing) in {} s", layout.manifest(), ok, records.size() - ok,
                 String.format("%.1f", (System.nanoTime() - start) / 1e9));
         return manifest;
+    }
+
+    /** The run in one Spark task, its training set broadcast. */
+    private static List<MemberRecord> inOneTask(SparkSession spark, JavaSparkContext jsc, EnsembleConfig config,
+                                                EnsembleLayout layout, TrainingData data, MemberSpec run, int threads) {
+        Broadcast<TrainingData> bData = jsc.broadcast(data);
+        SnapshotTask task = new SnapshotTask(config, layout.root(), bData, SparkSupport.hadoopSettings(spark), threads);
+        try (ProgressMonitor ignored = new ProgressMonitor(layout, List.of(SnapshotTask.RUN_ID), 2000)) {
+            return new ArrayList<>(jsc.parallelize(List.of(run), 1).map(task).collect().get(0));
+        } finally {
+            bData.destroy();
+        }
+    }
+
+    /** What the manifest records of the run: where and how it ran, its time, memory and budget. */
+    private static Map<String, Object> runInfo(SparkSession spark, EnsembleConfig config, String mode, int threads,
+                                               long start, ExecutorMemoryPeaks memory, List<MemberRecord> records) {
+        Map<String, Object> runInfo = new LinkedHashMap<>();
+        runInfo.put("master", spark.sparkContext().master());
+        runInfo.put("applicationId", spark.sparkContext().applicationId());
+        runInfo.put("mode", mode);
+        runInfo.put("taskCpus", threads);
+        runInfo.put("wallSeconds", (System.nanoTime() - start) / 1e9);
+        runInfo.put("executorPeakMemoryMiB", memory.peaksMiB());
+        runInfo.put("driverPeakHeapMiB", ExecutorMemoryPeaks.driverPeakHeapMiB());
+        runInfo.put("driverPeakLiveHeapMiB", ExecutorMemoryPeaks.driverPeakLiveHeapMiB());
+        runInfo.put("budget", TrainJob.budget(config, records));
+        return runInfo;
+    }
+
+    private static void announce(EnsembleConfig config, EnsembleLayout layout, String mode, int slots, int examples) {
+        LOG.info("{} run of '{}' into {}: mode {} ({} task slots, {} training examples; snapshot.mode = {})",
+                config.ensemble().method(), config.ensemble().name(), layout.root(), mode, slots, examples,
+                config.snapshot().mode());
+        if (config.training().keepCheckpoints()) {
+            LOG.warn("training.keep-checkpoints has no effect here: it is for 'train' members; this run's snapshots "
+                    + "are its trajectory");
+        }
     }
 }

@@ -1,12 +1,9 @@
 package io.ensembles.ml;
 
-import com.typesafe.config.ConfigFactory;
 import io.ensembles.config.EnsembleConfig;
 import io.ensembles.config.SourceSpec;
 import io.ensembles.data.DataFormatException;
-import io.ensembles.data.ExampleSet;
 import io.ensembles.data.InputShape;
-import io.ensembles.ensemble.RowScores;
 import io.ensembles.jobs.EnsemblePredictor;
 import io.ensembles.jobs.SparkSupport;
 import io.ensembles.sources.RowDecoder;
@@ -15,7 +12,6 @@ import io.ensembles.fs.Fs;
 import io.ensembles.store.Manifest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -27,10 +23,8 @@ import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -54,6 +48,10 @@ public final class EnsembleModel extends Model<EnsembleModel> {
     public static final List<String> OUTPUTS = List.of("probability", "prediction", "predicted_label", "confidence",
             "entropy", "mutual_information", "disagreement", "ood_score", "is_ood");
     public static final String MEMBER_PROBABILITIES = "member_probabilities";
+    private static final List<org.apache.spark.sql.types.DataType> OUTPUT_TYPES = List.of(
+            DataTypes.createArrayType(DataTypes.DoubleType, false), DataTypes.DoubleType, DataTypes.StringType,
+            DataTypes.DoubleType, DataTypes.DoubleType, DataTypes.DoubleType, DataTypes.DoubleType, DataTypes.DoubleType,
+            DataTypes.BooleanType);
 
     private final String uid;
     private final String root;
@@ -102,15 +100,10 @@ public final class EnsembleModel extends Model<EnsembleModel> {
     }
 
     public Param<String> inputCol() { return inputCol; }
-
     public StringArrayParam featureCols() { return featureCols; }
-
     public StringArrayParam outputCols() { return outputCols; }
-
     public StringArrayParam keepColumns() { return keepColumns; }
-
     public BooleanParam memberProbabilities() { return memberProbabilities; }
-
     public BooleanParam calibrated() { return calibrated; }
 
     /** Loads the ensemble at {@code uri} (any Hadoop URI), reading its manifest; the members load on the executors. */
@@ -119,7 +112,7 @@ public final class EnsembleModel extends Model<EnsembleModel> {
         Fs.configure(spark.sparkContext().hadoopConfiguration());
         EnsembleLayout layout = new EnsembleLayout(Fs.qualify(uri));
         Manifest m = Manifest.read(layout);
-        EnsembleConfig config = EnsembleConfig.from(ConfigFactory.parseString(m.config().toString()), Map.of());
+        EnsembleConfig config = m.configuration(Map.of());
         return new EnsembleModel("ensembleModel_" + UUID.randomUUID().toString().substring(0, 12), layout.root(), m,
                 config);
     }
@@ -237,15 +230,10 @@ public final class EnsembleModel extends Model<EnsembleModel> {
         List<String> outputCols = getOutputCols();
         StructType out = new StructType();
         for (String c : kept(schema, decoder)) out = out.add(schema.apply(c));
-        out = out.add(outputCols.get(0), DataTypes.createArrayType(DataTypes.DoubleType, false), false)
-                .add(outputCols.get(1), DataTypes.DoubleType, false)
-                .add(outputCols.get(2), DataTypes.StringType, false)
-                .add(outputCols.get(3), DataTypes.DoubleType, false)
-                .add(outputCols.get(4), DataTypes.DoubleType, false)
-                .add(outputCols.get(5), DataTypes.DoubleType, false)
-                .add(outputCols.get(6), DataTypes.DoubleType, false)
-                .add(outputCols.get(7), DataTypes.DoubleType, false)
-                .add(outputCols.get(8), DataTypes.BooleanType, true);
+        for (int c = 0; c < OUTPUTS.size(); c++) {
+            // every output is always set, but the OOD flag: null without a fitted threshold
+            out = out.add(outputCols.get(c), OUTPUT_TYPES.get(c), c == OUTPUTS.size() - 1);
+        }
         if (getMemberProbabilities()) {
             out = out.add(MEMBER_PROBABILITIES, DataTypes.createMapType(DataTypes.StringType,
                     DataTypes.createArrayType(DataTypes.DoubleType, false), false), false);
@@ -269,7 +257,6 @@ public final class EnsembleModel extends Model<EnsembleModel> {
         int[] keptIdx = kept(schema, decoder).stream().mapToInt(schema::fieldIndex).toArray();
         checkFirstRow(df, decoder, inputIdx);
         EnsemblePredictor predictor = EnsemblePredictor.of(new EnsembleLayout(root), manifest, config);
-        List<String> ids = predictor.ids();
         List<String> names = manifest.input().classNames();
         InputShape shape = manifest.shape();
         Manifest.Scoring s = manifest.scoring();
@@ -281,27 +268,12 @@ public final class EnsembleModel extends Model<EnsembleModel> {
         Map<String, String> hadoop = SparkSupport.hadoopSettings(df.sparkSession());
         int threads = SparkSupport.taskCpus(df.sparkSession());
         String gpu = config.device().gpu();
-        String src = decoder.source();
+        ScoredRows scorer = new ScoredRows(predictor, decoder, inputIdx, keptIdx, shape, names, temperature, threshold,
+                members, batch);
         JavaRDD<Row> rows = df.javaRDD().mapPartitionsWithIndex((part, it) -> {
             if (!it.hasNext()) return java.util.Collections.emptyIterator();
             io.ensembles.jobs.TaskDevice.startTask(hadoop, gpu, threads);
-            List<Row> out = new ArrayList<>();
-            List<Row> pending = new ArrayList<>();
-            long seen = 0;
-            while (it.hasNext()) {
-                pending.add(it.next());
-                if (pending.size() == batch || !it.hasNext()) {
-                    ExampleSet x = decode(pending, inputIdx, decoder, shape, names, src, part, seen);
-                    float[][] probs = predictor.predict(x, ((long) part << 32) + seen);
-                    for (int i = 0; i < pending.size(); i++) {
-                        out.add(row(pending.get(i), keptIdx, RowScores.of(probs, i, names.size(), temperature), names,
-                                threshold, members ? memberMap(ids, probs, i, names.size()) : null));
-                    }
-                    seen += pending.size();
-                    pending.clear();
-                }
-            }
-            return out.iterator();
+            return scorer.score(part, it);
         }, true);
         return df.sparkSession().createDataFrame(rows, outSchema);
     }
@@ -310,66 +282,7 @@ public final class EnsembleModel extends Model<EnsembleModel> {
     private void checkFirstRow(Dataset<Row> df, RowDecoder decoder, int[] inputIdx) {
         List<Row> first = df.limit(1).collectAsList();
         if (first.isEmpty()) return;
-        decode(first, inputIdx, decoder, manifest.shape(), manifest.input().classNames(), decoder.source(), 0, 0);
-    }
-
-    /** One batch of input rows as examples of the ensemble's shape; a bad row fails with its position. */
-    private static ExampleSet decode(List<Row> rows, int[] inputIdx, RowDecoder decoder, InputShape shape,
-                                     List<String> names, String src, int part, long seen) {
-        int f = shape.size();
-        byte[] bytes = decoder.images() ? new byte[rows.size() * f] : null;
-        float[] floats = decoder.images() ? null : new float[rows.size() * f];
-        for (int i = 0; i < rows.size(); i++) {
-            Row r = rows.get(i);
-            Object[] sel = new Object[inputIdx.length];
-            for (int j = 0; j < sel.length; j++) sel[j] = r.get(inputIdx[j]);
-            RowDecoder.Example e = decoder.decode(RowFactory.create(sel));
-            // the row's place is spelt out only for a message: this runs once per scored row
-            if (e.error() != null) throw new DataFormatException(src, at(part, seen + i, e) + e.error());
-            InputShape got = decoder.shapeOf(e);
-            if (!got.equals(shape)) {
-                throw new DataFormatException(src, at(part, seen + i, e) + "has an example of " + got
-                        + " but the models expect " + shape);
-            }
-            if (bytes != null) System.arraycopy(e.bytes(), 0, bytes, i * f, f);
-            else System.arraycopy(e.floats(), 0, floats, i * f, f);
-        }
-        int[] none = new int[rows.size()];
-        return bytes != null ? ExampleSet.ofBytes(shape, bytes, none, names, src)
-                : ExampleSet.ofFloats(shape, floats, none, names, src);
-    }
-
-    /** "partition 3, row 17 (its path): ", how a message names a scored row. */
-    private static String at(int part, long row, RowDecoder.Example e) {
-        return "partition " + part + ", row " + row + (e.where() != null ? " (" + e.where() + ")" : "") + ": ";
-    }
-
-    private static Row row(Row in, int[] keptIdx, RowScores s, List<String> names, Double threshold,
-                           Map<String, double[]> members) {
-        Object[] v = new Object[keptIdx.length + OUTPUTS.size() + (members != null ? 1 : 0)];
-        int j = 0;
-        for (int k : keptIdx) v[j++] = in.get(k);
-        v[j++] = s.probability();
-        v[j++] = (double) s.prediction();
-        v[j++] = names.get(s.prediction());
-        v[j++] = s.confidence();
-        v[j++] = s.entropy();
-        v[j++] = s.mutualInformation();
-        v[j++] = s.disagreement();
-        v[j++] = s.oodScore();
-        v[j++] = threshold == null ? null : s.oodScore() > threshold;
-        if (members != null) v[j] = scala.collection.JavaConverters.mapAsScalaMap(members); // the row encoder wants a Scala map
-        return RowFactory.create(v);
-    }
-
-    private static Map<String, double[]> memberMap(List<String> ids, float[][] probs, int i, int classes) {
-        Map<String, double[]> m = new LinkedHashMap<>();
-        for (int s = 0; s < ids.size(); s++) {
-            double[] p = new double[classes];
-            for (int k = 0; k < classes; k++) p[k] = probs[s][i * classes + k];
-            m.put(ids.get(s), p);
-        }
-        return m;
+        ScoredRows.decode(first, inputIdx, decoder, manifest.shape(), manifest.input().classNames(), decoder.source(), 0, 0);
     }
 
     @Override

@@ -1,24 +1,14 @@
 package io.ensembles.sources;
 
 import io.ensembles.config.SourceSpec;
-import io.ensembles.data.DataFormatException;
 import io.ensembles.data.ImageDecoder;
 import io.ensembles.data.InputShape;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.ml.linalg.Vector;
-import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.ArrayType;
-import org.apache.spark.sql.types.BinaryType;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.NumericType;
-import org.apache.spark.sql.types.StringType;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -82,65 +72,27 @@ public final class RowDecoder implements Serializable {
     public static RowDecoder of(StructType schema, SourceSpec spec, List<Integer> resize, Labels labels) {
         String src = spec.describe();
         List<String> cols = new ArrayList<>();
+        Boolean stringLabel = SchemaChecks.label(schema, src, spec.labelColumn(), labels);
         int labelIndex = -1;
-        boolean stringLabel = false;
-        String lc = spec.labelColumn();
-        boolean hasLabel = !lc.isEmpty() && has(schema, lc);
-        if (labels == Labels.REQUIRED && !hasLabel) {
-            throw new DataFormatException(src, "has no label column '" + lc + "' (columns: " + names(schema) + ")");
-        }
-        if (hasLabel && labels != Labels.IGNORED) {
-            DataType t = schema.apply(lc).dataType();
-            if (t instanceof StringType) {
-                stringLabel = true;
-            } else if (!isIntegral(t)) {
-                throw new DataFormatException(src, "label column '" + lc + "' is of type " + t.simpleString()
-                        + ", expected an integer or a string");
-            }
+        if (stringLabel != null) {
             labelIndex = cols.size();
-            cols.add(lc);
+            cols.add(spec.labelColumn());
         }
-        Input input;
-        String ic = spec.imageColumnOrDefault();
-        if (!ic.isEmpty()) {
-            input = imageInput(schema, src, ic);
-            cols.add(ic);
-        } else if (!spec.featuresColumn().isEmpty()) {
-            ic = spec.featuresColumn();
-            DataType t = column(schema, src, ic).dataType();
-            if (t instanceof VectorUDT) {
-                input = Input.VECTOR;
-            } else if (t instanceof ArrayType a && a.elementType() instanceof NumericType) {
-                input = Input.ARRAY;
-            } else {
-                throw new DataFormatException(src, "features column '" + ic + "' is of type " + t.simpleString()
-                        + ", expected array<float>, array<double> or a Spark ML Vector");
-            }
-            cols.add(ic);
-        } else {
-            for (String f : spec.featureColumns()) {
-                DataType t = column(schema, src, f).dataType();
-                if (!(t instanceof NumericType)) {
-                    throw new DataFormatException(src, "feature column '" + f + "' is of type " + t.simpleString()
-                            + ", expected a number");
-                }
-            }
-            input = Input.COLUMNS;
-            ic = String.join(",", spec.featureColumns());
-            cols.addAll(spec.featureColumns());
-        }
+        SchemaChecks.InputColumns in = SchemaChecks.input(schema, src, spec);
+        cols.addAll(in.columns());
         int pathIndex = -1;
-        if ("binaryFile".equals(spec.format()) && has(schema, "path")) {
+        if ("binaryFile".equals(spec.format()) && SchemaChecks.has(schema, "path")) {
             pathIndex = cols.size();
             cols.add("path");
         }
         int idIndex = -1;
         if (!spec.idColumn().isEmpty()) {
-            column(schema, src, spec.idColumn());
+            SchemaChecks.column(schema, src, spec.idColumn());
             idIndex = cols.size();
             cols.add(spec.idColumn());
         }
-        return new RowDecoder(src, input, ic, cols, labelIndex, stringLabel, pathIndex, idIndex, resize);
+        return new RowDecoder(src, in.input(), in.name(), cols, labelIndex, Boolean.TRUE.equals(stringLabel), pathIndex,
+                idIndex, resize);
     }
 
     /** Whether a label column is read. */
@@ -175,37 +127,6 @@ public final class RowDecoder implements Serializable {
             Integer k = byName.get(Long.toString(n));
             return k != null ? k : n >= 0 && n < size ? (int) n : -1;
         }
-    }
-
-    private static Input imageInput(StructType schema, String src, String ic) {
-        DataType t = column(schema, src, ic).dataType();
-        if (t instanceof BinaryType) return Input.ENCODED;
-        if (t instanceof StructType st) {
-            if (has(st, "bytes") && st.apply("bytes").dataType() instanceof BinaryType) return Input.HF_STRUCT;
-            if (has(st, "data") && has(st, "height") && has(st, "width") && has(st, "nChannels")) return Input.SPARK_IMAGE;
-        }
-        throw new DataFormatException(src, "image column '" + ic + "' is of type " + t.simpleString() + ", expected "
-                + "binary (PNG/JPEG bytes), struct<bytes: binary, path: string> (Hugging Face) or Spark's image struct");
-    }
-
-    private static StructField column(StructType schema, String src, String name) {
-        if (!has(schema, name)) {
-            throw new DataFormatException(src, "has no column '" + name + "' (columns: " + names(schema) + ")");
-        }
-        return schema.apply(name);
-    }
-
-    private static boolean has(StructType schema, String name) {
-        return Arrays.asList(schema.fieldNames()).contains(name);
-    }
-
-    private static String names(StructType schema) {
-        return String.join(", ", schema.fieldNames());
-    }
-
-    private static boolean isIntegral(DataType t) {
-        return t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType)
-                || t.equals(DataTypes.ByteType);
     }
 
     /** The columns to select from the table, in the order {@link #decode} reads them. */
@@ -262,7 +183,7 @@ public final class RowDecoder implements Serializable {
         ImageDecoder.Decoded d;
         if (input == Input.SPARK_IMAGE) {
             Row img = r.getStruct(at);
-            if (where == null && img.schema() != null && has(img.schema(), "origin")) {
+            if (where == null && img.schema() != null && SchemaChecks.has(img.schema(), "origin")) {
                 where = img.getAs("origin");
             }
             d = ImageDecoder.fromInterleavedBgr(img.getAs("data"), img.<Integer>getAs("height"),
@@ -271,7 +192,7 @@ public final class RowDecoder implements Serializable {
             byte[] bytes;
             if (input == Input.HF_STRUCT) {
                 Row s = r.getStruct(at);
-                if (where == null && has(s.schema(), "path") && s.getAs("path") != null) where = s.getAs("path");
+                if (where == null && SchemaChecks.has(s.schema(), "path") && s.getAs("path") != null) where = s.getAs("path");
                 bytes = s.getAs("bytes");
                 if (bytes == null) return Example.failed(where, "column '" + inputColumn + "': the image bytes are null");
             } else {

@@ -116,8 +116,8 @@ public final class StreamPlanner {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             int n = Math.max(2, jsc.defaultParallelism() * 2);
             jsc.setJobDescription("Remove the local copies of " + what);
-            jsc.parallelize(IntStream.range(0, n).boxed().toList(), n).foreach(i -> StreamedTable.removeLocal(runId));
-            StreamedTable.removeLocal(runId);
+            jsc.parallelize(IntStream.range(0, n).boxed().toList(), n).foreach(i -> UnitRows.removeLocal(runId));
+            UnitRows.removeLocal(runId);
         } catch (Exception e) {
             LOG.warn("could not remove every local copy of {}: {}", what, e.getMessage());
         } finally {

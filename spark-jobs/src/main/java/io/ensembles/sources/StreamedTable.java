@@ -1,6 +1,5 @@
 package io.ensembles.sources;
 
-import io.ensembles.data.DataFormatException;
 import io.ensembles.data.ExampleSet;
 import io.ensembles.data.InputShape;
 import io.ensembles.data.Normalisation;
@@ -10,13 +9,9 @@ import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -175,143 +170,15 @@ public final class StreamedTable implements Serializable {
         return validationDir + "/unit-" + unitIndex + ".bin";
     }
 
+
     /** Every validation row, unit after unit, read from the files the pass wrote. */
     Rows validationSide() throws IOException {
-        Fs.configure(hadoop);
-        return new Rows() {
-            int unit = -1;
-            Rows current;
-
-            @Override
-            public boolean hasNext() {
-                try {
-                    while (current == null || !current.hasNext()) {
-                        if (current != null) current.close();
-                        current = null;
-                        if (unit + 1 >= units.size()) return false; // asked again after the end: still the end
-                        unit++;
-                        current = format().read(Fs.open(validationFile(unit)), validationFile(unit));
-                    }
-                    return true;
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-
-            @Override
-            public Decoded next() {
-                if (!hasNext()) throw new NoSuchElementException();
-                return current.next();
-            }
-
-            @Override
-            public void close() {
-                if (current != null) current.close();
-            }
-        };
+        return UnitRows.validationSide(this);
     }
 
-
-    /**
-     * The rows of unit {@code unitIndex}, decoded: from the executor's local cache when it holds
-     * them, else from the table (and into the cache, when {@code data.local-cache} is on, or is
-     * auto and the disk has room for the unit).
-     */
+    /** The rows of unit {@code unitIndex}, decoded (see {@link UnitRows#rows}). */
     Rows rows(Unit u, int unitIndex) throws IOException {
-        if (io.ensembles.config.EnsembleConfig.DataSection.Streaming.CACHE_OFF.equals(localCache)) return decodedRows(u);
-        Path dir = cacheDir();
-        Path cached = dir.resolve("unit-" + unitIndex + ".bin");
-        if (Files.exists(cached)) return format().read(Files.newInputStream(cached), cached.toString());
-        var store = Files.getFileStore(dir);
-        long bytes = u.rows() * (12L + shape.size() * (this.bytes ? 1L : 4L));
-        if (io.ensembles.config.EnsembleConfig.DataSection.Streaming.CACHE_ON.equals(localCache)
-                || roomFor(bytes, store.getUsableSpace(), store.getTotalSpace())) {
-            return format().caching(decodedRows(u), cached);
-        }
-        return decodedRows(u);
-    }
-
-    /**
-     * {@code data.local-cache = auto}: whether a unit of {@code bytes} may go to a disk of
-     * {@code total} bytes, {@code usable} free: when a tenth of the disk, and at least 1 GiB,
-     * stays free after it. A full disk is never filled by the cache; the rest is read from the table.
-     */
-    static boolean roomFor(long bytes, long usable, long total) {
-        return usable - bytes > Math.max(total / 10, 1L << 30);
-    }
-
-    /** The unit's rows read from the table itself, checked and decoded as they come. */
-    Rows decodedRows(Unit u) throws IOException {
-        Fs.configure(hadoop);
-        ParquetRows parquet = new ParquetRows(u.file(), u.rowGroup(), u.rows(), columns, Fs.conf());
-        RowDecoder.ClassIndex index = new RowDecoder.ClassIndex(classNames);
-        return new Rows() {
-            long row;
-
-            @Override
-            public boolean hasNext() {
-                return parquet.hasNext();
-            }
-
-            @Override
-            public Decoded next() {
-                RowDecoder.Example e = decoder.decode(parquet.next());
-                row++;
-                if (e.error() != null) throw new DataFormatException(source, at(e) + e.error());
-                InputShape s = decoder.shapeOf(e);
-                if (!s.equals(shape)) {
-                    throw new DataFormatException(source, at(e) + "column '" + decoder.inputColumn() + "' has " + s
-                            + " where the table's first row has " + shape
-                            + (decoder.images() ? "; set data.image.resize = [H, W] to read images of mixed sizes" : ""));
-                }
-                int k = index.of(e.label());
-                if (k < 0) {
-                    throw new DataFormatException(source, at(e) + "label '" + e.label() + "' is not a class (classes: "
-                            + classNames.size() + ")");
-                }
-                long key = e.id() != null ? TrainingData.keyHash(splitSeed, e.id())
-                        : TrainingData.contentHash(splitSeed, k, e.bytes(), e.floats());
-                return new Decoded(k, key, e.bytes(), e.floats());
-            }
-
-            /** "row 12 of file (row group 3) (its path): ", for the message of a bad row. */
-            private String at(RowDecoder.Example e) {
-                return "row " + (row - 1) + " of " + u.describe() + (e.where() != null ? " (" + e.where() + ")" : "")
-                        + ": ";
-            }
-
-            @Override
-            public void close() {
-                parquet.close();
-            }
-        };
-    }
-
-    /** This job's folder on the executor's local disk (Spark's own scratch space: removed with the application). */
-    Path cacheDir() throws IOException {
-        return Files.createDirectories(localDir(runId));
-    }
-
-    /** Job {@code runId}'s local folder: in Spark's scratch space of the application, or the temp folder outside Spark. */
-    private static Path localDir(String runId) {
-        Path root = org.apache.spark.SparkEnv.get() != null
-                ? Path.of(org.apache.spark.SparkFiles.getRootDirectory())
-                : Path.of(System.getProperty("java.io.tmpdir"));
-        return root.resolve("ensembles-stream-" + runId);
-    }
-
-    /**
-     * Removes this job's local folder on this executor (the end of the job). Several cleaning tasks
-     * may land on one executor at once: one JVM cleans at a time, and a file already gone is fine.
-     */
-    public static synchronized void removeLocal(String runId) throws IOException {
-        Path dir = localDir(runId);
-        if (!Files.exists(dir)) return;
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (java.nio.file.NoSuchFileException | UncheckedIOException gone) {
-            // removed meanwhile (a writer's temporary file renamed or deleted): nothing left to do
-        }
+        return UnitRows.rows(this, u, unitIndex);
     }
 
     /**
