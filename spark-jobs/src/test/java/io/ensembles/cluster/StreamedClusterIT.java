@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A streamed training table on the loopback standalone cluster (two executors in JVMs of their
  * own): the members equal, weight for weight, the members trained in local mode (one executor),
- * and an executor killed mid-epoch costs nothing but time: the retried member resumes from its
- * checkpoint and ends with the very weights of the undisturbed run.
+ * and an executor killed while its member trains costs nothing but time: the retried member resumes
+ * from its checkpoint and ends with the very weights of the undisturbed run. The kill finds the
+ * members at a file barrier after their first epoch's checkpoint, so no step depends on timing.
  */
 @Tag("cluster")
 class StreamedClusterIT {
@@ -81,14 +82,20 @@ class StreamedClusterIT {
 
         Path killed = dir.resolve("killed");
         Path log = dir.resolve("killed.log");
-        Process run = LocalCluster.launch(log, train(killed, cluster.master()));
-        assertTrue(LocalCluster.await(killed.resolve("members/m000/checkpoint.json"), 300), "no checkpoint appeared");
-        assertTrue(LocalCluster.await(killed.resolve("members/m001/checkpoint.json"), 300), "no checkpoint appeared");
-        Thread.sleep(2000); // into the next epoch: the half-read stream is lost with the executor
+        // both members wait at the barrier after their epoch-1 checkpoint (debug.hold-members): the
+        // kill finds them there, whatever the machine's speed, and the retry streams epoch 2 afresh
+        Path barrier = Files.createDirectories(dir.resolve("barrier"));
+        List<String> args = new java.util.ArrayList<>(List.of(train(killed, cluster.master())));
+        args.addAll(List.of("--set", "debug.hold-members=[0,1]", "--set", "debug.hold-after-epoch=1",
+                "--set", "debug.hold-dir=" + barrier.toUri()));
+        Process run = LocalCluster.launch(log, args.toArray(String[]::new));
+        assertTrue(LocalCluster.await(barrier.resolve("m000.held"), 600), "m000 never reached the barrier");
+        assertTrue(LocalCluster.await(barrier.resolve("m001.held"), 600), "m001 never reached the barrier");
         List<ProcessHandle> executors = cluster.executors();
         assertEquals(2, executors.size(), "one executor per worker");
         executors.get(0).destroyForcibly();
         executors.get(0).onExit().get(30, TimeUnit.SECONDS);
+        for (String id : List.of("m000", "m001")) Files.writeString(barrier.resolve(id + ".release"), "go\n");
         assertTrue(run.waitFor(600, TimeUnit.SECONDS), "the job did not finish");
         assertEquals(0, run.exitValue(), Files.readString(log));
 
