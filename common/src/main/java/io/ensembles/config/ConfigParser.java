@@ -1,5 +1,6 @@
 package io.ensembles.config;
 
+import static io.ensembles.config.ConfigLimits.*;
 import static io.ensembles.config.EnsembleConfig.*;
 
 import com.typesafe.config.Config;

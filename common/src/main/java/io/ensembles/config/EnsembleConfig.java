@@ -38,27 +38,6 @@ public record EnsembleConfig(
     public static final Set<String> WEIGHT_INITS = Set.of(ModelSection.INIT_FAN_IN_UNIFORM, ModelSection.INIT_HE);
     /** How a retrained version starts, and the metrics that may decide its promotion (all lower-is-better). */
     public static final Set<String> RETRAIN_INITS = Set.of("new-seeds", "warm-start");
-    // Sanity maxima: sizes above these can only be mistakes (--members 1000000 would run until
-    // killed). Each is documented beside its key in ensembles-defaults.conf (ConfigTest checks that).
-    public static final int MAX_MEMBERS = 1000;
-    public static final int MAX_EPOCHS = 10_000;
-    public static final int MAX_BATCH = 65_536;
-    public static final int MAX_WIDTH = 65_536;
-    public static final int MAX_KERNEL = 31;
-    public static final int MAX_BLOCKS = 64;
-    public static final int MAX_PASSES = 1000;
-    public static final int MAX_ORDERS = 1000;
-    public static final int MAX_CYCLES = 1000;
-    public static final int MAX_GAMMA = 64;
-    /** The keys with a maximum, and it (for the test that the defaults file documents each one). */
-    public static final Map<String, Integer> MAXIMA = Map.ofEntries(
-            Map.entry("ensemble.members", MAX_MEMBERS), Map.entry("training.epochs", MAX_EPOCHS),
-            Map.entry("training.batch-size", MAX_BATCH), Map.entry("model.mlp.hidden", MAX_WIDTH),
-            Map.entry("model.cnn.channels", MAX_WIDTH), Map.entry("model.cnn.kernel", MAX_KERNEL),
-            Map.entry("model.cnn.dense", MAX_WIDTH), Map.entry("model.resnet.widths", MAX_WIDTH),
-            Map.entry("model.resnet.blocks-per-stage", MAX_BLOCKS), Map.entry("evaluation.mc-passes", MAX_PASSES),
-            Map.entry("evaluation.random-orders", MAX_ORDERS), Map.entry("snapshot.cycles", MAX_CYCLES),
-            Map.entry("packed.gamma", MAX_GAMMA), Map.entry("packed.heads", MAX_MEMBERS));
 
     public static final Set<String> RETRAIN_METRICS = Set.of("error", "nll", "calibrated-nll", "ece", "brier");
     /** Whether tasks use the GPU Spark assigned them (see {@link DeviceSection}). */
@@ -192,7 +171,12 @@ public record EnsembleConfig(
      * in distribution; the evaluation fits the threshold on the test set and stores it in the manifest.
      */
     public record EvaluationSection(int batchSize, int eceBins, int mcPasses, int randomOrders, int rowsPerTask,
-                                    int maxMembers, boolean writePredictions, double oodTpr) implements Serializable {}
+                                    int maxMembers, boolean writePredictions, double oodTpr) implements Serializable {
+        /** The members an evaluation or a scoring uses: the first {@code max-members} (all when 0). */
+        public <T> List<T> evaluated(List<T> members) {
+            return maxMembers > 0 && members.size() > maxMembers ? members.subList(0, maxMembers) : members;
+        }
+    }
 
     /** B, the epochs of one ordinary model; {@link #baseEpochs(TrainingSection)} resolves the 0 default. */
     public record BudgetSection(int baseEpochsSetting) implements Serializable {
@@ -236,6 +220,11 @@ public record EnsembleConfig(
                                int holdAfterEpoch, String holdDir) implements Serializable {
         public DebugSection {
             holdMembers = List.copyOf(holdMembers);
+        }
+
+        /** Whether the first attempt of member {@code index} fails after its checkpoint of {@code epoch} (of {@code epochs}). */
+        public boolean fails(int index, int epoch, int epochs) {
+            return failMember == index && failAfterEpoch == epoch && epoch < epochs;
         }
 
         /** Whether the first attempt of member {@code index} waits at the barrier after {@code epoch}. */

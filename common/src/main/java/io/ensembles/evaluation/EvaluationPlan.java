@@ -36,11 +36,12 @@ public record EvaluationPlan(EnsembleLayout layout, EnsembleLayout outputs, Mani
         List<LeftOut> leftOut = new ArrayList<>();
         List<MemberRecord> members = completed(layout, manifest, leftOut);
         EnsembleConfig config = manifest.configuration(overrides(options));
-        int max = config.evaluation().maxMembers();
-        if (max > 0 && members.size() > max) {
-            LOG.info("evaluating the first {} of {} completed members (evaluation.max-members)", max, members.size());
-            members = members.subList(0, max);
+        List<MemberRecord> used = config.evaluation().evaluated(members);
+        if (used.size() < members.size()) {
+            LOG.info("evaluating the first {} of {} completed members (evaluation.max-members)", used.size(),
+                    members.size());
         }
+        members = used;
         if (options.skipBadMembers()) members = verified(layout, members, leftOut);
         if (options.shift() && !manifest.shape().isImage()) {
             throw new IllegalArgumentException("--shift corrupts images; the test set holds " + manifest.shape());

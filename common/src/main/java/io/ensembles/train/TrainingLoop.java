@@ -33,6 +33,7 @@ public final class TrainingLoop {
         int startEpoch;
         double priorSeconds;
         int epochsDone;
+        int nextCapture; // the first capture not yet passed: captures are in iteration order
 
         double seconds() {
             return priorSeconds + (System.nanoTime() - started) / 1e9;
@@ -67,7 +68,7 @@ public final class TrainingLoop {
             try (UpdateStep.Epoch e = step.epoch(member, epoch)) {
                 while (e.hasNext() && a.net.getIterationCount() < plan.iterations()) {
                     long iteration = a.net.getIterationCount();
-                    UpdateStep.Update u = e.next(a.net, maxUpdates(iteration));
+                    UpdateStep.Update u = e.next(a.net, maxUpdates(a, iteration));
                     String diverged = divergence(u.loss(), epoch, iteration);
                     if (diverged != null) {
                         LOG.warn("member {}: {}", member.id(), diverged);
@@ -116,13 +117,15 @@ public final class TrainingLoop {
         return a;
     }
 
-    /** Updates until the next capture or the plan's end, whichever comes first. */
-    private long maxUpdates(long iteration) {
+    /**
+     * Updates until the next capture or the plan's end, whichever comes first. Called before every
+     * update: the cursor moves past the captures behind, so this costs nothing per minibatch.
+     */
+    private long maxUpdates(Attempt a, long iteration) {
+        List<TrainingPlan.Capture> captures = plan.captures();
+        while (a.nextCapture < captures.size() && captures.get(a.nextCapture).iteration() <= iteration) a.nextCapture++;
         long max = plan.iterations() - iteration;
-        for (TrainingPlan.Capture c : plan.captures()) {
-            if (c.iteration() > iteration) return Math.min(max, c.iteration() - iteration);
-        }
-        return max;
+        return a.nextCapture < captures.size() ? Math.min(max, captures.get(a.nextCapture).iteration() - iteration) : max;
     }
 
     /** Why the run stops as diverged at this loss, or null. */

@@ -86,7 +86,7 @@ class EnsembleConfigTest {
         assertEquals("invalid value for ensemble.members: 1000000 (expected a whole number from 1 to 1000; larger can "
                 + "only be a mistake (the maximum is documented in ensembles-defaults.conf))", m);
         assertEquals(1000, parse("ensemble.members = 1000").ensemble().members());
-        for (var e : EnsembleConfig.MAXIMA.entrySet()) {
+        for (var e : ConfigLimits.MAXIMA.entrySet()) {
             boolean list = e.getKey().endsWith("hidden") || e.getKey().endsWith("channels") || e.getKey().endsWith("widths");
             String tooLarge = String.valueOf(e.getValue() + 1);
             m = rejected(e.getKey() + " = " + (list ? "[" + tooLarge + "]" : tooLarge));
@@ -101,7 +101,7 @@ class EnsembleConfigTest {
         try (var in = EnsembleConfig.class.getClassLoader().getResourceAsStream(EnsembleConfig.DEFAULTS_RESOURCE)) {
             lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
         }
-        for (var e : EnsembleConfig.MAXIMA.entrySet()) {
+        for (var e : ConfigLimits.MAXIMA.entrySet()) {
             String key = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
             String block = e.getKey().substring(0, e.getKey().lastIndexOf('.'));
             block = block.substring(block.lastIndexOf('.') + 1);

@@ -135,9 +135,7 @@ final class DataParallelRun {
 
         @Override
         public void onEpochEnd(MemberSpec member, EpochMetrics m, int epochs) {
-            var d = config.debug();
-            if (d.failMember() == member.index() && d.failAfterEpoch() == m.epoch() && !resumed
-                    && m.epoch() < epochs) {
+            if (!resumed && config.debug().fails(member.index(), m.epoch(), epochs)) {
                 throw new IllegalStateException("injected fault (debug.fail-member = " + member.index()
                         + ") in the driver after the checkpoint of epoch " + m.epoch());
             }

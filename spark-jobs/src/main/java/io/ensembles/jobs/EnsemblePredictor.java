@@ -40,9 +40,7 @@ public final class EnsemblePredictor implements Serializable {
     public static EnsemblePredictor of(EnsembleLayout layout, Manifest manifest, EnsembleConfig config) {
         List<MemberRecord> members = manifest.completedMembers();
         if (members.isEmpty()) throw new IllegalStateException(layout.manifest() + ": no completed member");
-        int max = config.evaluation().maxMembers();
-        if (max > 0 && members.size() > max) members = members.subList(0, max);
-        return new EnsemblePredictor(layout, Predictors.of(members, config.evaluation().mcPasses()),
+        return new EnsemblePredictor(layout, Predictors.of(config.evaluation().evaluated(members), config.evaluation().mcPasses()),
                 manifest.normalisation(), config.evaluation().batchSize());
     }
 

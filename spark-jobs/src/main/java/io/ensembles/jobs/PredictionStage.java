@@ -53,12 +53,11 @@ final class PredictionStage {
      */
     record Input(String source, long size, JavaRDD<Chunk> chunks, int tasks) {}
 
-    /** The stage's result: the sets and their persisted blocks (the caller unpersists them). */
-    record Predicted(Input test, Input ood, JavaRDD<Block> blocks) {
-        JavaRDD<Block> testBlocks() {
-            return blocks.filter(b -> b.set().equals(TEST));
-        }
-
+    /**
+     * The stage's result: the sets, their persisted blocks (the caller unpersists them) and the test
+     * set's among them, which every metric pass reads.
+     */
+    record Predicted(Input test, Input ood, JavaRDD<Block> blocks, JavaRDD<Block> testBlocks) {
         JavaRDD<Block> oodBlocks() {
             return blocks.filter(b -> b.set().equals(OOD));
         }
@@ -85,7 +84,7 @@ final class PredictionStage {
             TaskDevice.startTask(hadoop, gpuPolicy, threads);
             return predict(ch, predictor, classes, bins, shift && ch.set().equals(TEST));
         }).persist(StorageLevel.MEMORY_AND_DISK());
-        return new Predicted(test, ood, blocks);
+        return new Predicted(test, ood, blocks, blocks.filter(b -> b.set().equals(TEST)));
     }
 
     /** One task: every predictor's probabilities on a chunk (members from this executor's cache). */

@@ -75,7 +75,7 @@ final class TaskProgress implements TrainingListener {
         write(layout, m.id(), p);
         var d = config.debug();
         if (attempt == 0 && d.holds(m.index(), e.epoch())) hold(m.id(), d.holdDir(), e.epoch());
-        if (d.failMember() == m.index() && d.failAfterEpoch() == e.epoch() && attempt == 0 && e.epoch() < epochs) {
+        if (attempt == 0 && d.fails(m.index(), e.epoch(), epochs)) {
             throw new UncheckedIOException(new IOException("injected fault (debug.fail-member = " + m.index()
                     + ") after the checkpoint of epoch " + e.epoch()));
         }

@@ -58,29 +58,6 @@ class FaultToleranceClusterIT {
         if (cluster != null) cluster.close();
     }
 
-    /** The training command holding {@code members} after their epoch-1 checkpoint at the barrier in {@code barrier}. */
-    private static String[] held(Path out, Path barrier, String members) {
-        List<String> a = new java.util.ArrayList<>(List.of(train(out)));
-        a.addAll(List.of("--set", "debug.hold-members=" + members, "--set", "debug.hold-after-epoch=1",
-                "--set", "debug.hold-dir=" + barrier.toUri()));
-        return a.toArray(String[]::new);
-    }
-
-    /** Lets every held member of {@code ids} go on. */
-    private static void release(Path barrier, String... ids) throws IOException {
-        for (String id : ids) Files.writeString(barrier.resolve(id + ".release"), "go\n");
-    }
-
-    /** Waits, up to a bound only a broken run reaches, until {@code done} holds. */
-    private static boolean within(long seconds, java.util.function.BooleanSupplier done) throws InterruptedException {
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > end) return false;
-            Thread.sleep(100);
-        }
-        return true;
-    }
-
     private static String[] train(Path out) {
         String[] a = java.util.Arrays.copyOf(TRAIN, TRAIN.length + 4);
         a[TRAIN.length] = "--master";
@@ -108,7 +85,7 @@ class FaultToleranceClusterIT {
         Path log = dir.resolve("killed.log");
         Path barrier = Files.createDirectories(dir.resolve("barrier-executor"));
         t0 = System.nanoTime();
-        Process run = LocalCluster.launch(log, held(out, barrier, "[0,1]"));
+        Process run = LocalCluster.launch(log, LocalCluster.holding(train(out), barrier, "[0,1]"));
         // both members wait at the barrier after their epoch-1 checkpoint: the kill finds them there
         // however fast or slow the machine is
         assertTrue(LocalCluster.await(barrier.resolve("m000.held"), 600), "m000 never reached the barrier");
@@ -120,7 +97,7 @@ class FaultToleranceClusterIT {
         long killedAt = System.currentTimeMillis();
         victim.destroyForcibly();
         victim.onExit().get(30, TimeUnit.SECONDS);
-        release(barrier, "m000", "m001"); // the survivor goes on; the retry is a second attempt, never held
+        LocalCluster.release(barrier, "m000", "m001"); // the survivor goes on; the retry is a second attempt, never held
         // recovery: until the retried task trains again (its progress file says attempt 1)
         long recoveredAt = -1;
         while (run.isAlive() && recoveredAt < 0) {
@@ -175,7 +152,7 @@ class FaultToleranceClusterIT {
     void aKilledDriverLeavesNoManifestAndTheSameCommandFinishesTheJob() throws Exception {
         Path out = dir.resolve("driver");
         Path barrier = Files.createDirectories(dir.resolve("barrier-driver"));
-        String[] command = held(out, barrier, "[0,1]");
+        String[] command = LocalCluster.holding(train(out), barrier, "[0,1]");
         Process run = LocalCluster.launch(dir.resolve("driver-1.log"), command);
         assertTrue(LocalCluster.await(barrier.resolve("m000.held"), 600), "m000 never reached the barrier");
         assertTrue(LocalCluster.await(barrier.resolve("m001.held"), 600), "m001 never reached the barrier");
@@ -185,9 +162,9 @@ class FaultToleranceClusterIT {
         assertNotEquals(0, run.exitValue(), "the command reports the lost driver");
         assertFalse(Files.exists(out.resolve("manifest.json")), "no manifest for an unfinished ensemble");
         // the cluster removes the dead application's executors before the next one gets cores
-        assertTrue(within(120, () -> cluster.executors().isEmpty()),
+        assertTrue(LocalCluster.within(120, () -> cluster.executors().isEmpty()),
                 "the lost application's executors are still running: " + cluster.executors());
-        release(barrier, "m000", "m001"); // the same command again passes the barrier at once
+        LocalCluster.release(barrier, "m000", "m001"); // the same command again passes the barrier at once
 
         long t0 = System.nanoTime();
         LocalCluster.Cmd again = cluster.ensemble(dir.resolve("driver-2.log"), 600, command);
@@ -226,17 +203,17 @@ class FaultToleranceClusterIT {
         Path events = Files.createDirectories(dir.resolve("events"));
         Path barrier = Files.createDirectories(dir.resolve("barrier-speculation"));
         Path log = dir.resolve("speculative.log");
-        Process run = LocalCluster.launch(log, "train", "--config",
+        Process run = LocalCluster.launch(log, LocalCluster.holding(new String[] {"train", "--config",
                 "conf/quickstart.conf", "--members", "3", "--set", "model.architectures=[mlp]",
-                "--set", "training.keep-checkpoints=true", "--set", "debug.hold-members=[2]",
-                "--set", "debug.hold-after-epoch=1", "--set", "debug.hold-dir=" + barrier.toUri(),
+                "--set", "training.keep-checkpoints=true",
                 "--epochs", "4", "--limit", "6000", "--master", cluster.master(), "--out", out.toString(),
                 "--spark-conf", "spark.speculation=true", "--spark-conf", "spark.speculation.multiplier=1.2",
                 "--spark-conf", "spark.speculation.efficiency.enabled=false",
-                "--spark-conf", "spark.eventLog.enabled=true", "--spark-conf", "spark.eventLog.dir=" + events.toUri());
+                "--spark-conf", "spark.eventLog.enabled=true", "--spark-conf", "spark.eventLog.dir=" + events.toUri()},
+                barrier, "[2]"));
         assertTrue(LocalCluster.await(barrier.resolve("m002.held"), 600), "m002 never reached the barrier");
         boolean finishedHeld = run.waitFor(600, TimeUnit.SECONDS);
-        release(barrier, "m002"); // never needed when the copy won; lets a run without one end
+        LocalCluster.release(barrier, "m002"); // never needed when the copy won; lets a run without one end
         assertTrue(finishedHeld, "the job waited for the held original: Spark started no speculative copy");
         assertTrue(run.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, run.exitValue(), Files.readString(log));

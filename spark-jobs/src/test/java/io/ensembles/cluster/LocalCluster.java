@@ -109,12 +109,33 @@ final class LocalCluster implements AutoCloseable {
 
     /** Waits until {@code file} exists; false after {@code seconds}. */
     static boolean await(Path file, long seconds) throws InterruptedException {
+        return within(seconds, () -> Files.exists(file));
+    }
+
+    /** Waits, up to a bound only a broken run reaches, until {@code done} holds. */
+    static boolean within(long seconds, java.util.function.BooleanSupplier done) throws InterruptedException {
         long end = System.nanoTime() + seconds * 1_000_000_000L;
-        while (System.nanoTime() < end) {
-            if (Files.exists(file)) return true;
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) return false;
             Thread.sleep(100);
         }
-        return false;
+        return true;
+    }
+
+    /**
+     * {@code args} with the file barrier of debug.hold-members: the first attempt of each of
+     * {@code members} (a HOCON list of indices) waits after its epoch-1 checkpoint until {@link #release}.
+     */
+    static String[] holding(String[] args, Path barrier, String members) {
+        List<String> a = new ArrayList<>(List.of(args));
+        a.addAll(List.of("--set", "debug.hold-members=" + members, "--set", "debug.hold-after-epoch=1",
+                "--set", "debug.hold-dir=" + barrier.toUri()));
+        return a.toArray(String[]::new);
+    }
+
+    /** Lets every held member of {@code ids} go on (and passes a later run through at once). */
+    static void release(Path barrier, String... ids) throws IOException {
+        for (String id : ids) Files.writeString(barrier.resolve(id + ".release"), "go\n");
     }
 
     /** A port P with P + 1000 (the master's web UI) free too, on loopback. */

@@ -85,17 +85,14 @@ class StreamedClusterIT {
         // both members wait at the barrier after their epoch-1 checkpoint (debug.hold-members): the
         // kill finds them there, whatever the machine's speed, and the retry streams epoch 2 afresh
         Path barrier = Files.createDirectories(dir.resolve("barrier"));
-        List<String> args = new java.util.ArrayList<>(List.of(train(killed, cluster.master())));
-        args.addAll(List.of("--set", "debug.hold-members=[0,1]", "--set", "debug.hold-after-epoch=1",
-                "--set", "debug.hold-dir=" + barrier.toUri()));
-        Process run = LocalCluster.launch(log, args.toArray(String[]::new));
+        Process run = LocalCluster.launch(log, LocalCluster.holding(train(killed, cluster.master()), barrier, "[0,1]"));
         assertTrue(LocalCluster.await(barrier.resolve("m000.held"), 600), "m000 never reached the barrier");
         assertTrue(LocalCluster.await(barrier.resolve("m001.held"), 600), "m001 never reached the barrier");
         List<ProcessHandle> executors = cluster.executors();
         assertEquals(2, executors.size(), "one executor per worker");
         executors.get(0).destroyForcibly();
         executors.get(0).onExit().get(30, TimeUnit.SECONDS);
-        for (String id : List.of("m000", "m001")) Files.writeString(barrier.resolve(id + ".release"), "go\n");
+        LocalCluster.release(barrier, "m000", "m001");
         assertTrue(run.waitFor(600, TimeUnit.SECONDS), "the job did not finish");
         assertEquals(0, run.exitValue(), Files.readString(log));
 
